@@ -1,0 +1,19 @@
+"""One blueprint per area of the merchant's app."""
+from __future__ import annotations
+
+from flask import Flask
+
+NAV_ITEMS = [
+    ("dashboard.index", "Dashboard"),
+]
+
+
+def register_blueprints(app: Flask) -> None:
+    from . import auth, dashboard
+
+    for module in (auth, dashboard):
+        app.register_blueprint(module.bp)
+
+    @app.context_processor
+    def navigation():
+        return {"nav_items": [(endpoint, label) for endpoint, label in NAV_ITEMS if endpoint in app.view_functions]}

@@ -1,0 +1,59 @@
+"""ShopSync: keeps a merchant's TikTok Shop listings in step with their Shopify store."""
+from __future__ import annotations
+
+import logging
+import os
+
+from flask import Flask
+
+from . import config as settings
+from .extensions import csrf, db, limiter, login_manager, migrate, queues
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_path=os.environ.get("SHOPSYNC_INSTANCE_PATH") or None)
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.update(settings.load(app.instance_path))
+    if config:
+        app.config.update(config)
+
+    from . import models  # noqa: F401  (registers the tables)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    queues.init_app(app)
+    _init_login(app)
+
+    from .web import init_web
+    init_web(app)
+
+    from .blueprints import register_blueprints
+    register_blueprints(app)
+
+    from .cli import register_cli
+    register_cli(app)
+
+    if app.config["SANDBOX_ENABLED"] and app.config.get("SANDBOX_MOUNT", True):
+        from .sandbox.app import mount_sandbox
+        mount_sandbox(app)
+
+    logging.getLogger("shopsync").setLevel(app.config.get("LOG_LEVEL", "INFO"))
+    return app
+
+
+def _init_login(app: Flask) -> None:
+    from .models import User
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Log in through Shopify to continue."
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        try:
+            return db.session.get(User, int(user_id))
+        except (TypeError, ValueError):
+            return None

@@ -1,0 +1,37 @@
+"""`flask shopsync ...`: operations on a running installation."""
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from .extensions import db
+
+shopsync_cli = AppGroup("shopsync", help="ShopSync operations.")
+
+
+@shopsync_cli.command("rotate-keys")
+def rotate_keys():
+    """Re-encrypt every stored token with the newest key in TOKEN_ENCRYPTION_KEYS."""
+    from .security.credentials import rotate_all
+
+    count = rotate_all(db.session)
+    click.echo(f"Re-encrypted the tokens of {count} integration(s) with the newest key.")
+
+
+@shopsync_cli.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+def serve(host: str, port: int):
+    """Run the embedded default: web app, sandbox and background jobs in one process."""
+    from .embedded import start_background_work
+
+    app = current_app._get_current_object()
+    if not app.config["REDIS_URL"]:
+        start_background_work(app)
+    click.echo(f"ShopSync on http://{host}:{port}  (sandbox: {'on' if app.config['SANDBOX_ENABLED'] else 'off'})")
+    app.run(host=host, port=port, threaded=True, use_reloader=False, debug=False)
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(shopsync_cli)

@@ -1,0 +1,102 @@
+"""The merchant's Shopify catalog as last imported: products, variants, images, stock."""
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ._types import BigId, Money, TenantOwned, UTCDateTime
+
+
+def _integration_fk():
+    return mapped_column(BigId, ForeignKey("integrations.id", ondelete="CASCADE"), index=True, nullable=False)
+
+
+class Product(TenantOwned, db.Model):
+    __tablename__ = "products"
+    __table_args__ = (
+        UniqueConstraint("integration_id", "shopify_id"),
+        Index("ix_products_tenant_title", "tenant_id", "title"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    integration_id: Mapped[int] = _integration_fk()
+    shopify_id: Mapped[int] = mapped_column(BigId, nullable=False)
+    title: Mapped[str] = mapped_column(String(512), nullable=False)
+    handle: Mapped[str | None] = mapped_column(String(512))
+    status: Mapped[str] = mapped_column(String(20), nullable=False)
+    vendor: Mapped[str | None] = mapped_column(String(255))
+    product_type: Mapped[str | None] = mapped_column(String(255))
+    shopify_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    variants: Mapped[list["Variant"]] = relationship(
+        back_populates="product", order_by="Variant.position", passive_deletes=True)
+    images: Mapped[list["Image"]] = relationship(order_by="Image.position", passive_deletes=True)
+
+
+class Variant(TenantOwned, db.Model):
+    __tablename__ = "variants"
+    __table_args__ = (
+        UniqueConstraint("integration_id", "shopify_id"),
+        Index("ix_variants_tenant_sku", "tenant_id", "sku"),
+        Index("ix_variants_tenant_barcode", "tenant_id", "barcode"),
+        Index("ix_variants_integration_inventory_item", "integration_id", "inventory_item_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    integration_id: Mapped[int] = _integration_fk()
+    product_id: Mapped[int] = mapped_column(BigId, ForeignKey("products.id", ondelete="CASCADE"),
+                                            index=True, nullable=False)
+    shopify_id: Mapped[int] = mapped_column(BigId, nullable=False)
+    title: Mapped[str] = mapped_column(String(512), nullable=False, default="")
+    sku: Mapped[str | None] = mapped_column(String(255))
+    barcode: Mapped[str | None] = mapped_column(String(255))
+    price: Mapped[Decimal] = mapped_column(Money, nullable=False)
+    compare_at_price: Mapped[Decimal | None] = mapped_column(Money)
+    inventory_item_id: Mapped[int | None] = mapped_column(BigId)
+    inventory_quantity: Mapped[int | None] = mapped_column(Integer)
+    position: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
+    shopify_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    product: Mapped[Product] = relationship(back_populates="variants")
+
+
+class Image(TenantOwned, db.Model):
+    __tablename__ = "images"
+    __table_args__ = (UniqueConstraint("product_id", "shopify_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    product_id: Mapped[int] = mapped_column(BigId, ForeignKey("products.id", ondelete="CASCADE"),
+                                            index=True, nullable=False)
+    shopify_id: Mapped[int] = mapped_column(BigId, nullable=False)
+    url: Mapped[str] = mapped_column(Text, nullable=False)
+    alt: Mapped[str | None] = mapped_column(String(512))
+    position: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
+class Location(TenantOwned, db.Model):
+    __tablename__ = "locations"
+    __table_args__ = (UniqueConstraint("integration_id", "shopify_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    integration_id: Mapped[int] = _integration_fk()
+    shopify_id: Mapped[int] = mapped_column(BigId, nullable=False)
+    name: Mapped[str] = mapped_column(String(255), nullable=False)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
+
+
+class InventoryLevel(TenantOwned, db.Model):
+    """Stock available for one inventory item at one Shopify location."""
+
+    __tablename__ = "inventory_levels"
+    __table_args__ = (UniqueConstraint("integration_id", "inventory_item_id", "location_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    integration_id: Mapped[int] = _integration_fk()
+    inventory_item_id: Mapped[int] = mapped_column(BigId, nullable=False)
+    location_id: Mapped[int] = mapped_column(BigId, nullable=False)  # Shopify's location id
+    available: Mapped[int] = mapped_column(Integer, nullable=False)
+    shopify_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

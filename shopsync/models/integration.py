@@ -1,0 +1,55 @@
+"""A connected store: the merchant's Shopify shop or one of their TikTok shops."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, CheckConstraint, LargeBinary, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+from ._types import BigId, TenantOwned, Timestamps, UTCDateTime
+
+SHOPIFY = "shopify"
+TIKTOK = "tiktok"
+
+ACTIVE = "active"
+NEEDS_REAUTH = "needs_reauth"
+DISCONNECTED = "disconnected"
+
+
+class Integration(TenantOwned, Timestamps, db.Model):
+    __tablename__ = "integrations"
+    __table_args__ = (
+        UniqueConstraint("platform", "external_id"),
+        CheckConstraint("platform IN ('shopify', 'tiktok')", name="platform"),
+        CheckConstraint("status IN ('active', 'needs_reauth', 'disconnected')", name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(20), nullable=False)
+    external_id: Mapped[str] = mapped_column(String(255), nullable=False)
+    name: Mapped[str] = mapped_column(String(255), nullable=False, default="")
+    region: Mapped[str | None] = mapped_column(String(10))
+    currency: Mapped[str | None] = mapped_column(String(3))
+    shop_cipher: Mapped[str | None] = mapped_column(String(255))
+    # Tokens are Fernet ciphertext from security.tokens.TokenVault, never clear text.
+    access_token_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
+    access_token_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    refresh_token_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
+    refresh_token_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    scopes: Mapped[str | None] = mapped_column(String(1000))
+    status: Mapped[str] = mapped_column(String(20), default=ACTIVE, nullable=False)
+    status_reason: Mapped[str | None] = mapped_column(String(500))
+    # Defaults for links that feed this TikTok shop: see sync.rules.LinkSettings.
+    defaults: Mapped[dict] = mapped_column(JSON, default=dict, nullable=False)
+    last_import_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # High-water mark of Shopify product updated_at seen, for the incremental safety net.
+    catalog_updated_through: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == ACTIVE
+
+    def __repr__(self) -> str:  # never show tokens
+        return f"<Integration {self.id} {self.platform}:{self.external_id} {self.status}>"

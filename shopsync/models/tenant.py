@@ -1,0 +1,59 @@
+"""Merchants (tenants), the people who log in for them, and their API keys."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ._types import BigId, TenantOwned, Timestamps, UTCDateTime
+
+
+class Tenant(Timestamps, db.Model):
+    __tablename__ = "tenants"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(255), nullable=False)
+    shop_domain: Mapped[str] = mapped_column(String(255), unique=True, nullable=False)
+    alert_email: Mapped[str | None] = mapped_column(String(320))
+    digest_minutes: Mapped[int] = mapped_column(Integer, default=60, nullable=False)
+    uninstalled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    users: Mapped[list["User"]] = relationship(back_populates="tenant", passive_deletes=True)
+
+
+class User(UserMixin, TenantOwned, Timestamps, db.Model):
+    __tablename__ = "users"
+    __table_args__ = (UniqueConstraint("tenant_id", "shopify_user_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    shopify_user_id: Mapped[int] = mapped_column(BigId, nullable=False)
+    email: Mapped[str | None] = mapped_column(String(320))
+    first_name: Mapped[str | None] = mapped_column(String(255))
+    last_name: Mapped[str | None] = mapped_column(String(255))
+    account_owner: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    role: Mapped[str] = mapped_column(String(20), default="staff", nullable=False)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    tenant: Mapped[Tenant] = relationship(back_populates="users")
+
+    @property
+    def display_name(self) -> str:
+        full = " ".join(part for part in (self.first_name, self.last_name) if part)
+        return full or self.email or f"user {self.shopify_user_id}"
+
+
+class ApiKey(TenantOwned, Timestamps, db.Model):
+    """A key for the JSON API; only its hash is stored, the key is shown once."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), nullable=False)
+    prefix: Mapped[str] = mapped_column(String(16), nullable=False)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    created_by_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("users.id", ondelete="SET NULL"))
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,0 +1,46 @@
+"""The sandbox: simulators of Shopify and TikTok Shop in one Flask app.
+
+Tests run it on its own server thread; the embedded default mounts it into the
+main app under /sandbox so one process on http://127.0.0.1:5000 is enough.
+"""
+from __future__ import annotations
+
+from flask import Flask
+from werkzeug.middleware.dispatcher import DispatcherMiddleware
+
+from .shopify import ShopifySandbox
+from .shopify import create_blueprint as shopify_blueprint
+from .tiktok import TikTokSandbox
+from .tiktok import create_blueprint as tiktok_blueprint
+
+
+def settings_from_app_config(config) -> dict:
+    public_url = config["PUBLIC_URL"]
+    return {
+        "shopify_api_key": config["SHOPIFY_API_KEY"],
+        "shopify_api_secret": config["SHOPIFY_API_SECRET"],
+        "shopify_redirect_uris": [public_url + "/auth/shopify/callback"],
+        "tiktok_app_key": config["TIKTOK_APP_KEY"],
+        "tiktok_app_secret": config["TIKTOK_APP_SECRET"],
+        "tiktok_service_id": config["TIKTOK_SERVICE_ID"],
+        "tiktok_redirect_uri": public_url + "/tiktok/callback",
+    }
+
+
+def create_sandbox_app(settings: dict) -> Flask:
+    app = Flask("shopsync.sandbox")
+    app.config["MAX_CONTENT_LENGTH"] = 10 * 1024 * 1024
+    shopify = ShopifySandbox(settings)
+    tiktok = TikTokSandbox(settings)
+    app.extensions["shopify_sandbox"] = shopify
+    app.extensions["tiktok_sandbox"] = tiktok
+    app.register_blueprint(shopify_blueprint(shopify), url_prefix="/shopify")
+    app.register_blueprint(tiktok_blueprint(tiktok), url_prefix="/tiktok")
+    return app
+
+
+def mount_sandbox(app: Flask) -> Flask:
+    sandbox = create_sandbox_app(settings_from_app_config(app.config))
+    app.extensions["sandbox_app"] = sandbox
+    app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {"/sandbox": sandbox.wsgi_app})
+    return sandbox
