@@ -1,0 +1,186 @@
+"""Every GraphQL document ShopSync sends to the Shopify Admin API.
+
+Each uses only fields present in both the 2025-01 schema and the unstable one
+(tests/unit/test_shopify_queries_schema.py checks every str constant here).
+Page sizes keep a request's requested cost far below Shopify's 1000-point cap
+(connection = 2 + first × node cost, nested connections multiply), which is why
+inventory levels are read in their own query rather than inside product pages.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+PRODUCTS_PAGE_SIZE = 10  # × (variants 20 × 2 + media 5 × 2 + 5) ≈ 560 points
+VARIANTS_PAGE_SIZE = 100
+INVENTORY_ITEMS_PAGE_SIZE = 25  # × (10 levels × 3 + 3) ≈ 830 points
+LOCATIONS_PAGE_SIZE = 100
+
+_PRODUCT_FIELDS = """
+fragment ProductFields on Product {
+  id legacyResourceId title handle status updatedAt descriptionHtml vendor productType tags
+  media(first: 5) { nodes { ... on MediaImage { id image { url altText width height } } } }
+}"""
+
+_VARIANT_FIELDS = """
+fragment VariantFields on ProductVariant {
+  id legacyResourceId title sku barcode price compareAtPrice inventoryQuantity position updatedAt
+  inventoryItem { id legacyResourceId }
+}"""
+
+_LEVEL_FIELDS = """
+fragment LevelFields on InventoryLevel {
+  location { id legacyResourceId }
+  quantities(names: ["available"]) { name quantity }
+  updatedAt
+}"""
+
+# Products, newest change last. $query filters, e.g. updated_since_filter(...)
+# for the incremental fetch. Follow variants.pageInfo with PRODUCT_VARIANTS_PAGE.
+PRODUCTS_PAGE = """
+query ProductsPage($first: Int!, $after: String, $query: String) {
+  products(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {
+    pageInfo { hasNextPage endCursor }
+    nodes {
+      ...ProductFields
+      variants(first: 20) { pageInfo { hasNextPage endCursor } nodes { ...VariantFields } }
+    }
+  }
+}""" + _PRODUCT_FIELDS + _VARIANT_FIELDS
+
+# Webhooks are hints: refetch the product's current state by id.
+PRODUCT_BY_ID = """
+query ProductById($id: ID!) {
+  product(id: $id) {
+    ...ProductFields
+    variants(first: 100) { pageInfo { hasNextPage endCursor } nodes { ...VariantFields } }
+  }
+}""" + _PRODUCT_FIELDS + _VARIANT_FIELDS
+
+PRODUCT_VARIANTS_PAGE = """
+query ProductVariantsPage($id: ID!, $first: Int!, $after: String) {
+  product(id: $id) {
+    id
+    variants(first: $first, after: $after) {
+      pageInfo { hasNextPage endCursor }
+      nodes { ...VariantFields }
+    }
+  }
+}""" + _VARIANT_FIELDS
+
+INVENTORY_ITEMS_PAGE = """
+query InventoryItemsPage($first: Int!, $after: String, $query: String) {
+  inventoryItems(first: $first, after: $after, query: $query) {
+    pageInfo { hasNextPage endCursor }
+    nodes {
+      id legacyResourceId
+      inventoryLevels(first: 10) { pageInfo { hasNextPage endCursor } nodes { ...LevelFields } }
+    }
+  }
+}""" + _LEVEL_FIELDS
+
+# Levels of one item, for items stocked at more than 10 locations.
+INVENTORY_ITEM_LEVELS_PAGE = """
+query InventoryItemLevelsPage($id: ID!, $first: Int!, $after: String) {
+  inventoryItem(id: $id) {
+    id legacyResourceId
+    inventoryLevels(first: $first, after: $after) {
+      pageInfo { hasNextPage endCursor }
+      nodes { ...LevelFields }
+    }
+  }
+}""" + _LEVEL_FIELDS
+
+LOCATIONS_PAGE = """
+query LocationsPage($first: Int!, $after: String) {
+  locations(first: $first, after: $after, includeInactive: true) {
+    pageInfo { hasNextPage endCursor }
+    nodes { id legacyResourceId name isActive fulfillsOnlineOrders address { countryCode } }
+  }
+}"""
+
+SHOP_INFO = """
+query ShopInfo {
+  shop { id name myshopifyDomain currencyCode }
+}"""
+
+# Inner documents for bulkOperationRunQuery: no first/after, at most 5
+# connections, nested at most 2 levels; inventoryItem stays inline on its line.
+BULK_PRODUCTS = """
+{
+  products {
+    edges { node {
+      id legacyResourceId title handle status updatedAt descriptionHtml vendor productType tags
+      variants { edges { node {
+        id legacyResourceId title sku barcode price compareAtPrice inventoryQuantity position updatedAt
+        inventoryItem { id legacyResourceId }
+      } } }
+      media { edges { node { ... on MediaImage { id image { url altText width height } } } } }
+    } }
+  }
+}"""
+
+BULK_INVENTORY_LEVELS = """
+{
+  inventoryItems {
+    edges { node {
+      id legacyResourceId
+      inventoryLevels { edges { node {
+        id
+        location { id legacyResourceId }
+        quantities(names: ["available"]) { name quantity }
+        updatedAt
+      } } }
+    } }
+  }
+}"""
+
+BULK_OPERATION_RUN_QUERY = """
+mutation BulkOperationRunQuery($query: String!) {
+  bulkOperationRunQuery(query: $query) {
+    bulkOperation { id status }
+    userErrors { field message code }
+  }
+}"""
+
+BULK_OPERATION_STATUS = """
+query BulkOperationStatus($id: ID!) {
+  node(id: $id) {
+    ... on BulkOperation {
+      id status errorCode objectCount rootObjectCount fileSize url partialDataUrl completedAt
+    }
+  }
+}"""
+
+# `callbackUrl` rather than `uri`: `uri` does not exist in 2025-01.
+WEBHOOK_SUBSCRIPTION_CREATE = """
+mutation WebhookSubscriptionCreate($topic: WebhookSubscriptionTopic!,
+                                   $webhookSubscription: WebhookSubscriptionInput!) {
+  webhookSubscriptionCreate(topic: $topic, webhookSubscription: $webhookSubscription) {
+    webhookSubscription { id topic format endpoint { ... on WebhookHttpEndpoint { callbackUrl } } }
+    userErrors { field message }
+  }
+}"""
+
+WEBHOOK_SUBSCRIPTIONS = """
+query WebhookSubscriptions($first: Int!, $after: String) {
+  webhookSubscriptions(first: $first, after: $after) {
+    pageInfo { hasNextPage endCursor }
+    nodes { id topic format endpoint { ... on WebhookHttpEndpoint { callbackUrl } } }
+  }
+}"""
+
+WEBHOOK_SUBSCRIPTION_DELETE = """
+mutation WebhookSubscriptionDelete($id: ID!) {
+  webhookSubscriptionDelete(id: $id) {
+    deletedWebhookSubscriptionId
+    userErrors { field message }
+  }
+}"""
+
+
+def updated_since_filter(since: datetime) -> str:
+    """Search filter for PRODUCTS_PAGE's $query: products changed after `since`."""
+    if since.tzinfo is None:
+        raise ValueError("since must be timezone-aware")
+    stamp = since.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return f"updated_at:>'{stamp}'"
