@@ -1,19 +1,18 @@
 """The TikTok sandbox on a real werkzeug server thread, and clients pointed at it."""
 from __future__ import annotations
 
-import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Iterator
 
 import redis
 from flask import Flask
-from werkzeug.serving import make_server
 
 from shopsync.platforms.http import new_session
 from shopsync.platforms.tiktok.client import TikTokClient
 from shopsync.platforms.tiktok.limiter import ShopRateLimiter, build_rate_limiter
 from shopsync.sandbox.tiktok import TikTokSandbox, create_blueprint
+from tests.support.servers import LiveServer
 
 APP_KEY = "test-tiktok-key"
 APP_SECRET = "test-tiktok-secret"
@@ -47,14 +46,11 @@ def running_sandbox(**settings) -> Iterator[RunningSandbox]:
                              "tiktok_service_id": SERVICE_ID, "tiktok_redirect_uri": REDIRECT_URI, **settings})
     app = Flask("tiktok-sandbox-test")
     app.register_blueprint(create_blueprint(sandbox), url_prefix="/tiktok")
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    server = LiveServer().start(app)
     try:
-        yield RunningSandbox(sandbox, f"http://127.0.0.1:{server.server_port}/tiktok")
+        yield RunningSandbox(sandbox, f"{server.url}/tiktok")
     finally:
-        server.shutdown()
-        thread.join(timeout=5)
+        server.stop()
 
 
 def redis_limiter(per_second: int = 10) -> ShopRateLimiter:
