@@ -35,7 +35,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .cli import register_cli
     register_cli(app)
 
-    if app.config["SANDBOX_ENABLED"] and app.config.get("SANDBOX_MOUNT", True):
+    if app.config["SANDBOX_ENABLED"] and app.config["SANDBOX_MOUNT"]:
         from .sandbox.app import mount_sandbox
         mount_sandbox(app)
 

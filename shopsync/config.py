@@ -57,6 +57,8 @@ def load(instance_path: str, environ: dict[str, str] | None = None) -> dict:
         "SHOPSYNC_ENV": "production" if production else "embedded",
         "SANDBOX_ENABLED": sandbox,
         "SANDBOX_URL": sandbox_url,
+        # Tests run the sandbox on its own server instead of inside the app.
+        "SANDBOX_MOUNT": _bool(env.get("SHOPSYNC_SANDBOX_MOUNT"), default=True),
         "SECRET_KEY": env.get("SECRET_KEY") or _instance_secret(instance_path, "secret_key", _random_secret),
         "SQLALCHEMY_DATABASE_URI": _database_url(env.get("DATABASE_URL"), instance_path),
         "REDIS_URL": env.get("REDIS_URL", ""),

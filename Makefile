@@ -1,0 +1,36 @@
+# The two commands a fresh machine needs: `make run` and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+## Embedded default: SQLite, the sandbox platforms, jobs in-process, on http://127.0.0.1:5000
+run: $(VENV)/.installed
+	$(BIN)/flask --app wsgi db upgrade
+	$(BIN)/flask --app wsgi shopsync serve
+
+## Whole test suite on real PostgreSQL and Redis (started if down), plus the SQLite checks
+test: $(VENV)/.installed-test
+	bash scripts/services.sh
+	bash scripts/browser.sh
+	$(BIN)/pytest -n 2 -p no:cacheprovider
+
+bench: $(VENV)/.installed-test
+	bash scripts/services.sh
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) instance

@@ -1,0 +1,42 @@
+import pytest
+from cryptography.fernet import Fernet
+
+from shopsync.config import ConfigError, load
+
+
+def test_embedded_default_needs_nothing_and_keeps_a_generated_key(tmp_path):
+    first = load(str(tmp_path), environ={})
+    assert first["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path}/shopsync.db"
+    assert first["SANDBOX_ENABLED"] is True
+    assert first["SHOPIFY_BASE_URL"] == "http://127.0.0.1:5000/sandbox/shopify/{shop}"
+    again = load(str(tmp_path), environ={})
+    assert again["TOKEN_ENCRYPTION_KEYS"] == first["TOKEN_ENCRYPTION_KEYS"]
+    assert again["SECRET_KEY"] == first["SECRET_KEY"]
+    assert (tmp_path / "token_key").stat().st_mode & 0o077 == 0
+
+
+def test_production_refuses_to_start_with_missing_secrets(tmp_path):
+    with pytest.raises(ConfigError) as info:
+        load(str(tmp_path), environ={"SHOPSYNC_ENV": "production", "SECRET_KEY": "x"})
+    message = str(info.value)
+    assert "TOKEN_ENCRYPTION_KEYS" in message and "SHOPIFY_API_SECRET" in message
+    assert not (tmp_path / "token_key").exists()
+
+
+def test_production_uses_real_platform_urls(tmp_path):
+    env = {name: "x" for name in ("SECRET_KEY", "REDIS_URL", "PUBLIC_URL", "SHOPIFY_API_KEY", "SHOPIFY_API_SECRET",
+                                  "TIKTOK_APP_KEY", "TIKTOK_APP_SECRET", "TIKTOK_SERVICE_ID", "MAIL_SERVER",
+                                  "MAIL_DEFAULT_SENDER")}
+    env.update(SHOPSYNC_ENV="production", DATABASE_URL="postgres://u@db/shopsync",
+               TOKEN_ENCRYPTION_KEYS=Fernet.generate_key().decode(), PUBLIC_URL="https://sync.example.com")
+    config = load(str(tmp_path), environ=env)
+    assert config["SANDBOX_ENABLED"] is False
+    assert config["SHOPIFY_BASE_URL"] == "https://{shop}"
+    assert config["TIKTOK_API_BASE_URL"] == "https://open-api.tiktokglobalshop.com"
+    assert config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@db/shopsync"
+    assert config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_invalid_encryption_key_is_a_start_up_error(tmp_path):
+    with pytest.raises(ConfigError):
+        load(str(tmp_path), environ={"TOKEN_ENCRYPTION_KEYS": "not-a-key"})
