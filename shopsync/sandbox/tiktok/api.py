@@ -156,7 +156,7 @@ def _search(sandbox: TikTokSandbox, shop: Shop, call: Call) -> Answer:
     if len(seller_skus) > 10:
         raise Refused(12019027, "seller_skus can contain at most 10 items")
     matching = [p for p in shop.products.values() if _matches(p, filters)]
-    if offset + int(page_size) > RESULT_WINDOW:
+    if offset >= RESULT_WINDOW:
         raise Refused(12052180, "Only the first 10000 results can be paged; narrow the search")
     page = matching[offset:offset + int(page_size)]
     following = offset + len(page)
