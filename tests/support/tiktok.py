@@ -1,6 +1,7 @@
 """The TikTok sandbox on a real werkzeug server thread, and clients pointed at it."""
 from __future__ import annotations
 
+import os
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Iterator
@@ -19,7 +20,8 @@ APP_SECRET = "test-tiktok-secret"
 SERVICE_ID = "7000000000000000042"
 REDIRECT_URI = "http://127.0.0.1:9/tiktok/callback"
 REDIS_URL = "redis://127.0.0.1:6379/15"
-LIMITER_PREFIX = "shopsync-test-tiktok-qps"
+# One prefix per xdist worker: each test run flushes only the keys it wrote.
+LIMITER_PREFIX = f"shopsync-test-tiktok-qps-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
 
 
 @dataclass
