@@ -1,0 +1,118 @@
+"""A second tenant probing every route with the first tenant's ids gets 404 and changes nothing."""
+from __future__ import annotations
+
+import re
+import uuid
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from shopsync.extensions import db
+from shopsync.models import (ApiKey, Integration, Product, ProductLink, SyncLog, SyncRun, Tenant, TikTokProduct,
+                             TikTokSku, Variant)
+from tests.support.journeys import install_shop
+from tests.support.tenant_routes import LIST_PAGES, NOT_TENANT_DATA, TENANT_ROUTES
+
+PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def _victim(app) -> tuple[dict[str, int], str]:
+    """Tenant A with one of every kind of object; returns their ids and a marker in their names."""
+    marker = f"victim-{uuid.uuid4().hex[:10]}"
+    with app.app_context():
+        tenant = Tenant(name=marker, shop_domain=f"{marker}.myshopify.com", alert_email="a@example.com")
+        db.session.add(tenant)
+        db.session.flush()
+        shopify = Integration(tenant_id=tenant.id, platform="shopify", external_id=tenant.shop_domain, name=marker)
+        tiktok = Integration(tenant_id=tenant.id, platform="tiktok", external_id=marker, name=marker,
+                             currency="USD")
+        db.session.add_all([shopify, tiktok])
+        db.session.flush()
+        product = Product(tenant_id=tenant.id, integration_id=shopify.id, shopify_id=1, title=marker,
+                          status="ACTIVE")
+        db.session.add(product)
+        db.session.flush()
+        variant = Variant(tenant_id=tenant.id, integration_id=shopify.id, product_id=product.id, shopify_id=2,
+                          title=marker, sku=marker, price=Decimal("10.00"), inventory_item_id=3)
+        tt_product = TikTokProduct(tenant_id=tenant.id, integration_id=tiktok.id, tiktok_id=marker, title=marker)
+        db.session.add_all([variant, tt_product])
+        db.session.flush()
+        sku = TikTokSku(tenant_id=tenant.id, integration_id=tiktok.id, product_id=tt_product.id, tiktok_id=marker,
+                        seller_sku=marker, price=Decimal("10.00"), currency="USD", inventory={})
+        db.session.add(sku)
+        db.session.flush()
+        link = ProductLink(tenant_id=tenant.id, variant_id=variant.id, tiktok_sku_id=sku.id,
+                           shopify_integration_id=shopify.id, tiktok_integration_id=tiktok.id)
+        run = SyncRun(tenant_id=tenant.id, kind="push", trigger="manual", status="failed", message=marker)
+        db.session.add_all([link, run])
+        db.session.flush()
+        log = SyncLog(tenant_id=tenant.id, run_id=run.id, link_id=link.id, field="price", result="error",
+                      error_message=marker)
+        key = ApiKey(tenant_id=tenant.id, name=marker, prefix="ss_x", key_hash=uuid.uuid4().hex)
+        db.session.add_all([log, key])
+        db.session.commit()
+        ids = {"tenant": tenant.id, "integration": shopify.id, "tiktok_integration": tiktok.id,
+               "product": product.id, "variant": variant.id, "link": link.id, "run": run.id, "log": log.id,
+               "api_key": key.id, "tiktok_sku": sku.id}
+    return ids, marker
+
+
+def _snapshot(app, tenant_id: int) -> list:
+    """Every row of the victim, as plain values: any change by the attacker shows up here."""
+    rows = []
+    with app.app_context():
+        for model in (Tenant, Integration, Product, Variant, TikTokProduct, TikTokSku, ProductLink, SyncRun,
+                      SyncLog, ApiKey):
+            column = model.id if model is Tenant else model.tenant_id
+            for row in db.session.execute(select(model).where(column == tenant_id)).scalars():
+                rows.append(tuple(sorted((k, repr(v)) for k, v in vars(row).items() if not k.startswith("_"))))
+    return sorted(rows)
+
+
+@pytest.fixture
+def attacker(client, shop_domain):
+    install_shop(client, shop_domain)
+    return client
+
+
+def _csrf(client) -> str:
+    page = client.get("/").get_data(as_text=True)
+    return page.split('name="csrf_token" value="')[1].split('"')[0]
+
+
+def test_every_route_with_an_id_is_listed(app):
+    listed = {PLACEHOLDER.sub("x", path) for _, path in TENANT_ROUTES}
+    missing = []
+    for rule in app.url_map.iter_rules():
+        if not rule.arguments or rule.endpoint in NOT_TENANT_DATA:
+            continue
+        shape = re.sub(r"<[^>]+>", "x", rule.rule)
+        if shape not in listed:
+            missing.append(rule.rule)
+    assert not missing, f"add these routes to tests/support/tenant_routes.py: {missing}"
+
+
+def test_other_tenants_ids_are_404_and_change_nothing(app, attacker):
+    ids, _ = _victim(app)
+    before = _snapshot(app, ids["tenant"])
+    token = _csrf(attacker)
+    probes = 0
+    for method, template in TENANT_ROUTES:
+        path = PLACEHOLDER.sub(lambda m: str(ids[m.group(1)]), template)
+        kwargs = {"data": {"csrf_token": token}} if method != "GET" else {}
+        if path.startswith("/api/"):
+            kwargs = {"json": {}, "headers": {"X-CSRFToken": token}} if method != "GET" else {}
+        answer = attacker.open(path, method=method, **kwargs)
+        assert answer.status_code == 404, f"{method} {path} answered {answer.status_code}"
+        probes += 1
+    assert probes == len(TENANT_ROUTES)
+    assert _snapshot(app, ids["tenant"]) == before
+
+
+def test_list_pages_never_show_another_tenants_data(app, attacker):
+    _, marker = _victim(app)
+    for path in LIST_PAGES:
+        answer = attacker.get(path)
+        assert answer.status_code == 200, path
+        assert marker not in answer.get_data(as_text=True), path

@@ -1,0 +1,21 @@
+"""Every route that takes an id of merchant data, for the tenant-isolation test.
+
+Add a route here when you add it to the app: the isolation test fails for any
+route with a URL parameter that is in neither list. Placeholders name the kind
+of object whose id goes in: {integration} {tiktok_integration} {product} {variant}
+{link} {run} {log} {api_key} {tiktok_sku}.
+"""
+
+# (method, path) pairs reached with another tenant's ids: each must answer 404 and change nothing.
+TENANT_ROUTES: list[tuple[str, str]] = [
+]
+
+# Pages listing merchant data: another tenant's names must never appear in them.
+LIST_PAGES: list[str] = [
+    "/",
+]
+
+# Routes with URL parameters that carry no merchant data ids (endpoint names).
+NOT_TENANT_DATA = {
+    "static",
+}
