@@ -43,5 +43,11 @@ class ScriptedServer:
                             content_type="application/json")
         return response(environ, start_response)
 
+    def reset(self) -> "ScriptedServer":
+        with self._lock:
+            self.answers.clear()
+            self.requests.clear()
+        return self
+
     def stop(self) -> None:
         self._server.shutdown()

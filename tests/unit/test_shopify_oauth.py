@@ -135,11 +135,16 @@ def test_token_repr_hides_secrets():
     assert "secret" not in repr(token)
 
 
-@pytest.fixture
-def server():
+@pytest.fixture(scope="module")
+def scripted_server():
     server = ScriptedServer()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def server(scripted_server):
+    return scripted_server.reset()
 
 
 def test_exchange_code_expiring_offline(server):
