@@ -10,6 +10,7 @@ import json
 import threading
 from collections import deque
 
+import pytest
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
@@ -51,3 +52,16 @@ class ScriptedServer:
 
     def stop(self) -> None:
         self._server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def scripted_server():
+    server = ScriptedServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def server(scripted_server):
+    """A ScriptedServer with no answers queued and no requests recorded."""
+    return scripted_server.reset()

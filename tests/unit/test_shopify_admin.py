@@ -8,7 +8,7 @@ from shopsync.platforms.http import AuthError, PermanentError, TransientError
 from shopsync.platforms.shopify.admin import AdminClient, ShopifyUserErrors
 from shopsync.platforms.shopify.cost import QueryCostMemo
 from shopsync.platforms.shopify.throttle import InMemoryCostBucket
-from tests.support.shopify_fake_http import ScriptedServer
+from tests.support.shopify_fake_http import scripted_server, server  # noqa: F401 (fixtures)
 
 QUERY = "query Q($first: Int!, $after: String) { products(first: $first, after: $after) { pageInfo { hasNextPage endCursor } nodes { id } } }"
 
@@ -30,18 +30,6 @@ THROTTLED = {"errors": [{"message": "Throttled", "extensions": {
     "code": "THROTTLED", "documentation": "https://shopify.dev/api/usage/limits#rate-limits"}}],
     "extensions": {"cost": {"requestedQueryCost": 312, "actualQueryCost": None, "throttleStatus": {
         "maximumAvailable": 2000.0, "currentlyAvailable": 112, "restoreRate": 100.0}}}}
-
-
-@pytest.fixture(scope="module")
-def scripted_server():
-    server = ScriptedServer()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def server(scripted_server):
-    return scripted_server.reset()
 
 
 class FakeTime(list):

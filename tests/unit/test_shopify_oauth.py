@@ -9,7 +9,7 @@ from werkzeug.datastructures import MultiDict
 
 from shopsync.platforms.http import AuthError, PermanentError, TransientError
 from shopsync.platforms.shopify import oauth
-from tests.support.shopify_fake_http import ScriptedServer
+from tests.support.shopify_fake_http import scripted_server, server  # noqa: F401 (fixtures)
 
 DOCS_QUERY = {
     "code": "0907a61c0c8d55e99db179b68161bc00",
@@ -133,18 +133,6 @@ def test_token_repr_hides_secrets():
     token = oauth.ShopifyToken(access_token="shpat_secret", scope="read_products",
                                refresh_token="shprt_secret")
     assert "secret" not in repr(token)
-
-
-@pytest.fixture(scope="module")
-def scripted_server():
-    server = ScriptedServer()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def server(scripted_server):
-    return scripted_server.reset()
 
 
 def test_exchange_code_expiring_offline(server):
