@@ -24,13 +24,16 @@ def rotate_keys():
 @click.option("--port", default=5000, show_default=True, type=int)
 def serve(host: str, port: int):
     """Run the embedded default: web app, sandbox and background jobs in one process."""
+    from werkzeug.serving import run_simple
+
     from .embedded import start_background_work
 
     app = current_app._get_current_object()
     if not app.config["REDIS_URL"]:
         start_background_work(app)
     click.echo(f"ShopSync on http://{host}:{port}  (sandbox: {'on' if app.config['SANDBOX_ENABLED'] else 'off'})")
-    app.run(host=host, port=port, threaded=True, use_reloader=False, debug=False)
+    # run_simple, not app.run: Flask ignores app.run() inside a `flask` command.
+    run_simple(host, port, app, threaded=True, use_reloader=False)
 
 
 def register_cli(app: Flask) -> None:
