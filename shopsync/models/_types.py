@@ -40,5 +40,10 @@ class TenantOwned:
         return mapped_column(BigId, ForeignKey("tenants.id", ondelete="CASCADE"), index=True, nullable=False)
 
 
+def integration_fk():
+    """The integration a catalog row was imported from; rows go with it."""
+    return mapped_column(BigId, ForeignKey("integrations.id", ondelete="CASCADE"), index=True, nullable=False)
+
+
 class Timestamps:
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)

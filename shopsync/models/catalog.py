@@ -8,11 +8,7 @@ from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, Unique
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from ._types import BigId, Money, TenantOwned, UTCDateTime
-
-
-def _integration_fk():
-    return mapped_column(BigId, ForeignKey("integrations.id", ondelete="CASCADE"), index=True, nullable=False)
+from ._types import BigId, Money, TenantOwned, UTCDateTime, integration_fk
 
 
 class Product(TenantOwned, db.Model):
@@ -23,7 +19,7 @@ class Product(TenantOwned, db.Model):
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    integration_id: Mapped[int] = _integration_fk()
+    integration_id: Mapped[int] = integration_fk()
     shopify_id: Mapped[int] = mapped_column(BigId, nullable=False)
     title: Mapped[str] = mapped_column(String(512), nullable=False)
     handle: Mapped[str | None] = mapped_column(String(512))
@@ -47,7 +43,7 @@ class Variant(TenantOwned, db.Model):
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    integration_id: Mapped[int] = _integration_fk()
+    integration_id: Mapped[int] = integration_fk()
     product_id: Mapped[int] = mapped_column(BigId, ForeignKey("products.id", ondelete="CASCADE"),
                                             index=True, nullable=False)
     shopify_id: Mapped[int] = mapped_column(BigId, nullable=False)
@@ -82,7 +78,7 @@ class Location(TenantOwned, db.Model):
     __table_args__ = (UniqueConstraint("integration_id", "shopify_id"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    integration_id: Mapped[int] = _integration_fk()
+    integration_id: Mapped[int] = integration_fk()
     shopify_id: Mapped[int] = mapped_column(BigId, nullable=False)
     name: Mapped[str] = mapped_column(String(255), nullable=False)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
@@ -95,7 +91,7 @@ class InventoryLevel(TenantOwned, db.Model):
     __table_args__ = (UniqueConstraint("integration_id", "inventory_item_id", "location_id"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    integration_id: Mapped[int] = _integration_fk()
+    integration_id: Mapped[int] = integration_fk()
     inventory_item_id: Mapped[int] = mapped_column(BigId, nullable=False)
     location_id: Mapped[int] = mapped_column(BigId, nullable=False)  # Shopify's location id
     available: Mapped[int] = mapped_column(Integer, nullable=False)

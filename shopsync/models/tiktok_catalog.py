@@ -8,7 +8,7 @@ from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, UniqueConstrain
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from ._types import BigId, Money, TenantOwned, UTCDateTime
+from ._types import BigId, Money, TenantOwned, UTCDateTime, integration_fk
 
 
 class TikTokProduct(TenantOwned, db.Model):
@@ -16,8 +16,7 @@ class TikTokProduct(TenantOwned, db.Model):
     __table_args__ = (UniqueConstraint("integration_id", "tiktok_id"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    integration_id: Mapped[int] = mapped_column(BigId, ForeignKey("integrations.id", ondelete="CASCADE"),
-                                                index=True, nullable=False)
+    integration_id: Mapped[int] = integration_fk()
     tiktok_id: Mapped[str] = mapped_column(String(64), nullable=False)
     title: Mapped[str] = mapped_column(String(512), nullable=False, default="")
     status: Mapped[str | None] = mapped_column(String(40))
@@ -34,8 +33,7 @@ class TikTokSku(TenantOwned, db.Model):
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    integration_id: Mapped[int] = mapped_column(BigId, ForeignKey("integrations.id", ondelete="CASCADE"),
-                                                index=True, nullable=False)
+    integration_id: Mapped[int] = integration_fk()
     product_id: Mapped[int] = mapped_column(BigId, ForeignKey("tiktok_products.id", ondelete="CASCADE"),
                                             index=True, nullable=False)
     tiktok_id: Mapped[str] = mapped_column(String(64), nullable=False)
@@ -58,8 +56,7 @@ class TikTokWarehouse(TenantOwned, db.Model):
     __table_args__ = (UniqueConstraint("integration_id", "tiktok_id"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    integration_id: Mapped[int] = mapped_column(BigId, ForeignKey("integrations.id", ondelete="CASCADE"),
-                                                index=True, nullable=False)
+    integration_id: Mapped[int] = integration_fk()
     tiktok_id: Mapped[str] = mapped_column(String(64), nullable=False)
     name: Mapped[str] = mapped_column(String(255), nullable=False, default="")
     type: Mapped[str | None] = mapped_column(String(40))
