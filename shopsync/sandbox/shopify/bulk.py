@@ -132,6 +132,7 @@ class Exporter:
         self.plan, self.out, self.cancelled = plan, out, cancelled
         self.object_count = 0
         self.root_object_count = 0
+        self._compiled_cache: dict = {}
         self._dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
     def run(self, root: Any) -> None:
@@ -146,32 +147,44 @@ class Exporter:
             value = value(None, all_items=True, **args) if connection else value(None, **args)
         return value
 
+    def _compiled(self, type_, selection_set, typename: str | None) -> list[tuple]:
+        """Per (selection, concrete type): (key, name, owner, field type, is connection, is leaf)."""
+        cache_key = (id(selection_set), typename)
+        compiled = self._compiled_cache.get(cache_key)
+        if compiled is None:
+            compiled = []
+            for node, condition in self.plan.fields(selection_set, typename):
+                key = node.alias.value if node.alias else node.name.value
+                if node.name.value == "__typename":
+                    compiled.append((key, node, None, None, False, True))
+                    continue
+                owner = self.plan.schema.get_type(condition) if condition else type_
+                field_def = getattr(owner, "fields", {}).get(node.name.value)
+                if field_def is not None:
+                    named = get_named_type(field_def.type)
+                    compiled.append((key, node, owner, named, _is_connection(field_def), is_leaf_type(named)))
+            self._compiled_cache[cache_key] = compiled
+        return compiled
+
     def _object(self, view: Any, type_, selection_set) -> tuple[dict, list]:
         """Inline fields into a dict; nested connections are returned for writing after this line."""
         typename = getattr(view, "typename", None) or (view.get("__typename") if isinstance(view, dict) else None)
         line: dict = {}
         nested: list = []
-        for node, condition in self.plan.fields(selection_set, typename):
-            key = node.alias.value if node.alias else node.name.value
-            if node.name.value == "__typename":
+        for key, node, owner, named, is_connection, is_leaf in self._compiled(type_, selection_set, typename):
+            if owner is None:
                 line[key] = typename
-                continue
-            owner = self.plan.schema.get_type(condition) if condition else type_
-            field_def = getattr(owner, "fields", {}).get(node.name.value)
-            if field_def is None:
-                continue
-            named = get_named_type(field_def.type)
-            if _is_connection(field_def):
+            elif is_connection:
                 nested.append((self._resolve(view, owner, node, connection=True), named, node))
-                continue
-            value = self._resolve(view, owner, node, connection=False)
-            if value is None or is_leaf_type(named):
-                line[key] = value
-            elif isinstance(value, list):
-                line[key] = [self._object(item, named, node.selection_set)[0] for item in value]
             else:
-                line[key], inner = self._object(value, named, node.selection_set)
-                nested += inner
+                value = self._resolve(view, owner, node, connection=False)
+                if value is None or is_leaf:
+                    line[key] = value
+                elif isinstance(value, list):
+                    line[key] = [self._object(item, named, node.selection_set)[0] for item in value]
+                else:
+                    line[key], inner = self._object(value, named, node.selection_set)
+                    nested += inner
         return line, nested
 
     def _emit_children(self, nested: list, parent_id: str | None, depth: int) -> None:

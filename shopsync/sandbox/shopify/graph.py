@@ -47,7 +47,7 @@ def connection(items: Iterable[Any], args: dict, *, key: Callable, ident: Callab
             items, key=key, ident=ident,
             first=None if all_items else args.get("first"), after=args.get("after"),
             last=None if all_items else args.get("last"), before=args.get("before"),
-            reverse=bool(args.get("reverse")),
+            reverse=bool(args.get("reverse")), with_cursors=not all_items,
         )
     except InvalidCursor:
         raise GraphQLError("Invalid cursor for current pagination sort.") from None
@@ -91,7 +91,19 @@ class MediaImageView:
         self.createdAt = self.updatedAt = iso(product.created_at)
 
 
-class ProductView:
+class _Stamped:
+    """createdAt/updatedAt formatted only when asked for (bulk exports touch many objects)."""
+
+    @property
+    def createdAt(self) -> str:
+        return iso(self._p.created_at)
+
+    @property
+    def updatedAt(self) -> str:
+        return iso(getattr(self, "_v", self._p).updated_at)
+
+
+class ProductView(_Stamped):
     typename = "Product"
 
     def __init__(self, ctx: Context, product: Product):
@@ -106,13 +118,14 @@ class ProductView:
         self.descriptionHtml = f"<p>{product.title}</p>"
         self.description = product.title
         self.tags = []
-        self.createdAt = iso(product.created_at)
-        self.updatedAt = iso(product.updated_at)
-        self.publishedAt = self.createdAt if product.status == "ACTIVE" else None
+        self.publishedAt = iso(product.created_at) if product.status == "ACTIVE" else None
         self.isGiftCard = False
         self.hasOnlyDefaultVariant = len(product.variants) == 1 and product.variants[0].title == "Default Title"
-        self.totalInventory = sum(v.inventory_quantity for v in product.variants)
         self.tracksInventory = True
+
+    @property
+    def totalInventory(self) -> int:
+        return sum(v.inventory_quantity for v in self._p.variants)
 
     def _media(self) -> list[MediaImageView]:
         return [MediaImageView(self._ctx, self._p, image_id, n) for n, image_id in enumerate(self._p.image_ids, 1)]
@@ -148,7 +161,7 @@ class ProductView:
         return _count(len(self._p.image_ids))
 
 
-class VariantView:
+class VariantView(_Stamped):
     typename = "ProductVariant"
 
     def __init__(self, ctx: Context, product: Product, variant: Variant):
@@ -166,8 +179,6 @@ class VariantView:
         self.inventoryPolicy = "DENY"
         self.position = variant.position
         self.taxable = True
-        self.createdAt = iso(product.created_at)
-        self.updatedAt = iso(variant.updated_at)
         self.selectedOptions = [{"name": "Option", "value": variant.title}]
 
     @property
@@ -179,7 +190,7 @@ class VariantView:
         return InventoryItemView(self._ctx, self._p, self._v)
 
 
-class InventoryItemView:
+class InventoryItemView(_Stamped):
     typename = "InventoryItem"
 
     def __init__(self, ctx: Context, product: Product, variant: Variant):
@@ -189,8 +200,6 @@ class InventoryItemView:
         self.tracked = variant.tracked
         self.sku = variant.sku
         self.requiresShipping = True
-        self.createdAt = iso(product.created_at)
-        self.updatedAt = iso(variant.updated_at)
 
     @property
     def variant(self) -> VariantView:

@@ -94,6 +94,7 @@ def page(
     last: int | None = None,
     before: str | None = None,
     reverse: bool = False,
+    with_cursors: bool = True,
 ) -> tuple[Sequence[Any], dict, list[str]]:
     """Sort by (key, id), cut at the cursors, take first/last. Returns (items, pageInfo, cursors)."""
     def sort_key(item):
@@ -122,7 +123,7 @@ def page(
     if last is not None:
         start = max(start, stop - last)
     chosen = ordered[start:stop]
-    cursors = [encode_cursor(ident(item), sort_key(item)[0]) for item in chosen]
+    cursors = [encode_cursor(ident(item), sort_key(item)[0]) for item in chosen] if with_cursors else []
     info = {
         "hasNextPage": stop < total,
         "hasPreviousPage": start > 0 or after is not None,

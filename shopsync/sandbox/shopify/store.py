@@ -26,7 +26,9 @@ def parse_gid(value: str) -> tuple[str, int] | None:
 
 
 def iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if moment.tzinfo is not timezone.utc:
+        moment = moment.astimezone(timezone.utc)
+    return moment.replace(tzinfo=None, microsecond=0).isoformat() + "Z"
 
 
 def now() -> datetime:
