@@ -1,0 +1,282 @@
+"""The plan: per TikTok product, the SKUs whose desired price or stock differs from what TikTok has.
+
+Planning reads everything it needs in four set-based queries (links with their
+variant and SKU, stock levels, integrations, warehouses), whatever the number of
+links, and touches nothing: a dry run is just a plan returned as data.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal
+from typing import Iterable, Literal
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import aliased
+
+from ..extensions import db
+from ..models import (Integration, InventoryLevel, Location, ProductLink, TikTokProduct, TikTokSku,
+                      TikTokWarehouse, Variant)
+from ..models.integration import ACTIVE
+from .rules import LinkSettings, desired_price, desired_quantity
+
+Reference = Literal["pushed", "tiktok", "either"]
+PRICE = "price"
+INVENTORY = "inventory"
+
+
+@dataclass
+class SkuChange:
+    """What one link would change on its TikTok SKU; None on both sides of a field = no change."""
+
+    link_id: int
+    tenant_id: int
+    change_seq: int
+    state: str
+    variant_id: int
+    shopify_product_id: int
+    sku_row_id: int
+    sku_id: str
+    seller_sku: str | None
+    currency: str
+    price_before: Decimal | None = None
+    price_after: Decimal | None = None
+    quantity_before: int | None = None
+    quantity_after: int | None = None
+    warehouse_id: str | None = None
+    inventory: dict[str, int] = field(default_factory=dict)  # every warehouse of the SKU, as it will be sent
+
+    @property
+    def changes_price(self) -> bool:
+        return self.price_after is not None
+
+    @property
+    def changes_quantity(self) -> bool:
+        return self.quantity_after is not None
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return tuple(name for name, changed in ((PRICE, self.changes_price), (INVENTORY, self.changes_quantity))
+                     if changed)
+
+
+@dataclass
+class ProductPlan:
+    tiktok_integration_id: int
+    tiktok_product_id: str
+    changes: list[SkuChange] = field(default_factory=list)
+
+    @property
+    def price_changes(self) -> list[SkuChange]:
+        return [c for c in self.changes if c.changes_price]
+
+    @property
+    def inventory_changes(self) -> list[SkuChange]:
+        return [c for c in self.changes if c.changes_quantity]
+
+
+@dataclass
+class Problem:
+    link_id: int
+    tenant_id: int
+    change_seq: int
+    shopify_product_id: int
+    field: str
+    message: str
+
+
+@dataclass
+class Plan:
+    products: list[ProductPlan] = field(default_factory=list)
+    unchanged: dict[int, int] = field(default_factory=dict)  # link id -> change_seq, nothing to push
+    problems: list[Problem] = field(default_factory=list)  # fields that cannot be pushed as things are
+
+    @property
+    def changes(self) -> list[SkuChange]:
+        return [change for product in self.products for change in product.changes]
+
+    @property
+    def link_ids(self) -> list[int]:
+        return sorted({c.link_id for c in self.changes} | set(self.unchanged) | {p.link_id for p in self.problems})
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.products and not self.problems
+
+    def as_dict(self) -> dict:
+        """The dry-run view: per TikTok product, each SKU's before and after."""
+        return {
+            "products": [{"tiktok_integration_id": p.tiktok_integration_id, "tiktok_product_id": p.tiktok_product_id,
+                          "skus": [_change_dict(c) for c in p.changes]} for p in self.products],
+            "unchanged_links": sorted(self.unchanged),
+            "problems": [asdict(problem) for problem in self.problems],
+        }
+
+
+def _change_dict(change: SkuChange) -> dict:
+    out = {"link_id": change.link_id, "sku_id": change.sku_id, "seller_sku": change.seller_sku}
+    if change.changes_price:
+        out["price"] = {"before": _text(change.price_before), "after": _text(change.price_after),
+                        "currency": change.currency}
+    if change.changes_quantity:
+        out["inventory"] = {"before": change.quantity_before, "after": change.quantity_after,
+                            "warehouse_id": change.warehouse_id}
+    return out
+
+
+def _text(value) -> str | None:
+    return None if value is None else str(value)
+
+
+# ---- which links -------------------------------------------------------------------------------------
+def pushable(*conditions) -> list:
+    """Conditions for links that may be pushed: not paused, both integrations active."""
+    return [*conditions, ProductLink.paused.is_(False)]
+
+
+def plan_dirty(tiktok_integration_id: int) -> Plan:
+    return build_plan(pushable(ProductLink.tiktok_integration_id == tiktok_integration_id,
+                               ProductLink.dirty.is_(True)))
+
+
+def plan_links(tenant_id: int, link_ids: Iterable[int], reference: Reference = "pushed") -> Plan:
+    ids = list(set(link_ids))
+    if not ids:
+        return Plan()
+    return build_plan(pushable(ProductLink.tenant_id == tenant_id, ProductLink.id.in_(ids)), reference)
+
+
+# ---- building ----------------------------------------------------------------------------------------
+def build_plan(conditions: list, reference: Reference = "pushed") -> Plan:
+    """Plan every link matching `conditions` whose integrations are both active."""
+    tiktok = aliased(Integration)
+    shopify = aliased(Integration)
+    link_filter = and_(*conditions, tiktok.status == ACTIVE, shopify.status == ACTIVE)
+    rows = db.session.execute(
+        select(ProductLink, Variant.product_id, Variant.price, Variant.inventory_item_id,
+               Variant.inventory_quantity, Variant.integration_id, TikTokSku.tiktok_id, TikTokSku.seller_sku,
+               TikTokSku.price, TikTokSku.currency, TikTokSku.inventory, TikTokProduct.tiktok_id)
+        .join(Variant, Variant.id == ProductLink.variant_id)
+        .join(TikTokSku, TikTokSku.id == ProductLink.tiktok_sku_id)
+        .join(TikTokProduct, TikTokProduct.id == TikTokSku.product_id)
+        .join(tiktok, tiktok.id == ProductLink.tiktok_integration_id)
+        .join(shopify, shopify.id == ProductLink.shopify_integration_id)
+        .where(link_filter)
+        .order_by(TikTokProduct.tiktok_id, TikTokSku.tiktok_id)
+    ).all()
+    if not rows:
+        return Plan()
+    integration_ids = {row[0].tiktok_integration_id for row in rows}
+    integrations = {i.id: i for i in db.session.execute(
+        select(Integration).where(Integration.id.in_(integration_ids))).scalars()}
+    levels = _levels(link_filter, tiktok, shopify)
+    warehouses = _sales_warehouses(integration_ids)
+
+    plan = Plan()
+    products: dict[tuple[int, str], ProductPlan] = {}
+    with_problems: set[int] = set()
+    for (link, shopify_product_id, price, item_id, variant_quantity, shopify_integration_id, sku_id, seller_sku,
+         sku_price, sku_currency, sku_inventory, product_id) in rows:
+        integration = integrations[link.tiktok_integration_id]
+        settings = LinkSettings.effective(link, integration.defaults)
+        currency = sku_currency or integration.currency or "USD"
+        change = SkuChange(link_id=link.id, tenant_id=link.tenant_id, change_seq=link.change_seq, state=link.state,
+                           variant_id=link.variant_id, shopify_product_id=shopify_product_id,
+                           sku_row_id=link.tiktok_sku_id, sku_id=sku_id, seller_sku=seller_sku, currency=currency)
+        tiktok_inventory = {str(k): int(v) for k, v in (sku_inventory or {}).items()}
+        if settings.sync_price:
+            wanted = desired_price(price, settings, currency)
+            before = _differs(wanted, link.last_pushed_price, sku_price, reference)
+            if before is not _SAME:
+                change.price_before, change.price_after = before, wanted
+        if settings.sync_inventory:
+            warehouse = _target_warehouse(tiktok_inventory, warehouses.get(link.tiktok_integration_id, []))
+            item_levels = levels.get((shopify_integration_id, item_id))
+            if item_levels is None:
+                by_location = {0: variant_quantity or 0}
+            else:
+                active, every = item_levels
+                by_location = active if settings.location_ids is None else every
+            wanted_quantity = desired_quantity(by_location, settings)
+            if warehouse is None:
+                with_problems.add(link.id)
+                plan.problems.append(Problem(link.id, link.tenant_id, link.change_seq, shopify_product_id, INVENTORY,
+                                             "the TikTok shop has no enabled sales warehouse for this SKU"))
+            else:
+                before = _differs(wanted_quantity, link.last_pushed_quantity, tiktok_inventory.get(warehouse),
+                                  reference)
+                if before is not _SAME:
+                    change.quantity_before, change.quantity_after = before, wanted_quantity
+                    change.warehouse_id = warehouse
+                    change.inventory = {**tiktok_inventory, warehouse: wanted_quantity}
+        if change.fields:
+            key = (link.tiktok_integration_id, product_id)
+            products.setdefault(key, ProductPlan(link.tiktok_integration_id, product_id)).changes.append(change)
+        elif link.id not in with_problems:
+            plan.unchanged[link.id] = link.change_seq
+    plan.products = list(products.values())
+    return plan
+
+
+_SAME = object()
+
+
+def _differs(wanted, last_pushed, on_tiktok, reference: Reference):
+    """The value TikTok has (as far as we know) when it differs from `wanted`, else _SAME."""
+    if reference == "pushed":
+        if last_pushed is not None and last_pushed == wanted:
+            return _SAME
+        return last_pushed if last_pushed is not None else on_tiktok
+    if reference == "tiktok":
+        return _SAME if on_tiktok is not None and on_tiktok == wanted else on_tiktok
+    if last_pushed is not None and last_pushed == wanted and on_tiktok is not None and on_tiktok == wanted:
+        return _SAME
+    return on_tiktok if on_tiktok is not None and on_tiktok != wanted else last_pushed
+
+
+def _levels(link_filter, tiktok, shopify) -> dict[tuple[int, int], tuple[dict[int, int], dict[int, int]]]:
+    """(shopify integration, inventory item) -> (stock at active locations, stock at every location)."""
+    rows = db.session.execute(
+        select(InventoryLevel.integration_id, InventoryLevel.inventory_item_id, InventoryLevel.location_id,
+               InventoryLevel.available, Location.is_active)
+        .join(Variant, and_(Variant.integration_id == InventoryLevel.integration_id,
+                            Variant.inventory_item_id == InventoryLevel.inventory_item_id))
+        .join(ProductLink, ProductLink.variant_id == Variant.id)
+        .join(tiktok, tiktok.id == ProductLink.tiktok_integration_id)
+        .join(shopify, shopify.id == ProductLink.shopify_integration_id)
+        .outerjoin(Location, and_(Location.integration_id == InventoryLevel.integration_id,
+                                  Location.shopify_id == InventoryLevel.location_id))
+        .where(link_filter)
+        .distinct()
+    ).all()
+    levels: dict = defaultdict(lambda: ({}, {}))
+    for integration_id, item_id, location_id, available, is_active in rows:
+        active, every = levels[(integration_id, item_id)]
+        every[location_id] = available
+        if is_active is not False:
+            active[location_id] = available
+    return dict(levels)
+
+
+def _sales_warehouses(integration_ids: set[int]) -> dict[int, list[str]]:
+    """Enabled sales warehouses per TikTok integration, the default first."""
+    rows = db.session.execute(
+        select(TikTokWarehouse.integration_id, TikTokWarehouse.tiktok_id)
+        .where(TikTokWarehouse.integration_id.in_(integration_ids), TikTokWarehouse.enabled.is_(True),
+               or_(TikTokWarehouse.type.is_(None), TikTokWarehouse.type == "SALES_WAREHOUSE"))
+        .order_by(TikTokWarehouse.integration_id, TikTokWarehouse.is_default.desc(), TikTokWarehouse.tiktok_id)
+    ).all()
+    found: dict[int, list[str]] = defaultdict(list)
+    for integration_id, warehouse_id in rows:
+        found[integration_id].append(warehouse_id)
+    return found
+
+
+def _target_warehouse(sku_inventory: dict[str, int], sales_warehouses: list[str]) -> str | None:
+    """Where the desired stock goes: the shop's default sales warehouse, if the SKU is stocked there."""
+    if not sku_inventory:
+        return sales_warehouses[0] if sales_warehouses else None
+    for warehouse in sales_warehouses:
+        if warehouse in sku_inventory:
+            return warehouse
+    return None
