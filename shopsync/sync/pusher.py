@@ -1,0 +1,215 @@
+"""Carrying out a plan: one stock call and one price call per TikTok product, every outcome logged.
+
+Per link and field: success stores what TikTok now has; a permanent refusal marks
+the link failed and tells the merchant (and a later success tells them it works
+again); transient and auth failures leave the link dirty so a retry pushes it.
+A link's dirty mark is cleared only if no change arrived since it was planned.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from sqlalchemy import insert, update
+
+from ..extensions import db
+from ..models import Integration, ProductLink, SyncLog, TikTokSku, utcnow
+from ..models.integration import ACTIVE
+from ..models.links import ERROR, OK, PENDING
+from ..notify import alerts
+from ..platforms.http import AuthError, PermanentError, PlatformError, TransientError
+from ..platforms.tiktok.products import (SkuInventory, SkuPrice, UpdateResult, format_amount, update_inventory,
+                                         update_prices)
+from .planner import INVENTORY, PRICE, Plan, ProductPlan, SkuChange
+from .runs import count_run
+from .tiktok_access import call_with_refresh
+
+LINK_PATH = "/links/{link_id}"
+
+
+@dataclass
+class PushOutcome:
+    pushed: int = 0  # fields TikTok accepted
+    failed: int = 0  # fields that failed, for whatever reason
+    transient: list[PlatformError] = field(default_factory=list)
+    reauth_integrations: set[int] = field(default_factory=set)
+    calls: int = 0
+
+    @property
+    def retry_later(self) -> bool:
+        return bool(self.transient)
+
+
+@dataclass
+class _FieldResult:
+    change: SkuChange
+    field: str
+    error: PlatformError | None = None
+    request_id: str | None = None
+
+
+def push_plan(plan: Plan, *, trigger: str, run_id: int | None = None,
+              keep_alive: Callable[[], None] = lambda: None) -> PushOutcome:
+    """Push every product of the plan; commits after each product so progress survives a crash.
+
+    `keep_alive` runs before each TikTok call (the flush extends its shop lock there).
+    """
+    outcome = PushOutcome()
+    _settle_unchanged(plan)
+    _log_problems(plan, trigger, run_id)
+    db.session.commit()
+    integrations: dict[int, Integration] = {}
+    for product in plan.products:
+        integration = integrations.get(product.tiktok_integration_id)
+        if integration is None:
+            integration = integrations[product.tiktok_integration_id] = db.session.get(
+                Integration, product.tiktok_integration_id)
+        if integration.status != ACTIVE or integration.id in outcome.reauth_integrations:
+            continue  # left dirty: pushed once the shop is reconnected
+        results = _push_product(integration, product, keep_alive, outcome)
+        _record(product, results, trigger, run_id, outcome)
+    return outcome
+
+
+def _push_product(integration: Integration, product: ProductPlan, keep_alive, outcome: PushOutcome
+                  ) -> list[_FieldResult]:
+    results: list[_FieldResult] = []
+    calls = (
+        (INVENTORY, product.inventory_changes, lambda client, changes: update_inventory(
+            client, product.tiktok_product_id, [SkuInventory(c.sku_id, c.inventory) for c in changes])),
+        (PRICE, product.price_changes, lambda client, changes: update_prices(
+            client, product.tiktok_product_id, [SkuPrice(c.sku_id, c.price_after, c.currency) for c in changes])),
+    )
+    for name, changes, send in calls:
+        if not changes:
+            continue
+        if integration.id in outcome.reauth_integrations:
+            results.extend(_FieldResult(c, name, AuthError("TikTok Shop needs to be reconnected")) for c in changes)
+            continue
+        keep_alive()
+        outcome.calls += 1
+        try:
+            answer: UpdateResult = call_with_refresh(integration, lambda client: send(client, changes))
+        except AuthError as error:
+            outcome.reauth_integrations.add(integration.id)
+            results.extend(_FieldResult(c, name, error, error.request_id) for c in changes)
+            continue
+        except PlatformError as error:
+            results.extend(_FieldResult(c, name, error, error.request_id) for c in changes)
+            continue
+        results.extend(_FieldResult(c, name, answer.errors.get(c.sku_id), answer.request_id) for c in changes)
+    return results
+
+
+def _record(product: ProductPlan, results: list[_FieldResult], trigger: str, run_id: int | None,
+            outcome: PushOutcome) -> None:
+    """Logs, last pushed values, link states and dirty marks for one product, in one commit."""
+    now = utcnow()
+    by_link: dict[int, list[_FieldResult]] = {}
+    for result in results:
+        by_link.setdefault(result.change.link_id, []).append(result)
+    db.session.execute(insert(SyncLog), [_log_row(r, trigger, run_id, now) for r in results])
+    failed_links, recovered, newly_failed = 0, [], []
+    for link_id, link_results in by_link.items():
+        change = link_results[0].change
+        values: dict = {"updated_at": now}
+        sku_values: dict = {}
+        for result in link_results:
+            if result.error is None:
+                outcome.pushed += 1
+                if result.field == PRICE:
+                    values["last_pushed_price"] = sku_values["price"] = change.price_after
+                else:
+                    values["last_pushed_quantity"] = change.quantity_after
+                    sku_values["inventory"] = change.inventory
+            else:
+                outcome.failed += 1
+                if isinstance(result.error, TransientError):
+                    outcome.transient.append(result.error)
+        errors = [r.error for r in link_results if r.error is not None]
+        permanent = [e for e in errors if isinstance(e, PermanentError)]
+        if permanent:
+            values.update(state=ERROR, last_error=permanent[0].message[:2000], last_error_class="permanent")
+            if change.state != ERROR:
+                newly_failed.append((change, permanent[0]))
+        elif not errors:
+            values.update(state=OK, last_synced_at=now, last_error=None, last_error_class=None)
+            if change.state == ERROR:
+                recovered.append(change)
+        elif errors:
+            values.update(last_error=errors[0].message[:2000], last_error_class=errors[0].error_class)
+        if errors:
+            failed_links += 1
+        db.session.execute(update(ProductLink).where(ProductLink.id == link_id).values(**values),
+                           execution_options={"synchronize_session": False})
+        if sku_values:
+            db.session.execute(update(TikTokSku).where(TikTokSku.id == change.sku_row_id).values(**sku_values),
+                               execution_options={"synchronize_session": False})
+        # Transient and auth failures stay dirty so the retry pushes them; permanent ones wait for a change.
+        if not errors or permanent and len(permanent) == len(errors):
+            _clear_dirty({link_id: change.change_seq})
+    if run_id is not None:
+        count_run(run_id, done=len(by_link) - failed_links, failed=failed_links)
+    db.session.commit()
+    for change, error in newly_failed:
+        alerts.report_failure(change.tenant_id, alerts.LINK_FAILED, link_subject(change.link_id),
+                              f"TikTok refused an update for SKU {change.seller_sku or change.sku_id}",
+                              {"link_id": change.link_id, "sku_id": change.sku_id, "error": error.message,
+                               "request_id": error.request_id}, LINK_PATH.format(link_id=change.link_id))
+    for change in recovered:
+        alerts.report_recovery(change.tenant_id, alerts.LINK_FAILED, link_subject(change.link_id),
+                               f"SKU {change.seller_sku or change.sku_id} syncs to TikTok again")
+
+
+def link_subject(link_id: int) -> str:
+    return f"link:{link_id}"
+
+
+def _log_row(result: _FieldResult, trigger: str, run_id: int | None, now) -> dict:
+    change, error = result.change, result.error
+    if result.field == PRICE:
+        before, after = (None if value is None else format_amount(value, change.currency)
+                         for value in (change.price_before, change.price_after))
+    else:
+        before, after = change.quantity_before, change.quantity_after
+    return {"tenant_id": change.tenant_id, "run_id": run_id,
+            "link_id": change.link_id, "product_id": change.shopify_product_id, "field": result.field,
+            "before": None if before is None else str(before), "after": str(after),
+            "result": "ok" if error is None else "error", "trigger": trigger,
+            "request_id": result.request_id, "error_class": error.error_class if error else None,
+            "error_message": error.message[:2000] if error else None, "created_at": now}
+
+
+def _settle_unchanged(plan: Plan) -> None:
+    """Links planned with nothing to push are in step: clear their marks, and a first sync makes them ok."""
+    if not plan.unchanged:
+        return
+    _clear_dirty(plan.unchanged)
+    db.session.execute(
+        update(ProductLink).where(ProductLink.id.in_(list(plan.unchanged)), ProductLink.state == PENDING)
+        .values(state=OK), execution_options={"synchronize_session": False})
+
+
+def _log_problems(plan: Plan, trigger: str, run_id: int | None) -> None:
+    if not plan.problems:
+        return
+    now = utcnow()
+    db.session.execute(insert(SyncLog), [
+        {"tenant_id": p.tenant_id, "run_id": run_id, "link_id": p.link_id,
+         "product_id": p.shopify_product_id, "field": p.field, "result": "skipped", "trigger": trigger,
+         "error_class": "permanent", "error_message": p.message, "created_at": now} for p in plan.problems])
+    _clear_dirty({p.link_id: p.change_seq for p in plan.problems})
+    if run_id is not None:
+        count_run(run_id, skipped=len({p.link_id for p in plan.problems}))
+
+
+def _clear_dirty(seq_by_link: dict[int, int]) -> None:
+    """Clear marks only where no change arrived since planning (change_seq unchanged)."""
+    by_seq: dict[int, list[int]] = {}
+    for link_id, seq in seq_by_link.items():
+        by_seq.setdefault(seq, []).append(link_id)
+    for seq, link_ids in by_seq.items():
+        for start in range(0, len(link_ids), 5000):
+            db.session.execute(
+                update(ProductLink).where(ProductLink.id.in_(link_ids[start:start + 5000]),
+                                          ProductLink.change_seq == seq).values(dirty=False),
+                execution_options={"synchronize_session": False})
