@@ -37,4 +37,7 @@ def serve(host: str, port: int):
 
 
 def register_cli(app: Flask) -> None:
+    from .jobs.schedule import schedule_command
+
+    shopsync_cli.add_command(schedule_command)
     app.cli.add_command(shopsync_cli)

@@ -15,6 +15,7 @@ from rq.scheduler import RQScheduler
 
 from . import jobs
 from .extensions import Queues
+from .jobs.schedule import enqueue_due, register_schedule, scheduler
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,7 @@ def start_background_work(app: Flask) -> list[threading.Thread]:
     threads = [
         threading.Thread(target=worker.work, kwargs={"logging_level": "WARNING"}, name="shopsync-worker", daemon=True),
         threading.Thread(target=_move_due_jobs, args=(connection,), name="shopsync-scheduler", daemon=True),
+        threading.Thread(target=_run_periodic_jobs, args=(connection,), name="shopsync-cron", daemon=True),
     ]
     for thread in threads:
         thread.start()
@@ -49,3 +51,15 @@ def _move_due_jobs(connection) -> None:
         except Exception:  # noqa: BLE001 - keep the loop alive; the next tick retries
             log.exception("moving scheduled jobs failed")
         time.sleep(0.25)
+
+
+def _run_periodic_jobs(connection) -> None:
+    """What the `rqscheduler` process does: the same declared periodic jobs, registered and fired here."""
+    register_schedule(connection)
+    cron = scheduler(connection)
+    while True:
+        try:
+            enqueue_due(cron)
+        except Exception:  # noqa: BLE001 - keep the loop alive; the next tick retries
+            log.exception("enqueueing periodic jobs failed")
+        time.sleep(5)

@@ -148,11 +148,7 @@ def sync_due_links() -> int:
 
 @app_job
 def push_due_links(tiktok_integration_id: int) -> dict:
-    with shop_lock(tiktok_integration_id) as keep_alive:
-        if keep_alive is None:
-            raise TransientError("another push of this TikTok shop is still running")
-        outcome = pushes.push_due(tiktok_integration_id, keep_alive)
-    return _raise_for_retry(outcome)
+    return _while_locked(tiktok_integration_id, pushes.push_due)
 
 
 @app_job
@@ -167,10 +163,15 @@ def reconcile_all() -> int:
 
 @app_job
 def reconcile_shop_job(tiktok_integration_id: int) -> dict:
+    return _while_locked(tiktok_integration_id, reconcile_shop)
+
+
+def _while_locked(tiktok_integration_id: int, push) -> dict:
+    """push(shop, keep_alive) under the shop's lock; waits for a running push, retries later if it must."""
     with shop_lock(tiktok_integration_id) as keep_alive:
         if keep_alive is None:
             raise TransientError("another push of this TikTok shop is still running")
-        outcome = reconcile_shop(tiktok_integration_id, keep_alive)
+        outcome = push(tiktok_integration_id, keep_alive)
     return _raise_for_retry(outcome)
 
 
