@@ -3,14 +3,14 @@ from __future__ import annotations
 
 import marshmallow as ma
 from flask_smorest import Blueprint
+from sqlalchemy import select
 
 from ..models import SyncLog
 from ..models.sync import TRIGGERS
-from ..tenancy import scoped
+from ..sync.log_listing import RESULTS, LogFilters, conditions
+from ..tenancy import current_tenant_id
 from .fields import Id, Moment
 from .pagination import PageArgs, page, page_schema
-
-RESULTS = ("ok", "error", "skipped")
 
 blp = Blueprint("api_sync_logs", __name__, url_prefix="/api/sync-logs",
                 description="Every update ShopSync pushed or tried to push, newest first.")
@@ -50,12 +50,11 @@ class SyncLogArgs(PageArgs):
 @blp.arguments(SyncLogArgs, location="query")
 @blp.response(200, page_schema(SyncLogSchema, "SyncLogPageSchema"))
 def list_logs(args):
-    query = scoped(SyncLog)
-    for name in ("link_id", "product_id", "result", "trigger"):
-        if args.get(name) is not None:
-            query = query.where(getattr(SyncLog, name) == args[name])
+    filters = LogFilters(link_id=args.get("link_id"), product_id=args.get("product_id"),
+                         result=args.get("result", ""), trigger=args.get("trigger", ""))
+    where = conditions(current_tenant_id(), filters)
     if args.get("since"):
-        query = query.where(SyncLog.created_at >= args["since"])
+        where.append(SyncLog.created_at >= args["since"])
     if args.get("until"):
-        query = query.where(SyncLog.created_at < args["until"])
-    return page(query, SyncLog.id, args)
+        where.append(SyncLog.created_at < args["until"])
+    return page(select(SyncLog).where(*where), SyncLog.id, args)

@@ -8,11 +8,24 @@ of object whose id goes in: {integration} {tiktok_integration} {product} {varian
 
 # (method, path) pairs reached with another tenant's ids: each must answer 404 and change nothing.
 TENANT_ROUTES: list[tuple[str, str]] = [
+    ("GET", "/api/product-links/{link}"),
+    ("PATCH", "/api/product-links/{link}"),
+    ("DELETE", "/api/product-links/{link}"),
+    ("POST", "/api/product-links/{link}/sync"),
+    ("GET", "/api/sync-runs/{run}"),
+    ("POST", "/settings/api-keys/{api_key}/revoke"),
 ]
 
 # Pages listing merchant data: another tenant's names must never appear in them.
 LIST_PAGES: list[str] = [
     "/",
+    "/settings",
+    "/api/integrations",
+    "/api/products",
+    "/api/products?search=victim",
+    "/api/product-links",
+    "/api/sync-logs",
+    "/api/sync-logs?result=error",
 ]
 
 # Routes with URL parameters that carry no merchant data ids (endpoint names).
