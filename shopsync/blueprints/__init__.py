@@ -5,13 +5,15 @@ from flask import Flask
 
 NAV_ITEMS = [
     ("dashboard.index", "Dashboard"),
+    ("links.index", "Links"),
+    ("logs.index", "Sync logs"),
 ]
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import auth, dashboard
+    from . import auth, dashboard, link_setup, links, logs
 
-    for module in (auth, dashboard):
+    for module in (auth, dashboard, links, link_setup, logs):
         app.register_blueprint(module.bp)
 
     @app.context_processor

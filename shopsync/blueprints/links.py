@@ -1,0 +1,194 @@
+"""Product links: the list with filters and batch actions, and each link's own page."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import login_required
+
+from ..extensions import db
+from ..models import Integration, Location, ProductLink, SyncLog
+from ..sync import link_actions, link_listing
+from ..sync.link_listing import LinkFilters
+from ..sync.planner import plan_links
+from ..sync.rules import ROUNDINGS, SCHEDULES, LinkSettings, SettingsError
+from ..tenancy import current_tenant_id, get_or_404, scoped
+from .paging import before_arg
+
+bp = Blueprint("links", __name__, url_prefix="/product-links")
+
+STATE_LABELS = {"ok": "In sync", "pending": "Pending", "error": "Failing", "paused": "Paused"}
+SCHEDULE_LABELS = {"off": "Off (changes and Sync now only)", "hourly": "Every hour", "6h": "Every 6 hours",
+                   "daily": "Every day"}
+MAX_BATCH = 20_000  # "every matching link" covers a whole catalog, in one statement per action
+BATCH_ACTIONS = {"sync", "pause", "resume", "unlink", "settings"}
+
+
+@bp.app_context_processor
+def link_labels():
+    return {"state_labels": STATE_LABELS, "roundings": ROUNDINGS, "schedules": list(SCHEDULES),
+            "schedule_labels": SCHEDULE_LABELS}
+
+
+def tiktok_integrations() -> list[Integration]:
+    return db.session.execute(scoped(Integration).where(Integration.platform == "tiktok")
+                              .order_by(Integration.name, Integration.id)).scalars().all()
+
+
+@bp.get("")
+@login_required
+def index():
+    tenant_id = current_tenant_id()
+    filters = LinkFilters.from_args(request.args)
+    before_id = before_arg()
+    links, next_before = link_listing.page(tenant_id, filters, before_id)
+    return render_template("links/index.html", links=links, filters=filters, before=before_id,
+                           next_before=next_before, counts=link_listing.state_counts(tenant_id),
+                           total_matching=link_listing.count(tenant_id, filters),
+                           tiktok_integrations=tiktok_integrations())
+
+
+@bp.post("/batch")
+@login_required
+def bulk():
+    tenant_id = current_tenant_id()
+    action = request.form.get("action", "")
+    if action not in BATCH_ACTIONS:
+        return _feedback("Choose what to do with the selected links.", "error")
+    if request.form.get("all_matching"):
+        filters = LinkFilters.from_args({k.removeprefix("filter_"): v for k, v in request.form.items()
+                                         if k.startswith("filter_")})
+        ids = link_listing.matching_ids(tenant_id, filters, MAX_BATCH)
+    else:
+        ids = [int(i) for i in request.form.getlist("link_ids") if i.isdigit()]
+    if not ids:
+        return _feedback("Select at least one link first.", "error")
+
+    if action == "sync":
+        run = link_actions.sync_now(tenant_id, ids, "manual" if len(ids) == 1 else "batch")
+        if run is None:
+            abort(404)
+        return _feedback(f"Syncing {run.total} link{'s' if run.total != 1 else ''}.", "success", run=run)
+    if action == "settings":
+        try:
+            count = link_actions.change_settings(tenant_id, ids, _settings_input(), only_given=True)
+        except SettingsError as error:
+            return _feedback("Nothing was changed: " + "; ".join(
+                f"{_field_label(name)} {message}" for name, message in error.errors.items()), "error")
+        message = f"Settings changed on {_links(count)}; they will be pushed with the new rules."
+    else:
+        count = {"pause": link_actions.pause, "resume": link_actions.resume,
+                 "unlink": link_actions.unlink}[action](tenant_id, ids)
+        if count == 0:
+            abort(404)
+        message = {"pause": "Paused {}.", "resume": "Resumed {}; changes are on their way to TikTok.",
+                   "unlink": "Unlinked {}."}[action].format(_links(count))
+    if action == "unlink" and not request.headers.get("HX-Request"):
+        flash(message, "success")
+        return redirect(url_for("links.index"))
+    return _feedback(message, "success", refresh=True)
+
+
+def _links(count: int) -> str:
+    return f"{count} link{'s' if count != 1 else ''}"
+
+
+def _feedback(message: str, category: str, run=None, refresh: bool = False):
+    """The batch answer: a message (and progress) for HTMX, or back to the list for a plain form."""
+    if not request.headers.get("HX-Request"):
+        flash(message, category)
+        return redirect(request.referrer or url_for("links.index"))
+    headers = {"HX-Trigger": "links-changed"} if refresh else {}
+    # HTMX swaps only 2xx answers, and a refused batch is shown where the merchant is looking.
+    return render_template("partials/batch_feedback.html", message=message, category=category, run=run), 200, headers
+
+
+def _settings_input() -> dict:
+    data = {name: request.form.get(name, "") for name in
+            ("sync_price", "sync_inventory", "price_multiplier", "price_offset", "price_rounding",
+             "currency_rate", "inventory_buffer", "inventory_cap", "schedule")}
+    locations = request.form.getlist("location_ids")
+    data["location_ids"] = ",".join(locations)
+    return data
+
+
+def _field_label(name: str) -> str:
+    return name.replace("_", " ").capitalize()
+
+
+# ---- one link ------------------------------------------------------------------------------------------
+def _detail_context(link: ProductLink, errors: dict | None = None, values: dict | None = None) -> dict:
+    tiktok = db.session.get(Integration, link.tiktok_integration_id)
+    locations = db.session.execute(scoped(Location).where(Location.integration_id == link.shopify_integration_id)
+                                   .order_by(Location.name)).scalars().all()
+    history = db.session.execute(scoped(SyncLog).where(SyncLog.link_id == link.id)
+                                 .order_by(SyncLog.id.desc()).limit(20)).scalars().all()
+    current = {name: getattr(link, name) for name in
+               ("sync_price", "sync_inventory", "price_multiplier", "price_offset", "price_rounding",
+                "currency_rate", "location_ids", "inventory_buffer", "inventory_cap", "schedule")}
+    return {"link": link, "row": link_listing.one(link.tenant_id, link.id), "tiktok": tiktok,
+            "locations": locations, "history": history, "values": values if values is not None else current,
+            "errors": errors or {}, "effective": LinkSettings.effective(link, tiktok.defaults if tiktok else {})}
+
+
+@bp.get("/<int:link_id>")
+@login_required
+def detail(link_id: int):
+    link = get_or_404(ProductLink, link_id)
+    return render_template("links/detail.html", **_detail_context(link))
+
+
+@bp.post("/<int:link_id>/settings")
+@login_required
+def save_settings(link_id: int):
+    link = get_or_404(ProductLink, link_id)
+    data = _settings_input()
+    try:
+        link_actions.change_settings(link.tenant_id, [link.id], data)
+    except SettingsError as error:
+        db.session.rollback()
+        raw = {**data, "location_ids": [int(i) for i in request.form.getlist("location_ids") if i.isdigit()]}
+        context = _detail_context(link, errors=error.errors, values=_redisplay(raw))
+        template = "partials/link_settings_form.html" if request.headers.get("HX-Request") else "links/detail.html"
+        return render_template(template, **context), 200 if request.headers.get("HX-Request") else 422
+    db.session.refresh(link)
+    context = _detail_context(link)
+    if request.headers.get("HX-Request"):
+        return render_template("partials/link_settings_form.html", saved=True, **context)
+    flash("Settings saved; the link is pushed with the new rules.", "success")
+    return redirect(url_for("links.detail", link_id=link.id))
+
+
+def _redisplay(raw: dict) -> dict:
+    """Form input as typed, so a refused form comes back with what the merchant entered."""
+    shown = dict(raw)
+    for name in ("sync_price", "sync_inventory"):
+        shown[name] = {"yes": True, "no": False}.get(raw.get(name, ""))
+    return {name: (value if value != "" else None) for name, value in shown.items()}
+
+
+@bp.post("/<int:link_id>/dry-run")
+@login_required
+def dry_run(link_id: int):
+    link = get_or_404(ProductLink, link_id)
+    plan = plan_links(link.tenant_id, [link.id], reference="either")
+    db.session.rollback()
+    return render_template("partials/dry_run.html", link=link, plan=plan, changes=plan.changes)
+
+
+@bp.get("/<int:link_id>/state")
+@login_required
+def state(link_id: int):
+    row = link_listing.one(current_tenant_id(), link_id)
+    if row is None:
+        abort(404)
+    template = "partials/link_status.html" if request.args.get("view") == "card" else "partials/link_state.html"
+    return render_template(template, link=row)
+
+
+@bp.get("/<int:link_id>/history")
+@login_required
+def history(link_id: int):
+    link = get_or_404(ProductLink, link_id)
+    logs = db.session.execute(scoped(SyncLog).where(SyncLog.link_id == link.id)
+                              .order_by(SyncLog.id.desc()).limit(20)).scalars().all()
+    return render_template("partials/link_history.html", link=link, history=logs)
+

@@ -1,0 +1,139 @@
+"""What a merchant does to links they picked: pause, resume, unlink, change settings, sync now.
+
+Every function takes the tenant id and ignores ids of other tenants, so the
+callers (pages, API) can pass what the request sent. Each commits.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db
+from ..models import ProductLink, SyncRun, TikTokSku, Variant, utcnow
+from ..models.links import PENDING
+from .dirty import mark_links_dirty
+from .rules import clean_settings
+
+
+def owned_ids(tenant_id: int, link_ids: Iterable[int]) -> list[int]:
+    ids = sorted({int(i) for i in link_ids})
+    if not ids:
+        return []
+    return list(db.session.execute(select(ProductLink.id).where(
+        ProductLink.tenant_id == tenant_id, ProductLink.id.in_(ids))).scalars())
+
+
+def pause(tenant_id: int, link_ids: Iterable[int]) -> int:
+    ids = owned_ids(tenant_id, link_ids)
+    _update(ids, paused=True)
+    db.session.commit()
+    return len(ids)
+
+
+def resume(tenant_id: int, link_ids: Iterable[int]) -> int:
+    """Unpause; whatever changed while paused is pushed by the next flush."""
+    ids = owned_ids(tenant_id, link_ids)
+    _update(ids, paused=False)
+    shops = mark_links_dirty(tenant_id, ids)
+    db.session.commit()
+    _request_flushes(shops, "manual")
+    return len(ids)
+
+
+def unlink(tenant_id: int, link_ids: Iterable[int]) -> int:
+    """Remove the links; TikTok keeps its last values, and the logs keep their history."""
+    ids = owned_ids(tenant_id, link_ids)
+    if ids:
+        db.session.execute(delete(ProductLink).where(ProductLink.id.in_(ids)),
+                           execution_options={"synchronize_session": False})
+    db.session.commit()
+    return len(ids)
+
+
+def change_settings(tenant_id: int, link_ids: Iterable[int], data: Mapping[str, Any], *,
+                    only_given: bool = False) -> int:
+    """Validate and store settings (raises rules.SettingsError); the links are pushed with the new rules.
+
+    With only_given, empty values leave a setting as it is (batch edits); otherwise
+    they reset it to the shop's default.
+    """
+    cleaned = clean_settings(data, partial=True)
+    if only_given:
+        cleaned = {name: value for name, value in cleaned.items() if value is not None}
+    ids = owned_ids(tenant_id, link_ids)
+    if cleaned:
+        _update(ids, **cleaned)
+        shops = mark_links_dirty(tenant_id, ids)
+    else:
+        shops = set()
+    db.session.commit()
+    _request_flushes(shops, "manual")
+    return len(ids)
+
+
+def sync_now(tenant_id: int, link_ids: Iterable[int], trigger: str = "manual") -> SyncRun | None:
+    """Push these links now (paused links are skipped by the push); None when none were given."""
+    from ..jobs.pushes import sync_now as start_push
+
+    ids = owned_ids(tenant_id, link_ids)
+    if not ids:
+        return None
+    return start_push(tenant_id, ids, trigger)
+
+
+def _update(ids: list[int], **values) -> None:
+    for start in range(0, len(ids), 5000):
+        db.session.execute(update(ProductLink).where(ProductLink.id.in_(ids[start:start + 5000]))
+                           .values(updated_at=utcnow(), **values),
+                           execution_options={"synchronize_session": False})
+
+
+def _request_flushes(tiktok_integration_ids: set[int], trigger: str) -> None:
+    from ..jobs.pushes import request_flush
+
+    for integration_id in sorted(tiktok_integration_ids):
+        request_flush(integration_id, trigger)
+
+
+class LinkError(ValueError):
+    """A link that cannot be made as asked; the message says why in the merchant's words."""
+
+
+def create_links(tenant_id: int, pairs: Iterable[tuple[int, int]], settings: Mapping[str, Any] | None = None
+                 ) -> list[int]:
+    """Link each (variant id, TikTok SKU row id); returns the new link ids, pending their first push.
+
+    Raises LinkError (nothing saved) when a variant or SKU is not the tenant's or a SKU is already linked.
+    """
+    pairs = list(dict.fromkeys((int(v), int(s)) for v, s in pairs))
+    cleaned = {k: v for k, v in clean_settings(settings or {}).items() if v is not None}
+    variant_ids = {v for v, _ in pairs}
+    sku_ids = [s for _, s in pairs]
+    if len(set(sku_ids)) != len(sku_ids):
+        raise LinkError("a TikTok SKU can be fed by one Shopify variant only")
+    variants = dict(db.session.execute(select(Variant.id, Variant.integration_id).where(
+        Variant.tenant_id == tenant_id, Variant.id.in_(variant_ids))).all())
+    skus = dict(db.session.execute(select(TikTokSku.id, TikTokSku.integration_id).where(
+        TikTokSku.tenant_id == tenant_id, TikTokSku.id.in_(sku_ids))).all())
+    if len(variants) != len(variant_ids) or len(skus) != len(set(sku_ids)):
+        raise LinkError("that Shopify variant or TikTok SKU is not in your catalog any more")
+    taken = db.session.execute(select(TikTokSku.seller_sku, TikTokSku.tiktok_id).join(
+        ProductLink, ProductLink.tiktok_sku_id == TikTokSku.id).where(TikTokSku.id.in_(sku_ids)).limit(1)).first()
+    if taken:
+        raise LinkError(f"TikTok SKU {taken[0] or taken[1]} is already linked")
+    now = utcnow()
+    links = [ProductLink(tenant_id=tenant_id, variant_id=variant_id, tiktok_sku_id=sku_id,
+                         shopify_integration_id=variants[variant_id], tiktok_integration_id=skus[sku_id],
+                         state=PENDING, dirty=True, created_at=now, updated_at=now, **cleaned)
+             for variant_id, sku_id in pairs]
+    db.session.add_all(links)
+    try:
+        db.session.commit()
+    except IntegrityError:  # someone linked one of these SKUs in the meantime
+        db.session.rollback()
+        raise LinkError("one of these TikTok SKUs was linked in the meantime; nothing was saved") from None
+    _request_flushes({link.tiktok_integration_id for link in links}, "manual")
+    return [link.id for link in links]

@@ -1,0 +1,80 @@
+"""The sync log as the merchant reads it: operations with filters, newest first, in keyset pages."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Product, SyncLog, SyncRun, utcnow
+from ..models.sync import TRIGGERS
+
+PAGE_SIZE = 50
+RESULTS = ("ok", "error", "skipped")
+PERIODS = {"1h": timedelta(hours=1), "24h": timedelta(days=1), "7d": timedelta(days=7), "30d": timedelta(days=30)}
+
+
+def _id(value) -> int | None:
+    return int(value) if value and str(value).isdigit() else None
+
+
+@dataclass(frozen=True)
+class LogFilters:
+    link_id: int | None = None
+    product_id: int | None = None
+    run_id: int | None = None
+    result: str = ""
+    trigger: str = ""
+    period: str = ""
+
+    @classmethod
+    def from_args(cls, args) -> "LogFilters":
+        result, trigger, period = args.get("result", ""), args.get("trigger", ""), args.get("period", "")
+        return cls(link_id=_id(args.get("link")), product_id=_id(args.get("product")), run_id=_id(args.get("run")),
+                   result=result if result in RESULTS else "", trigger=trigger if trigger in TRIGGERS else "",
+                   period=period if period in PERIODS else "")
+
+    def as_args(self) -> dict:
+        args = {"link": self.link_id, "product": self.product_id, "run": self.run_id, "result": self.result,
+                "trigger": self.trigger, "period": self.period}
+        return {k: v for k, v in args.items() if v}
+
+
+def conditions(tenant_id: int, filters: LogFilters) -> list:
+    where = [SyncLog.tenant_id == tenant_id]
+    if filters.link_id:
+        where.append(SyncLog.link_id == filters.link_id)
+    if filters.product_id:
+        where.append(SyncLog.product_id == filters.product_id)
+    if filters.run_id:
+        where.append(SyncLog.run_id == filters.run_id)
+    if filters.result:
+        where.append(SyncLog.result == filters.result)
+    if filters.trigger:
+        where.append(SyncLog.trigger == filters.trigger)
+    if filters.period:
+        where.append(SyncLog.created_at >= utcnow() - PERIODS[filters.period])
+    return where
+
+
+def page(tenant_id: int, filters: LogFilters, before: int | None = None, size: int = PAGE_SIZE):
+    """(log, product title) rows newest first, and the id to continue before (None on the last page)."""
+    where = conditions(tenant_id, filters)
+    if before:
+        where.append(SyncLog.id < before)
+    rows = db.session.execute(
+        select(SyncLog, Product.title).outerjoin(Product, Product.id == SyncLog.product_id)
+        .where(*where).order_by(SyncLog.id.desc()).limit(size + 1)).all()
+    return rows[:size], (rows[size - 1][0].id if len(rows) > size else None)
+
+
+def failed_link_ids(tenant_id: int, filters: LogFilters, limit: int = 20_000) -> list[int]:
+    """Links with a failed operation among the filtered logs: what "retry failed" pushes again."""
+    where = conditions(tenant_id, filters) + [SyncLog.result == "error", SyncLog.link_id.is_not(None)]
+    return list(db.session.execute(select(SyncLog.link_id).where(*where).distinct().limit(limit)).scalars())
+
+
+def recent_runs(tenant_id: int, limit: int = 8) -> list[SyncRun]:
+    return db.session.execute(select(SyncRun).where(SyncRun.tenant_id == tenant_id)
+                              .order_by(SyncRun.created_at.desc(), SyncRun.id.desc()).limit(limit)).scalars().all()
