@@ -45,6 +45,7 @@ class Sku:
     price: Decimal | None
     currency: str
     inventory: dict[str, int]  # warehouse id -> quantity
+    barcode: str | None = None  # identifier_code (GTIN, EAN, UPC, ISBN) when TikTok sends it
 
 
 @dataclass(frozen=True)
@@ -165,4 +166,5 @@ def _sku(raw: dict) -> Sku:
     amount = price.get("sale_price") or price.get("tax_exclusive_price")
     return Sku(id=str(raw["id"]), seller_sku=raw.get("seller_sku") or "",
                price=Decimal(amount) if amount else None, currency=price.get("currency", ""),
-               inventory={str(i["warehouse_id"]): int(i.get("quantity", 0)) for i in raw.get("inventory") or []})
+               inventory={str(i["warehouse_id"]): int(i.get("quantity", 0)) for i in raw.get("inventory") or []},
+               barcode=(raw.get("identifier_code") or {}).get("code") or None)
