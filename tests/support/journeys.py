@@ -1,6 +1,8 @@
 """Merchant journeys driven through the real flows: the app's test client plus the sandbox over HTTP."""
 from __future__ import annotations
 
+import secrets
+import uuid
 from urllib.parse import parse_qsl, urlsplit
 
 import requests
@@ -41,3 +43,46 @@ def install_shop(client, shop: str) -> int:
         from shopsync.extensions import db
         integration = db.session.query(Integration).filter_by(platform="shopify", external_id=shop).one()
         return integration.tenant_id
+
+
+def give_seller_new_shops(tiktok_sandbox) -> None:
+    """A clean demo seller whose shops have ids and ciphers never seen before.
+
+    A TikTok shop belongs to one tenant, and the session's sandbox has one seller:
+    each test that connects TikTok gets shops of its own this way.
+    """
+    with tiktok_sandbox.lock:
+        tiktok_sandbox.reset()
+        for shop in tiktok_sandbox.shops:
+            shop.id = f"74{uuid.uuid4().int % 10**17:017d}"
+            shop.cipher = "ROW_" + secrets.token_urlsafe(21)
+
+
+def approve_tiktok_authorization(authorize_url: str, decision: str = "approve") -> str:
+    """Press Approve (or Deny) on the sandbox's TikTok Shop authorize page; returns the redirect target."""
+    return approve_shopify_grant(authorize_url, decision)  # the same form mechanics as Shopify's grant page
+
+
+def connect_tiktok(client, tiktok_sandbox, *, new_shops: bool = True, decision: str = "approve") -> list[int]:
+    """Connect the sandbox seller's TikTok shops to the logged-in tenant through the real seller authorization.
+
+    Returns the ids of the tenant's integrations for the seller's shops, in shop order (empty when
+    denied). `new_shops=False` authorizes the same shops as the last call (reconnect, other tenant).
+    """
+    from shopsync.extensions import db
+    from shopsync.models import Integration, User
+
+    if new_shops:
+        give_seller_new_shops(tiktok_sandbox)
+    start = client.get("/integrations/tiktok/connect")
+    assert start.status_code == 302, start.get_data(as_text=True)
+    callback = client.get(app_path(approve_tiktok_authorization(start.headers["Location"], decision)))
+    assert callback.status_code == 302, callback.get_data(as_text=True)
+    with client.session_transaction() as session:
+        user_id = int(session["_user_id"])
+    with client.application.app_context():
+        tenant_id = db.session.get(User, user_id).tenant_id
+        by_shop = dict(db.session.query(Integration.external_id, Integration.id).filter(
+            Integration.tenant_id == tenant_id, Integration.platform == "tiktok",
+            Integration.external_id.in_([shop.id for shop in tiktok_sandbox.shops])).all())
+    return [by_shop[shop.id] for shop in tiktok_sandbox.shops if shop.id in by_shop]
