@@ -5,15 +5,14 @@ from flask import Flask
 
 NAV_ITEMS = [
     ("dashboard.index", "Dashboard"),
-    ("links.index", "Links"),
-    ("logs.index", "Sync logs"),
+    ("integrations.index", "Integrations"),
 ]
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import auth, dashboard, link_setup, links, logs
+    from . import auth, dashboard, integrations, tiktok
 
-    for module in (auth, dashboard, links, link_setup, logs):
+    for module in (auth, dashboard, integrations, tiktok):
         app.register_blueprint(module.bp)
 
     @app.context_processor
