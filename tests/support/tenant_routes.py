@@ -8,6 +8,12 @@ of object whose id goes in: {integration} {tiktok_integration} {product} {varian
 
 # (method, path) pairs reached with another tenant's ids: each must answer 404 and change nothing.
 TENANT_ROUTES: list[tuple[str, str]] = [
+    ("GET", "/product-links/{link}"),
+    ("POST", "/product-links/{link}/settings"),
+    ("POST", "/product-links/{link}/dry-run"),
+    ("GET", "/product-links/{link}/state"),
+    ("GET", "/product-links/{link}/history"),
+    ("GET", "/sync-runs/{run}"),
     ("GET", "/api/product-links/{link}"),
     ("PATCH", "/api/product-links/{link}"),
     ("DELETE", "/api/product-links/{link}"),
@@ -19,6 +25,13 @@ TENANT_ROUTES: list[tuple[str, str]] = [
 # Pages listing merchant data: another tenant's names must never appear in them.
 LIST_PAGES: list[str] = [
     "/",
+    "/product-links",
+    "/product-links?q=victim",
+    "/product-links/pick/variants?q_variant=victim",
+    "/product-links/pick/skus?q_sku=victim",
+    "/product-links/export.csv",
+    "/sync-logs",
+    "/sync-logs?result=error",
     "/settings",
     "/api/integrations",
     "/api/products",
