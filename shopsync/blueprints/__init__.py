@@ -6,13 +6,15 @@ from flask import Flask
 NAV_ITEMS = [
     ("dashboard.index", "Dashboard"),
     ("integrations.index", "Integrations"),
+    ("links.index", "Links"),
+    ("logs.index", "Sync logs"),
 ]
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import auth, dashboard, integrations, tiktok
+    from . import auth, dashboard, integrations, link_setup, links, logs, tiktok
 
-    for module in (auth, dashboard, integrations, tiktok):
+    for module in (auth, dashboard, integrations, tiktok, links, link_setup, logs):
         app.register_blueprint(module.bp)
 
     @app.context_processor
