@@ -18,7 +18,10 @@ LOCATIONS_PAGE_SIZE = 100
 _PRODUCT_FIELDS = """
 fragment ProductFields on Product {
   id legacyResourceId title handle status updatedAt descriptionHtml vendor productType tags
-  media(first: 5) { nodes { ... on MediaImage { id image { url altText width height } } } }
+  media(first: 5) {
+    pageInfo { hasNextPage endCursor }
+    nodes { ... on MediaImage { id image { url altText width height } } }
+  }
 }"""
 
 _VARIANT_FIELDS = """
@@ -66,6 +69,18 @@ query ProductVariantsPage($id: ID!, $first: Int!, $after: String) {
     }
   }
 }""" + _VARIANT_FIELDS
+
+# Images past the first media page of PRODUCTS_PAGE / PRODUCT_BY_ID.
+PRODUCT_MEDIA_PAGE = """
+query ProductMediaPage($id: ID!, $first: Int!, $after: String) {
+  product(id: $id) {
+    id
+    media(first: $first, after: $after) {
+      pageInfo { hasNextPage endCursor }
+      nodes { ... on MediaImage { id image { url altText width height } } }
+    }
+  }
+}"""
 
 INVENTORY_ITEMS_PAGE = """
 query InventoryItemsPage($first: Int!, $after: String, $query: String) {
