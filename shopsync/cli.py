@@ -40,4 +40,7 @@ def register_cli(app: Flask) -> None:
     from .jobs.schedule import schedule_command
 
     shopsync_cli.add_command(schedule_command)
+    from .shopify_commands import register as register_shopify_commands
+
+    register_shopify_commands(shopsync_cli)
     app.cli.add_command(shopsync_cli)

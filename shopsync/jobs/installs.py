@@ -1,0 +1,22 @@
+"""Right after a store installs ShopSync: subscribe to its webhooks, then import its catalog."""
+from __future__ import annotations
+
+from ..extensions import db
+from ..models import Integration
+from ..sync.shopify_access import shopify_admin
+from ..sync.webhook_subscriptions import SubscriptionChanges, sync_webhook_subscriptions, webhook_address
+from . import app_job
+from .imports import start_import
+
+
+def repair_webhooks(integration: Integration) -> SubscriptionChanges:
+    return sync_webhook_subscriptions(shopify_admin(integration), webhook_address())
+
+
+@app_job
+def after_install(integration_id: int) -> None:
+    integration = db.session.get(Integration, integration_id)
+    if integration is None or not integration.is_active:
+        return
+    repair_webhooks(integration)
+    start_import(integration, "install")

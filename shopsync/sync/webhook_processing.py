@@ -1,0 +1,174 @@
+"""Shopify webhook deliveries: recorded once on arrival, applied later by a job.
+
+Recording is an INSERT ... ON CONFLICT DO NOTHING on (platform, event id), so a
+duplicate delivery is acknowledged and never applied twice. Applying takes a
+row lock (SKIP LOCKED) so a recovered event and its original job cannot both
+run. Product webhooks are applied from their payload rather than refetched:
+the payload is the full product with every variant and image, each with its
+own updated_at, so stale or out-of-order deliveries are recognised and
+dropped, and a burst of edits costs no API points. The scheduled incremental
+import catches whatever webhooks miss.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from datetime import timedelta
+
+from sqlalchemy import delete, select, update
+
+from ..extensions import db
+from ..models import Integration, Product, Tenant, WebhookEvent, utcnow
+from ..models.integration import DISCONNECTED, SHOPIFY
+from ..platforms.shopify import webhooks as payloads
+from ..security.credentials import forget_tokens
+from .catalog_writer import CatalogWriter
+from .dirty import mark_variants_dirty
+from .importer import notify_bulk_finished
+from .sql import dialect_insert
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "shopify"
+
+
+def record_delivery(delivery: payloads.WebhookDelivery, body: bytes) -> int | None:
+    """Store a verified delivery; returns its event row id, or None for a duplicate."""
+    shop = delivery.shop_domain.lower()
+    tenant_id = db.session.execute(select(Integration.tenant_id).where(
+        Integration.platform == SHOPIFY, Integration.external_id == shop)).scalar_one_or_none()
+    insert = dialect_insert(db.engine.dialect.name)
+    statement = insert(WebhookEvent).values(
+        tenant_id=tenant_id, platform=PLATFORM, delivery_id=delivery.event_id or delivery.webhook_id,
+        webhook_id=delivery.webhook_id, topic=delivery.topic, shop=shop, triggered_at=delivery.triggered_at,
+        received_at=utcnow(), payload=body,
+    ).on_conflict_do_nothing(index_elements=["platform", "delivery_id"]).returning(WebhookEvent.id)
+    event_id = db.session.execute(statement).scalar_one_or_none()
+    db.session.commit()
+    return event_id
+
+
+def unprocessed_event_ids(older_than_seconds: float, limit: int = 500) -> list[int]:
+    """Events received a while ago and still not applied: their job was lost."""
+    cutoff = utcnow() - timedelta(seconds=older_than_seconds)
+    return list(db.session.execute(select(WebhookEvent.id).where(
+        WebhookEvent.platform == PLATFORM, WebhookEvent.processed_at.is_(None),
+        WebhookEvent.received_at < cutoff).order_by(WebhookEvent.id).limit(limit)).scalars())
+
+
+def process_event(event_id: int) -> set[int]:
+    """Apply one recorded delivery; returns the TikTok integrations whose links became dirty."""
+    event = db.session.execute(select(WebhookEvent).where(WebhookEvent.id == event_id)
+                               .with_for_update(skip_locked=True)).scalar_one_or_none()
+    if event is None or event.processed_at is not None:
+        db.session.rollback()
+        return set()
+    integration = db.session.execute(select(Integration).where(
+        Integration.platform == SHOPIFY, Integration.external_id == event.shop)).scalar_one_or_none()
+    handler = _HANDLERS.get(event.topic, _ignored)
+    try:
+        if integration is None and handler not in _WITHOUT_STORE:
+            outcome, flush = "unknown_shop", set()
+        else:
+            outcome, flush = handler(event, integration, json.loads(event.payload or b"{}"))
+    except (ValueError, KeyError, TypeError) as error:
+        # A payload we cannot read will not get better on retry: record it instead.
+        db.session.rollback()
+        log.warning("webhook event %s (%s) could not be applied: %s", event_id, event.topic, type(error).__name__)
+        outcome, flush = f"error: {type(error).__name__}", set()
+    db.session.execute(update(WebhookEvent).where(WebhookEvent.id == event_id).values(
+        processed_at=utcnow(), outcome=outcome, payload=None))
+    db.session.commit()
+    return flush
+
+
+Result = tuple[str, set[int]]
+
+
+def _writer(integration: Integration) -> CatalogWriter:
+    return CatalogWriter(db.session.connection(), integration.tenant_id, integration.id)
+
+
+def _product_changed(event: WebhookEvent, integration: Integration, body: dict) -> Result:
+    payload = payloads.parse_product_payload(body)
+    product = payload.product
+    stored = db.session.execute(select(Product.shopify_updated_at).where(
+        Product.integration_id == integration.id, Product.shopify_id == product.id)).scalar_one_or_none()
+    if stored is not None and product.updated_at is not None and product.updated_at < stored:
+        return "stale", set()
+    writer = _writer(integration)
+    written = writer.products([product])
+    changed = writer.variants(payload.variants)
+    if product.id in written:
+        writer.images(payload.images)
+        writer.prune_product(product.id, [v.id for v in payload.variants], [i.id for i in payload.images])
+    if not written and not changed:
+        return "unchanged", set()
+    return "applied", mark_variants_dirty(integration.tenant_id, changed)
+
+
+def _product_deleted(event: WebhookEvent, integration: Integration, body: dict) -> Result:
+    deleted = _writer(integration).delete_product(payloads.parse_product_deleted(body).product_id)
+    return ("deleted" if deleted else "not_found"), set()
+
+
+def _inventory_level(event: WebhookEvent, integration: Integration, body: dict) -> Result:
+    level = payloads.parse_inventory_level(body)
+    if level.available is None:
+        return "untracked", set()
+    writer = _writer(integration)
+    items = writer.levels([level])
+    if not items:
+        return "stale_or_unchanged", set()
+    return "applied", mark_variants_dirty(integration.tenant_id, writer.variant_ids_for_items(items))
+
+
+def _uninstalled(event: WebhookEvent, integration: Integration, body: dict) -> Result:
+    """The token is already revoked: forget it, stop syncing, keep the merchant's data."""
+    integration.status = DISCONNECTED
+    integration.status_reason = "ShopSync was uninstalled from this Shopify store."
+    integration.updated_at = utcnow()
+    forget_tokens(integration)
+    tenant = db.session.get(Tenant, integration.tenant_id)
+    tenant.uninstalled_at = utcnow()
+    return "uninstalled", set()
+
+
+def _bulk_finished(event: WebhookEvent, integration: Integration | None, body: dict) -> Result:
+    notify_bulk_finished(payloads.parse_bulk_operation_finished(body).bulk_operation_id)
+    return "import_woken", set()
+
+
+def _customer_request(event: WebhookEvent, integration: Integration | None, body: dict) -> Result:
+    return "no_customer_data", set()
+
+
+def _shop_redact(event: WebhookEvent, integration: Integration | None, body: dict) -> Result:
+    """48 hours after uninstall: delete the tenant and, by cascade, everything it owns."""
+    tenant_id = integration.tenant_id if integration else db.session.execute(
+        select(Tenant.id).where(Tenant.shop_domain == event.shop)).scalar_one_or_none()
+    if tenant_id is None:
+        return "nothing_stored", set()
+    event.tenant_id = None  # this record of the request outlives the tenant
+    db.session.flush()
+    db.session.execute(delete(Tenant).where(Tenant.id == tenant_id))
+    return "tenant_deleted", set()
+
+
+def _ignored(event: WebhookEvent, integration: Integration | None, body: dict) -> Result:
+    return "ignored", set()
+
+
+_HANDLERS: dict[str, Callable[..., Result]] = {
+    "products/create": _product_changed,
+    "products/update": _product_changed,
+    "products/delete": _product_deleted,
+    "inventory_levels/update": _inventory_level,
+    "app/uninstalled": _uninstalled,
+    "bulk_operations/finish": _bulk_finished,
+    "customers/data_request": _customer_request,
+    "customers/redact": _customer_request,
+    "shop/redact": _shop_redact,
+}
+_WITHOUT_STORE = {_bulk_finished, _customer_request, _shop_redact, _ignored}

@@ -1,0 +1,50 @@
+"""The store's webhook subscriptions: exactly one per topic ShopSync needs, at ShopSync's address.
+
+Subscribing twice to one topic and address is an error at Shopify, so the
+current list is read first; subscriptions for our topics that point elsewhere
+(an old address) are replaced. The GDPR compliance topics are set in the app's
+configuration, not here.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask import current_app
+
+from ..platforms.shopify import queries
+from ..platforms.shopify.admin import AdminClient
+from ..platforms.shopify.webhooks import WEBHOOK_TOPICS
+
+WEBHOOK_PATH = "/webhooks/shopify"
+
+
+def webhook_address() -> str:
+    return current_app.config["PUBLIC_URL"] + WEBHOOK_PATH
+
+
+@dataclass
+class SubscriptionChanges:
+    kept: list[str] = field(default_factory=list)
+    created: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+
+
+def sync_webhook_subscriptions(client: AdminClient, address: str) -> SubscriptionChanges:
+    changes = SubscriptionChanges()
+    existing = list(client.paginate(queries.WEBHOOK_SUBSCRIPTIONS, {"first": 50}, "webhookSubscriptions"))
+    for subscription in existing:
+        topic = subscription["topic"]
+        if topic not in WEBHOOK_TOPICS:
+            continue
+        url = (subscription.get("endpoint") or {}).get("callbackUrl")
+        if url == address and topic not in changes.kept:
+            changes.kept.append(topic)
+        else:
+            client.execute(queries.WEBHOOK_SUBSCRIPTION_DELETE, {"id": subscription["id"]})
+            changes.removed.append(topic)
+    for topic in WEBHOOK_TOPICS:
+        if topic not in changes.kept:
+            client.execute(queries.WEBHOOK_SUBSCRIPTION_CREATE, {
+                "topic": topic, "webhookSubscription": {"callbackUrl": address, "format": "JSON"}})
+            changes.created.append(topic)
+    return changes
