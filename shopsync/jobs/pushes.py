@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 LOCK_SECONDS = 60  # a crashed worker's lock frees itself after this; live pushes extend it before each call
 LOCK_WAIT_SECONDS = 120  # manual and scheduled runs wait this long for a running flush
 REREQUEST_SECONDS = 2.0
-ABANDONED_AFTER = timedelta(seconds=15)  # a started flush not holding its lock this long has died
+ABANDONED_AFTER = timedelta(seconds=5)  # a started flush not holding its lock this long has died
 FAILED_FLUSH_TTL = 3600
 RETRY_BASE_SECONDS = 2.0
 RETRY_ATTEMPTS = 5
