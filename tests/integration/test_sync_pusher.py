@@ -3,34 +3,23 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import pytest
 from sqlalchemy import select
 
 from shopsync.extensions import db
 from shopsync.models import Alert, Integration, ProductLink, SyncLog, SyncRun, TikTokSku
 from shopsync.sync import flush
 from shopsync.sync.dirty import mark_variants_dirty
-from tests.support.factories import LOCATION_IDS, make_world, set_stock
+from tests.support.factories import LOCATION_IDS, make_world, no_lock, sandbox, set_stock  # noqa: F401
 
-NO_LOCK = lambda: None  # noqa: E731
-
-
-@pytest.fixture
-def sandbox(app_context, tiktok_sandbox):
-    tiktok_sandbox.clear_faults()
-    yield tiktok_sandbox
-    tiktok_sandbox.clear_faults()
-
+NO_LOCK = no_lock
 
 def product_calls(sandbox, product_id: str, kind: str):
     return sandbox.calls(f"/product/202309/products/{product_id}/{kind}/update")
-
 
 def links(world) -> list[ProductLink]:
     db.session.expire_all()
     return db.session.execute(select(ProductLink).where(ProductLink.id.in_(world.link_ids))
                               .order_by(ProductLink.id)).scalars().all()
-
 
 def test_three_skus_of_one_product_go_in_one_call_per_field(sandbox):
     world = make_world(sandbox, skus=3, price="19.00")
@@ -53,7 +42,6 @@ def test_three_skus_of_one_product_go_in_one_call_per_field(sandbox):
     run = db.session.get(SyncRun, logs[0].run_id)
     assert (run.kind, run.status, run.total, run.done, run.failed) == ("push", "succeeded", 3, 3, 0)
 
-
 def test_second_flush_with_nothing_changed_makes_no_calls(sandbox):
     world = make_world(sandbox, skus=2)
     flush.flush_dirty(world.tiktok_id, "webhook", NO_LOCK)
@@ -63,7 +51,6 @@ def test_second_flush_with_nothing_changed_makes_no_calls(sandbox):
     outcome = flush.flush_dirty(world.tiktok_id, "webhook", NO_LOCK)
     assert outcome.calls == 0 and sandbox.calls() == []
     assert not any(link.dirty for link in links(world))
-
 
 def test_only_the_changed_sku_and_field_is_sent(sandbox):
     world = make_world(sandbox, skus=3)
@@ -78,7 +65,6 @@ def test_only_the_changed_sku_and_field_is_sent(sandbox):
     [sku] = call.body["skus"]
     assert sku["id"] == world.sku_ids[2]
     assert {i["warehouse_id"]: i["quantity"] for i in sku["inventory"]}[world.warehouse_ids[0]] == 24
-
 
 def test_change_during_push_keeps_the_link_dirty(sandbox, monkeypatch):
     world = make_world(sandbox, skus=1)
@@ -98,7 +84,6 @@ def test_change_during_push_keeps_the_link_dirty(sandbox, monkeypatch):
     # the loop saw the new mark and planned again; the value had not changed, so no second call
     assert outcome.calls == 2
     assert not links(world)[0].dirty
-
 
 def test_permanent_failure_marks_the_link_and_alerts_once_then_recovers(sandbox):
     world = make_world(sandbox, skus=2)
@@ -123,7 +108,6 @@ def test_permanent_failure_marks_the_link_and_alerts_once_then_recovers(sandbox)
     assert {a.state for a in db.session.execute(
         select(Alert).where(Alert.tenant_id == world.tenant_id)).scalars()} == {"recovered"}
 
-
 def test_transient_failure_keeps_links_dirty_for_the_retry(sandbox):
     world = make_world(sandbox, skus=1)
     sandbox.set_fault("server_error", count=20)
@@ -137,14 +121,12 @@ def test_transient_failure_keeps_links_dirty_for_the_retry(sandbox):
     assert not flush.flush_dirty(world.tiktok_id, "webhook", NO_LOCK).retry_later
     assert links(world)[0].last_pushed_quantity == 7
 
-
 def test_expired_token_is_refreshed_once_and_the_push_goes_through(sandbox):
     world = make_world(sandbox, skus=1)
     sandbox.set_fault("token_expired", count=1)
     outcome = flush.flush_dirty(world.tiktok_id, "webhook", NO_LOCK)
     assert outcome.pushed == 2 and not outcome.reauth_integrations
     assert db.session.get(Integration, world.tiktok_id).status == "active"
-
 
 def test_refused_refresh_marks_needs_reauth_and_leaves_links_dirty(sandbox):
     world = make_world(sandbox, skus=1)
@@ -157,7 +139,6 @@ def test_refused_refresh_marks_needs_reauth_and_leaves_links_dirty(sandbox):
     assert db.session.get(Integration, world.tiktok_id).status == "needs_reauth"
     [link] = links(world)
     assert link.dirty and link.state == "pending"
-
 
 def test_pushed_values_update_our_copy_of_the_tiktok_sku(sandbox):
     world = make_world(sandbox, skus=1, price="33.00")

@@ -5,7 +5,6 @@ import signal
 import time
 from decimal import Decimal
 
-import pytest
 from sqlalchemy import select
 
 from shopsync.extensions import db
@@ -13,17 +12,10 @@ from shopsync.jobs.pushes import flush_job_id, request_flush
 from shopsync.models import ProductLink, SyncLog
 from shopsync.sync import flush
 from shopsync.sync.dirty import mark_variants_dirty
-from tests.support.factories import LOCATION_IDS, make_world, set_stock
+from tests.support.factories import LOCATION_IDS, make_world, no_lock, sandbox, set_stock  # noqa: F401
 from tests.support.worker import rq_worker, running_worker, stop  # noqa: F401 - fixture
 
-NO_LOCK = lambda: None  # noqa: E731
-
-
-@pytest.fixture
-def sandbox(app_context, tiktok_sandbox):
-    tiktok_sandbox.clear_faults()
-    yield tiktok_sandbox
-    tiktok_sandbox.clear_faults()
+NO_LOCK = no_lock
 
 
 def wait_for(predicate, timeout: float = 30.0, every: float = 0.1):

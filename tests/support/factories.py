@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from decimal import Decimal
 
+import pytest
+
 from shopsync.extensions import db
 from shopsync.models import (Integration, InventoryLevel, Location, Product, ProductLink, Tenant, TikTokProduct,
                              TikTokSku, TikTokWarehouse, Variant)
@@ -133,3 +135,15 @@ def set_stock(world: World, index: int, location_id: int, available: int) -> Non
 
 def set_price(world: World, index: int, price: str) -> None:
     db.session.query(Variant).filter_by(id=world.variant_ids[index]).update({"price": Decimal(price)})
+
+
+@pytest.fixture
+def sandbox(app_context, tiktok_sandbox):
+    """The TikTok sandbox with no faults left over, inside an app context."""
+    tiktok_sandbox.clear_faults()
+    yield tiktok_sandbox
+    tiktok_sandbox.clear_faults()
+
+
+def no_lock() -> None:
+    """keep_alive for pushes run in-process without the shop lock."""
