@@ -21,6 +21,7 @@ SCHEDULES = {"off": None, "hourly": timedelta(hours=1), "6h": timedelta(hours=6)
 # TikTok prices these currencies without minor units (same list as platforms/tiktok/products.py).
 WHOLE_UNIT_CURRENCIES = frozenset({"IDR", "JPY", "KRW", "VND"})
 MAX_MULTIPLIER = Decimal(100)
+MAX_RATE = Decimal(1_000_000)  # far above any real exchange rate, and within the stored column's range
 MAX_QUANTITY = 999_999  # TikTok refuses larger stock values
 
 
@@ -141,6 +142,8 @@ def _rate(raw: Any) -> Decimal:
     value = _decimal(raw)
     if value <= 0:
         raise ValueError("must be more than 0")
+    if value >= MAX_RATE:
+        raise ValueError(f"must be less than {MAX_RATE:,}")
     return value
 
 
