@@ -251,3 +251,10 @@ def test_sync_logs_time_window(api, seeded):
 def test_openapi_document_is_public(app):
     answer = app.test_client().get("/api/openapi.json")
     assert answer.status_code == 200 and answer.get_json()["openapi"].startswith("3.")
+
+
+@pytest.mark.parametrize("body", [{"currency_rate": "1e20"}, {"price_multiplier": "1e-30"},
+                                  {"price_offset": "999999.99999"}, {"inventory_cap": 10**30}])
+def test_settings_out_of_range_are_refused_not_crashing(api, seeded, body):
+    answer = api.patch(f"/api/product-links/{seeded['links'][0]}", json=body)
+    assert answer.status_code in (200, 422), answer.get_data(as_text=True)
