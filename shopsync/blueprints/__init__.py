@@ -9,14 +9,18 @@ NAV_ITEMS = [
     ("products.index", "Products"),
     ("links.index", "Links"),
     ("logs.index", "Sync logs"),
+    ("settings.index", "Settings"),
 ]
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import auth, dashboard, integrations, link_setup, links, logs, products, shopify, tiktok
+    from . import auth, dashboard, integrations, link_setup, links, logs, products, settings, shopify, tiktok
 
-    for module in (auth, dashboard, integrations, tiktok, products, shopify, links, link_setup, logs):
+    for module in (auth, dashboard, integrations, tiktok, products, shopify, links, link_setup, logs, settings):
         app.register_blueprint(module.bp)
+
+    from ..api import init_api
+    init_api(app)
 
     @app.context_processor
     def navigation():
