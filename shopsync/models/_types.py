@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, Numeric, TypeDecorator
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, Integer, Numeric, TypeDecorator
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 # SQLite only auto-increments a column declared exactly INTEGER PRIMARY KEY.
@@ -47,3 +47,11 @@ def integration_fk():
 
 class Timestamps:
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+
+def contains_search_index(name: str, column: str) -> Index:
+    """A trigram index on PostgreSQL, so `column ILIKE '%text%'` searches need not read every row.
+
+    Needs the pg_trgm extension (created by migration 0002); elsewhere it is a plain index.
+    """
+    return Index(name, column, postgresql_using="gin", postgresql_ops={column: "gin_trgm_ops"})

@@ -8,7 +8,7 @@ from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, Unique
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from ._types import BigId, Money, TenantOwned, UTCDateTime, integration_fk
+from ._types import BigId, Money, TenantOwned, UTCDateTime, contains_search_index, integration_fk
 
 
 class Product(TenantOwned, db.Model):
@@ -16,6 +16,7 @@ class Product(TenantOwned, db.Model):
     __table_args__ = (
         UniqueConstraint("integration_id", "shopify_id"),
         Index("ix_products_tenant_title", "tenant_id", "title"),
+        contains_search_index("ix_products_title_search", "title"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -40,6 +41,8 @@ class Variant(TenantOwned, db.Model):
         Index("ix_variants_tenant_sku", "tenant_id", "sku"),
         Index("ix_variants_tenant_barcode", "tenant_id", "barcode"),
         Index("ix_variants_integration_inventory_item", "integration_id", "inventory_item_id"),
+        contains_search_index("ix_variants_sku_search", "sku"),
+        contains_search_index("ix_variants_barcode_search", "barcode"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

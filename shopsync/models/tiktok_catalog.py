@@ -8,7 +8,7 @@ from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, UniqueConstrain
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from ._types import BigId, Money, TenantOwned, UTCDateTime, integration_fk
+from ._types import BigId, Money, TenantOwned, UTCDateTime, contains_search_index, integration_fk
 
 
 class TikTokProduct(TenantOwned, db.Model):
@@ -30,6 +30,7 @@ class TikTokSku(TenantOwned, db.Model):
     __table_args__ = (
         UniqueConstraint("integration_id", "tiktok_id"),
         Index("ix_tiktok_skus_tenant_seller_sku", "tenant_id", "seller_sku"),
+        contains_search_index("ix_tiktok_skus_seller_sku_search", "seller_sku"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import case, func, or_, select, union
 
 from ..extensions import db
 from ..models import Integration, Product, ProductLink, TikTokProduct, TikTokSku, Variant
@@ -23,7 +23,6 @@ class LinkFilters:
     state: str = ""  # ok | pending | error (active links in that state) | paused
     integration_id: int | None = None  # TikTok integration
     q: str = ""  # product title, Shopify SKU, barcode or TikTok seller SKU
-    link_ids: tuple[int, ...] = ()
     variant_id: int | None = None
 
     @classmethod
@@ -78,16 +77,32 @@ def conditions(tenant_id: int, filters: LinkFilters) -> list:
         where += [ProductLink.state == filters.state, ProductLink.paused.is_(False)]
     if filters.integration_id:
         where.append(ProductLink.tiktok_integration_id == filters.integration_id)
-    if filters.link_ids:
-        where.append(ProductLink.id.in_(filters.link_ids))
     if filters.variant_id:
         where.append(ProductLink.variant_id == filters.variant_id)
     if filters.q:
-        pattern = "%" + filters.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        where.append(or_(Product.title.ilike(pattern, escape="\\"), Variant.sku.ilike(pattern, escape="\\"),
-                         Variant.barcode.ilike(pattern, escape="\\"),
-                         TikTokSku.seller_sku.ilike(pattern, escape="\\")))
+        where.append(_search(tenant_id, filters.q))
     return where
+
+
+def _search(tenant_id: int, text: str):
+    """Links whose product title, Shopify SKU or barcode, or TikTok seller SKU contains `text`.
+
+    One single-table subquery per column, so each walks its trigram index
+    (PostgreSQL) instead of testing every joined link row.
+    """
+    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+    def like(column):
+        return column.ilike(pattern, escape="\\")
+
+    variants = union(
+        select(Variant.id).where(Variant.tenant_id == tenant_id, like(Variant.sku)),
+        select(Variant.id).where(Variant.tenant_id == tenant_id, like(Variant.barcode)),
+        select(Variant.id).join(Product, Product.id == Variant.product_id)
+        .where(Product.tenant_id == tenant_id, like(Product.title)),
+    )
+    skus = select(TikTokSku.id).where(TikTokSku.tenant_id == tenant_id, like(TikTokSku.seller_sku))
+    return or_(ProductLink.variant_id.in_(variants.scalar_subquery()), ProductLink.tiktok_sku_id.in_(skus))
 
 
 def _rows_query(where: list):
@@ -122,12 +137,7 @@ def one(tenant_id: int, link_id: int) -> LinkRow | None:
 
 
 def _id_query(tenant_id: int, filters: LinkFilters, *columns):
-    query = select(*columns).select_from(ProductLink).where(*conditions(tenant_id, filters))
-    if filters.q:
-        query = (query.join(Variant, Variant.id == ProductLink.variant_id)
-                 .join(Product, Product.id == Variant.product_id)
-                 .join(TikTokSku, TikTokSku.id == ProductLink.tiktok_sku_id))
-    return query
+    return select(*columns).select_from(ProductLink).where(*conditions(tenant_id, filters))
 
 
 def count(tenant_id: int, filters: LinkFilters) -> int:
