@@ -20,11 +20,14 @@ TENANT_ROUTES: list[tuple[str, str]] = [
     ("POST", "/api/product-links/{link}/sync"),
     ("GET", "/api/sync-runs/{run}"),
     ("POST", "/settings/api-keys/{api_key}/revoke"),
+    ("POST", "/integrations/{tiktok_integration}/disconnect"),
+    ("POST", "/integrations/{tiktok_integration}/import-tiktok"),
 ]
 
 # Pages listing merchant data: another tenant's names must never appear in them.
 LIST_PAGES: list[str] = [
     "/",
+    "/integrations",
     "/product-links",
     "/product-links?q=victim",
     "/product-links/pick/variants?q_variant=victim",
