@@ -21,7 +21,8 @@ API_VERSION = "1.0"
 DESCRIPTION = (
     "ShopSync's JSON API. Authenticate with an API key from Settings: `Authorization: Bearer <key>`. "
     "Requests from a logged-in browser session work too; those that change data must send the "
-    "`X-CSRFToken` header. Lists are newest first: pass `next_cursor` as `cursor` for the next page. "
+    "`X-CSRFToken` header. Lists come in pages (products by title, everything else newest first): "
+    "pass `next_cursor` as `cursor` for the next page. Each API key has its own rate limit. "
     "Every error has the body `{\"error\": {\"status\", \"title\", \"message\", \"fields\"?}}`."
 )
 

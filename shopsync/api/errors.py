@@ -51,12 +51,14 @@ def handle_http_exception(error: HTTPException):
     fields = flatten_messages(data["messages"]) if "messages" in data else None
     message = data.get("message") or (error.description if error.description != type(error).description else None)
     if fields and not data.get("message"):
-        message = "Check the highlighted fields: " + ", ".join(sorted(fields)) + "."
+        message = "Check these fields: " + ", ".join(sorted(fields)) + "."
     headers = dict(data.get("headers") or {})
     if error.code == 401:
         headers.setdefault("WWW-Authenticate", 'Bearer realm="ShopSync API"')
     if error.code == 429:
         headers.update(_retry_after())
+        message = (f"Too many requests for this API key or user (limit: {error.description}). "
+                   f"Retry after {headers.get('Retry-After', 'a few')} seconds.")
     return error_response(error.code or 500, message, fields, headers)
 
 
