@@ -19,15 +19,22 @@ PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.
 REDIS_BASE = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379")
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
 WORKER_NUMBER = int(WORKER.removeprefix("gw") or 0)
-TEST_DB = f"shopsync_test_{WORKER}"
+# One database per run and worker, so two test runs on one machine never share (or drop) each other's.
+RUN_ID = (os.environ.get("PYTEST_XDIST_TESTRUNUID") or uuid.uuid4().hex)[:8]
+TEST_DB = f"shopsync_test_{RUN_ID}_{WORKER}"
 TEST_DATABASE_URL = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + TEST_DB
 TEST_REDIS_URL = f"{REDIS_BASE}/{1 + WORKER_NUMBER % 14}"
 
 
-def _recreate_database() -> None:
+def _create_database() -> None:
     with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{TEST_DB}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{TEST_DB}"')
+
+
+def _drop_database() -> None:
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{TEST_DB}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="session")
@@ -41,7 +48,7 @@ def test_env(servers, tmp_path_factory):
     """The environment every process of the test run shares (the app here, RQ workers in subprocesses)."""
     import redis
 
-    _recreate_database()
+    _create_database()
     redis.Redis.from_url(TEST_REDIS_URL).flushdb()
     instance = tmp_path_factory.mktemp("instance")
     env = {
@@ -59,7 +66,8 @@ def test_env(servers, tmp_path_factory):
         "MAIL_ENABLED": "0",
     }
     os.environ.update(env)
-    return env
+    yield env
+    _drop_database()
 
 
 @pytest.fixture(scope="session")
