@@ -62,7 +62,7 @@ def push_due(tiktok_integration_id: int, keep_alive: KeepAlive, now=None) -> Pus
     outcome = push_plan(plan, trigger="schedule", run_id=run_id, keep_alive=keep_alive)
     if run_id is not None:
         finish_run(run_id)
-    _schedule_next(plan.link_ids, default_schedule, now)
+    _schedule_next(tiktok_integration_id, default_schedule, now)
     db.session.commit()
     return outcome
 
@@ -108,17 +108,18 @@ def _due_condition(default_schedule: str, now):
     return and_(scheduled, or_(ProductLink.next_sync_at.is_(None), ProductLink.next_sync_at <= now))
 
 
-def _schedule_next(link_ids: list[int], default_schedule: str, now) -> None:
+def _schedule_next(tiktok_integration_id: int, default_schedule: str, now) -> None:
+    """Links that were due get their next time; set-based, so 20,000 links are one statement per schedule."""
+    due = _due_condition(default_schedule, now)
     for name, interval in SCHEDULES.items():
         if interval is None:
             continue
         which = ProductLink.schedule == name
         if name == default_schedule:
             which = or_(which, ProductLink.schedule.is_(None))
-        for start in range(0, len(link_ids), 5000):
-            db.session.execute(update(ProductLink).where(ProductLink.id.in_(link_ids[start:start + 5000]), which)
-                               .values(next_sync_at=now + interval),
-                               execution_options={"synchronize_session": False})
+        db.session.execute(update(ProductLink).where(
+            ProductLink.tiktok_integration_id == tiktok_integration_id, ProductLink.paused.is_(False), due, which)
+            .values(next_sync_at=now + interval), execution_options={"synchronize_session": False})
 
 
 def _merge(total: PushOutcome, outcome: PushOutcome) -> None:

@@ -18,7 +18,8 @@ from ..extensions import db
 from ..models import (Integration, InventoryLevel, Location, ProductLink, TikTokProduct, TikTokSku,
                       TikTokWarehouse, Variant)
 from ..models.integration import ACTIVE
-from .rules import LinkSettings, desired_price, desired_quantity
+from ..models.links import PENDING
+from .rules import SETTING_NAMES, LinkSettings, desired_price, desired_quantity
 
 Reference = Literal["pushed", "tiktok", "either"]
 PRICE = "price"
@@ -89,6 +90,7 @@ class Problem:
 class Plan:
     products: list[ProductPlan] = field(default_factory=list)
     unchanged: dict[int, int] = field(default_factory=dict)  # link id -> change_seq, nothing to push
+    unsettled: dict[int, int] = field(default_factory=dict)  # the unchanged ones still dirty or pending
     problems: list[Problem] = field(default_factory=list)  # fields that cannot be pushed as things are
 
     @property
@@ -152,8 +154,9 @@ def build_plan(conditions: list, reference: Reference = "pushed") -> Plan:
     tiktok = aliased(Integration)
     shopify = aliased(Integration)
     link_filter = and_(*conditions, tiktok.status == ACTIVE, shopify.status == ACTIVE)
+    link_columns = [getattr(ProductLink, name) for name in _LINK_COLUMNS]
     rows = db.session.execute(
-        select(ProductLink, Variant.product_id, Variant.price, Variant.inventory_item_id,
+        select(*link_columns, Variant.product_id, Variant.price, Variant.inventory_item_id,
                Variant.inventory_quantity, Variant.integration_id, TikTokSku.tiktok_id, TikTokSku.seller_sku,
                TikTokSku.price, TikTokSku.currency, TikTokSku.inventory, TikTokProduct.tiktok_id)
         .join(Variant, Variant.id == ProductLink.variant_id)
@@ -166,7 +169,7 @@ def build_plan(conditions: list, reference: Reference = "pushed") -> Plan:
     ).all()
     if not rows:
         return Plan()
-    integration_ids = {row[0].tiktok_integration_id for row in rows}
+    integration_ids = {row.tiktok_integration_id for row in rows}
     integrations = {i.id: i for i in db.session.execute(
         select(Integration).where(Integration.id.in_(integration_ids))).scalars()}
     levels = _levels(link_filter, tiktok, shopify)
@@ -175,10 +178,14 @@ def build_plan(conditions: list, reference: Reference = "pushed") -> Plan:
     plan = Plan()
     products: dict[tuple[int, str], ProductPlan] = {}
     with_problems: set[int] = set()
-    for (link, shopify_product_id, price, item_id, variant_quantity, shopify_integration_id, sku_id, seller_sku,
-         sku_price, sku_currency, sku_inventory, product_id) in rows:
+    base_settings = {i.id: LinkSettings.effective(None, i.defaults) for i in integrations.values()}
+    width = len(_LINK_COLUMNS)
+    for row in rows:
+        link = row
+        (shopify_product_id, price, item_id, variant_quantity, shopify_integration_id, sku_id, seller_sku,
+         sku_price, sku_currency, sku_inventory, product_id) = row[width:]
         integration = integrations[link.tiktok_integration_id]
-        settings = LinkSettings.effective(link, integration.defaults)
+        settings = base_settings[integration.id].with_link(link)
         currency = sku_currency or integration.currency or "USD"
         change = SkuChange(link_id=link.id, tenant_id=link.tenant_id, change_seq=link.change_seq, state=link.state,
                            variant_id=link.variant_id, shopify_product_id=shopify_product_id,
@@ -214,11 +221,15 @@ def build_plan(conditions: list, reference: Reference = "pushed") -> Plan:
             products.setdefault(key, ProductPlan(link.tiktok_integration_id, product_id)).changes.append(change)
         elif link.id not in with_problems:
             plan.unchanged[link.id] = link.change_seq
+            if link.dirty or link.state == PENDING:
+                plan.unsettled[link.id] = link.change_seq
     plan.products = list(products.values())
     return plan
 
 
 _SAME = object()
+_LINK_COLUMNS = ("id", "tenant_id", "tiktok_integration_id", "variant_id", "tiktok_sku_id", "change_seq", "state",
+                 "dirty", "last_pushed_price", "last_pushed_quantity", *SETTING_NAMES)
 
 
 def _differs(wanted, last_pushed, on_tiktok, reference: Reference):

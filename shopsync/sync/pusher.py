@@ -181,12 +181,14 @@ def _log_row(result: _FieldResult, trigger: str, run_id: int | None, now) -> dic
 
 def _settle_unchanged(plan: Plan) -> None:
     """Links planned with nothing to push are in step: clear their marks, and a first sync makes them ok."""
-    if not plan.unchanged:
+    if not plan.unsettled:
         return
-    _clear_dirty(plan.unchanged)
-    db.session.execute(
-        update(ProductLink).where(ProductLink.id.in_(list(plan.unchanged)), ProductLink.state == PENDING)
-        .values(state=OK), execution_options={"synchronize_session": False})
+    _clear_dirty(plan.unsettled)
+    ids = list(plan.unsettled)
+    for start in range(0, len(ids), 5000):
+        db.session.execute(
+            update(ProductLink).where(ProductLink.id.in_(ids[start:start + 5000]), ProductLink.state == PENDING)
+            .values(state=OK), execution_options={"synchronize_session": False})
 
 
 def _log_problems(plan: Plan, trigger: str, run_id: int | None) -> None:

@@ -49,15 +49,17 @@ class LinkSettings:
     @classmethod
     def effective(cls, link: Any, defaults: Mapping[str, Any] | None = None) -> "LinkSettings":
         """The link's non-null fields over the integration's `defaults` JSON over the built-in defaults."""
+        values = {name: value for name, value in clean_settings(defaults or {}).items() if value is not None}
+        return replace(cls(), **values).with_link(link)
+
+    def with_link(self, link: Any) -> "LinkSettings":
+        """These settings with the link's own non-null values on top."""
         values = {}
-        for name, value in clean_settings(defaults or {}).items():
-            if value is not None:
-                values[name] = value
         for name in SETTING_NAMES:
             value = getattr(link, name, None)
             if value is not None:
                 values[name] = _as_setting(name, value)
-        return replace(cls(), **values)
+        return replace(self, **values) if values else self
 
     @property
     def schedule_interval(self) -> timedelta | None:
