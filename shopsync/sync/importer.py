@@ -22,7 +22,7 @@ from flask import current_app
 from sqlalchemy import exists, select
 
 from ..extensions import db
-from ..models import Integration, ProductLink, SyncRun, utcnow
+from ..models import Integration, Product, ProductLink, SyncRun, utcnow
 from ..models.integration import SHOPIFY
 from ..platforms.http import PermanentError, PlatformError, new_session
 from ..platforms.shopify import queries
@@ -45,7 +45,7 @@ from .catalog_writer import CatalogWriter
 from .dirty import mark_variants_dirty
 from .shopify_access import ShopifyAdmin, shopify_admin
 
-BATCH_ROWS = 5000
+BATCH_ROWS = 20000
 INCREMENTAL_OVERLAP = timedelta(minutes=5)
 # Shopify's export snapshot starts a little after we ask for it; rows changed from
 # shortly before that moment on are left for the next import rather than swept.
@@ -174,31 +174,31 @@ def _counted(lines: Iterable[dict], counter: list[int]) -> Iterator[dict]:
         yield line
 
 
-def full_import(integration: Integration, run: SyncRun, on_batch=None) -> set[int]:
-    """Import every product, variant, image, location and stock level; remove what Shopify deleted."""
-    _begin(run, "Asking Shopify for the catalog export…")
-    client = shopify_admin(integration)
-    progress = _Progress(run, on_batch)
-    has_links = _has_links(integration)
-    snapshot = utcnow() - SNAPSHOT_MARGIN
+def export_catalog(client: ShopifyAdmin) -> list[BulkResult]:
+    """Run Shopify's two catalog exports side by side (API 2026-01+ allows five) and wait for both."""
     poll = float(current_app.config.get("SHOPIFY_BULK_POLL_SECONDS", 2.0))
-    with db.engine.connect() as conn:
-        writer = CatalogWriter(conn, integration.tenant_id, integration.id, track_seen=True)
-        writer.locations(location_from_node(node) for node in client.paginate(
-            queries.LOCATIONS_PAGE, {"first": queries.LOCATIONS_PAGE_SIZE}, "locations"))
-        conn.commit()
-        operations = [start_bulk_query(client, queries.BULK_PRODUCTS),
-                      start_bulk_query(client, queries.BULK_INVENTORY_LEVELS)]
-        exports = [_wait_for_export(client, operation, poll) for operation in operations]
-        for export in exports:
-            if not export.completed:
-                raise PermanentError(f"Shopify's catalog export ended {export.status.lower()}"
-                                     + (f" ({export.error_code})" if export.error_code else ""))
-        run.total = sum(export.object_count or 0 for export in exports)
-        run.message = "Importing the catalog…"
-        db.session.commit()
+    operations = [start_bulk_query(client, queries.BULK_PRODUCTS),
+                  start_bulk_query(client, queries.BULK_INVENTORY_LEVELS)]
+    exports = [_wait_for_export(client, operation, poll) for operation in operations]
+    for export in exports:
+        if not export.completed:
+            raise PermanentError(f"Shopify's catalog export ended {export.status.lower()}"
+                                 + (f" ({export.error_code})" if export.error_code else ""))
+    return exports
 
-        batch = _Batch(conn, writer, progress, has_links)
+
+def load_catalog(integration: Integration, run: SyncRun, exports: list[BulkResult], unchanged_since: datetime,
+                 on_batch=None) -> set[int]:
+    """Stream the export files into the catalog in batches, then sweep what they no longer hold."""
+    progress = _Progress(run, on_batch)
+    run.total = sum(export.object_count or 0 for export in exports)
+    run.message = "Importing the catalog…"
+    db.session.commit()
+    # A store with nothing imported yet has nothing to sweep, so its ids need no tracking.
+    sweep = db.session.execute(select(exists().where(Product.integration_id == integration.id))).scalar()
+    with db.engine.connect() as conn:
+        writer = CatalogWriter(conn, integration.tenant_id, integration.id, track_seen=sweep)
+        batch = _Batch(conn, writer, progress, _has_links(integration))
         lines = [0]
         download = new_session()
         for export in exports:
@@ -207,7 +207,7 @@ def full_import(integration: Integration, run: SyncRun, on_batch=None) -> set[in
                 if len(batch) >= BATCH_ROWS:
                     batch.flush(lines[0])
         batch.flush(lines[0])
-        removed = writer.sweep(snapshot)
+        removed = writer.sweep(unchanged_since) if sweep else 0
         conn.commit()
 
     integration.last_import_at = utcnow()
@@ -215,6 +215,19 @@ def full_import(integration: Integration, run: SyncRun, on_batch=None) -> set[in
     run.message = f"Imported {lines[0]} catalog items" + (f"; removed {removed} deleted products" if removed else "")
     db.session.commit()
     return progress.flush_integrations
+
+
+def full_import(integration: Integration, run: SyncRun, on_batch=None) -> set[int]:
+    """Import every product, variant, image, location and stock level; remove what Shopify deleted."""
+    _begin(run, "Asking Shopify for the catalog export…")
+    client = shopify_admin(integration)
+    snapshot = utcnow() - SNAPSHOT_MARGIN
+    with db.engine.connect() as conn:
+        CatalogWriter(conn, integration.tenant_id, integration.id).locations(
+            location_from_node(node) for node in client.paginate(
+                queries.LOCATIONS_PAGE, {"first": queries.LOCATIONS_PAGE_SIZE}, "locations"))
+        conn.commit()
+    return load_catalog(integration, run, export_catalog(client), snapshot, on_batch)
 
 
 # -- incremental import --------------------------------------------------------------------------
