@@ -39,7 +39,7 @@ def create_app(config: dict | None = None) -> Flask:
         from .sandbox.app import mount_sandbox
         mount_sandbox(app)
 
-    logging.getLogger("shopsync").setLevel(app.config.get("LOG_LEVEL", "INFO"))
+    logging.getLogger("shopsync").setLevel(app.config["LOG_LEVEL"])
     return app
 
 

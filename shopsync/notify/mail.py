@@ -12,7 +12,6 @@ from flask import current_app
 
 log = logging.getLogger(__name__)
 
-SMTP_TIMEOUT = 30.0
 
 
 @dataclass(frozen=True)
@@ -42,7 +41,7 @@ def send_email(email: Email) -> bool:
     message.set_content(email.text)
     message.add_alternative(email.html, subtype="html")
     with smtplib.SMTP(config["MAIL_SERVER"], int(config["MAIL_PORT"]),
-                      timeout=float(config.get("MAIL_TIMEOUT", SMTP_TIMEOUT))) as smtp:
+                      timeout=config["MAIL_TIMEOUT"]) as smtp:
         if config["MAIL_USE_TLS"]:
             smtp.starttls(context=ssl.create_default_context())
         if config["MAIL_USERNAME"]:

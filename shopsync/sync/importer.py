@@ -176,7 +176,7 @@ def _counted(lines: Iterable[dict], counter: list[int]) -> Iterator[dict]:
 
 def export_catalog(client: ShopifyAdmin) -> list[BulkResult]:
     """Run Shopify's two catalog exports side by side (API 2026-01+ allows five) and wait for both."""
-    poll = float(current_app.config.get("SHOPIFY_BULK_POLL_SECONDS", 2.0))
+    poll = current_app.config["SHOPIFY_BULK_POLL_SECONDS"]
     operations = [start_bulk_query(client, queries.BULK_PRODUCTS),
                   start_bulk_query(client, queries.BULK_INVENTORY_LEVELS)]
     exports = [_wait_for_export(client, operation, poll) for operation in operations]
