@@ -13,7 +13,6 @@ from flask import current_app
 log = logging.getLogger(__name__)
 
 
-
 @dataclass(frozen=True)
 class Email:
     to: str
