@@ -36,8 +36,7 @@ def sync_webhook_subscriptions(client: AdminClient, address: str) -> Subscriptio
         topic = subscription["topic"]
         if topic not in WEBHOOK_TOPICS:
             continue
-        url = (subscription.get("endpoint") or {}).get("callbackUrl")
-        if url == address and topic not in changes.kept:
+        if subscription.get("uri") == address and topic not in changes.kept:
             changes.kept.append(topic)
         else:
             client.execute(queries.WEBHOOK_SUBSCRIPTION_DELETE, {"id": subscription["id"]})
@@ -45,6 +44,6 @@ def sync_webhook_subscriptions(client: AdminClient, address: str) -> Subscriptio
     for topic in WEBHOOK_TOPICS:
         if topic not in changes.kept:
             client.execute(queries.WEBHOOK_SUBSCRIPTION_CREATE, {
-                "topic": topic, "webhookSubscription": {"callbackUrl": address, "format": "JSON"}})
+                "topic": topic, "webhookSubscription": {"uri": address, "format": "JSON"}})
             changes.created.append(topic)
     return changes

@@ -51,8 +51,13 @@ def test_every_document_constant_is_collected():
             "WEBHOOK_SUBSCRIPTION_CREATE", "BULK_OPERATION_STATUS"} <= set(DOCUMENTS)
 
 
-@pytest.mark.parametrize("name", sorted(DOCUMENTS))
-@pytest.mark.parametrize("version", ["2025-01", "unstable"])
+# Documents using fields added after 2025-01 (see queries.py): checked against the newer schema only.
+NEWER_THAN_2025_01 = {"WEBHOOK_SUBSCRIPTION_CREATE", "WEBHOOK_SUBSCRIPTIONS"}
+CASES = [(name, version) for name in sorted(DOCUMENTS) for version in ("2025-01", "unstable")
+         if not (version == "2025-01" and name in NEWER_THAN_2025_01)]
+
+
+@pytest.mark.parametrize(("name", "version"), CASES)
 def test_document_is_valid(admin_schemas, name, version):
     errors = validate(admin_schemas[version], parse(DOCUMENTS[name]))
     assert not errors, [e.message for e in errors]

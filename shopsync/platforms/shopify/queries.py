@@ -166,12 +166,14 @@ query BulkOperationStatus($id: ID!) {
   }
 }"""
 
-# `callbackUrl` rather than `uri`: `uri` does not exist in 2025-01.
+# Subscriptions use `uri`, the current field at our pinned version (2026-10); `callbackUrl` and
+# `endpoint` are deprecated there. `uri` postdates 2025-01, so these two documents are checked
+# against the newer schema only.
 WEBHOOK_SUBSCRIPTION_CREATE = """
 mutation WebhookSubscriptionCreate($topic: WebhookSubscriptionTopic!,
                                    $webhookSubscription: WebhookSubscriptionInput!) {
   webhookSubscriptionCreate(topic: $topic, webhookSubscription: $webhookSubscription) {
-    webhookSubscription { id topic format endpoint { ... on WebhookHttpEndpoint { callbackUrl } } }
+    webhookSubscription { id topic format uri }
     userErrors { field message }
   }
 }"""
@@ -180,7 +182,7 @@ WEBHOOK_SUBSCRIPTIONS = """
 query WebhookSubscriptions($first: Int!, $after: String) {
   webhookSubscriptions(first: $first, after: $after) {
     pageInfo { hasNextPage endCursor }
-    nodes { id topic format endpoint { ... on WebhookHttpEndpoint { callbackUrl } } }
+    nodes { id topic format uri }
   }
 }"""
 
