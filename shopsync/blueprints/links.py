@@ -28,6 +28,15 @@ def link_labels():
             "schedule_labels": SCHEDULE_LABELS}
 
 
+@bp.app_template_filter("money")
+def money(value) -> str:
+    """Prices as the merchant writes them: two decimals, more only when a price really has them."""
+    if value is None:
+        return "—"
+    text = f"{value:.4f}".rstrip("0")
+    return text if len(text.split(".")[1]) >= 2 else f"{value:.2f}"
+
+
 def tiktok_integrations() -> list[Integration]:
     return db.session.execute(scoped(Integration).where(Integration.platform == "tiktok")
                               .order_by(Integration.name, Integration.id)).scalars().all()
