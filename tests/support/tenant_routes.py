@@ -14,6 +14,7 @@ TENANT_ROUTES: list[tuple[str, str]] = [
     ("GET", "/product-links/{link}/state"),
     ("GET", "/product-links/{link}/history"),
     ("GET", "/sync-runs/{run}"),
+    ("GET", "/sync-runs/{run}/progress"),
     ("GET", "/api/product-links/{link}"),
     ("PATCH", "/api/product-links/{link}"),
     ("DELETE", "/api/product-links/{link}"),
