@@ -23,7 +23,7 @@ from .planner import INVENTORY, PRICE, Plan, ProductPlan, SkuChange
 from .runs import count_run
 from .tiktok_access import call_with_refresh
 
-LINK_PATH = "/links/{link_id}"
+LINK_PATH = "/product-links/{link_id}"  # the link page, where the merchant fixes it
 
 
 @dataclass
