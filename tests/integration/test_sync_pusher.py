@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from flask import current_app
 from sqlalchemy import select
 
 from shopsync.extensions import db
@@ -98,6 +99,10 @@ def test_permanent_failure_marks_the_link_and_alerts_once_then_recovers(sandbox)
     alerts = db.session.execute(select(Alert).where(Alert.tenant_id == world.tenant_id)).scalars().all()
     assert {a.kind for a in alerts} == {"link_failed"} and len(alerts) == 2
     assert sum(1 for a in alerts if a.sent_at) == 1  # one email now, the other held for the digest
+    adapter = current_app.url_map.bind("localhost")
+    for alert in alerts:  # the email's fix link opens that link's page
+        endpoint, args = adapter.match(alert.details["fix_path"])
+        assert endpoint == "links.detail" and args["link_id"] in world.link_ids
 
     sandbox.set_under_review(world.tiktok_product_id, False)
     mark_variants_dirty(world.tenant_id, world.variant_ids)
