@@ -7,7 +7,7 @@ run; after a complete pass the ones TikTok no longer has are removed.
 """
 from __future__ import annotations
 
-import logging
+import uuid
 from datetime import datetime, timezone
 from itertools import islice
 from typing import Iterable, Iterator
@@ -24,8 +24,6 @@ from ..platforms.tiktok import products as tiktok
 from ..platforms.tiktok.client import TikTokClient
 from . import runs
 from .tiktok_access import call_with_refresh
-
-log = logging.getLogger(__name__)
 
 PAGE_SIZE = tiktok.MAX_PAGE_SIZE
 SWEEP_BATCH = 1000
@@ -66,8 +64,8 @@ def import_catalog(integration_id: int, run_id: int | None = None, trigger: str 
 def _import(client: TikTokClient, integration: Integration, run: SyncRun) -> None:
     # May run twice (after a token refresh): everything below is an idempotent upsert.
     redis = current_app.extensions["shopsync.redis"]
-    seen_key = f"shopsync:tiktok-import:{run.id}:seen"
-    redis.delete(seen_key)
+    # Unique per pass: a retried pass starts a fresh set, and nothing else can share it.
+    seen_key = f"shopsync:tiktok-import:{run.id}:{uuid.uuid4().hex}:seen"
     _store_warehouses(integration, tiktok.warehouses(client))
     run.total = _total_count(client)
     run.done = 0

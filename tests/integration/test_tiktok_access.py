@@ -148,3 +148,4 @@ def test_a_refused_scheduled_refresh_marks_needs_reauth(app, tiktok_sandbox, sho
         assert db.session.get(Integration, integration_id).status == "needs_reauth"
         assert db.session.execute(select(Alert.kind).where(Alert.tenant_id == tenant_id)).scalars().all() == [
             "needs_reauth"]
+    assert run_alert_emails(app, tenant_id) == 1  # mail is off here: logged only

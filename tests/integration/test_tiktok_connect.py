@@ -3,14 +3,14 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from rq import Queue
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from shopsync.extensions import Queues, db
-from shopsync.models import Integration, SyncRun
+from shopsync.extensions import db
+from shopsync.models import Integration, SyncRun, TikTokProduct
 from shopsync.security.credentials import access_token, refresh_token
 from tests.support.journeys import (app_path, approve_tiktok_authorization, connect_tiktok, give_seller_new_shops,
                                     install_shop)
+from tests.support.shopify_import import take_jobs
 
 
 def _integrations(app, tenant_id):
@@ -26,18 +26,10 @@ def _csrf(client) -> str:
     return page.split('name="csrf_token" value="')[1].split('"')[0]
 
 
-def _queued_imports(app, integration_ids):
-    with app.app_context():
-        queue = Queue("default", connection=Queues.connection(app))
-        return [job for job in queue.get_jobs()
-                if job.func_name == "shopsync.jobs.tiktok_imports.import_tiktok_catalog"
-                and job.args[0] in integration_ids]
-
-
-def test_connect_makes_one_integration_per_authorized_shop_and_queues_imports(client, app, tiktok_sandbox,
-                                                                              shop_domain):
+def test_connect_makes_one_integration_per_authorized_shop_and_imports_each(client, app, tiktok_sandbox,
+                                                                            shop_domain):
     tenant_id = install_shop(client, shop_domain)
-    ids = connect_tiktok(client, tiktok_sandbox)
+    ids = connect_tiktok(client, tiktok_sandbox, import_catalog=True)
     assert len(ids) == len(tiktok_sandbox.shops) == 2
     rows = _integrations(app, tenant_id)
     for row, shop in zip(rows, tiktok_sandbox.shops):
@@ -47,13 +39,13 @@ def test_connect_makes_one_integration_per_authorized_shop_and_queues_imports(cl
         assert access in tiktok_sandbox.access_tokens and refresh in tiktok_sandbox.refresh_tokens
         assert int(access_exp.timestamp()) == tiktok_sandbox.access_tokens[access].expires_at
         assert int(refresh_exp.timestamp()) == tiktok_sandbox.refresh_tokens[refresh].expires_at
-    jobs = _queued_imports(app, ids)
-    assert sorted(job.args[0] for job in jobs) == sorted(ids)
     with app.app_context():
         runs = db.session.execute(select(SyncRun).where(SyncRun.integration_id.in_(ids))).scalars().all()
         assert sorted((r.integration_id, r.kind, r.status) for r in runs) == sorted(
-            (i, "import", "queued") for i in ids)
-        assert {job.args[1] for job in jobs} == {r.id for r in runs}
+            (i, "import", "succeeded") for i in ids)
+        for integration_id, shop in zip(ids, tiktok_sandbox.shops):
+            assert db.session.scalar(select(func.count()).select_from(TikTokProduct).where(
+                TikTokProduct.integration_id == integration_id)) == len(shop.products)
     page = client.get("/integrations").get_data(as_text=True)
     assert all(shop.name in page for shop in tiktok_sandbox.shops) and "badge-active" in page
 
@@ -91,6 +83,7 @@ def test_a_state_is_single_use(client, app, tiktok_sandbox, shop_domain):
     target = app_path(approve_tiktok_authorization(start.headers["Location"]))
     assert client.get(target).status_code == 302
     assert client.get(target).status_code == 400
+    assert len(take_jobs(app, "shopsync.jobs.tiktok_imports.import_tiktok_catalog")) == 2  # queued once per shop
 
 
 def test_seller_denying_access_connects_nothing(client, app, tiktok_sandbox, shop_domain):
@@ -130,7 +123,9 @@ def test_a_shop_connected_to_another_merchant_is_refused(client, app, tiktok_san
     page = other.get("/integrations").get_data(as_text=True)
     assert "already connected to another ShopSync account" in page
     assert _integrations(app, owner_tenant) == owned  # untouched, tokens included
-    assert _queued_imports(app, owner_ids) and len(_queued_imports(app, owner_ids)) == len(owner_ids)
+    with app.app_context():  # and nothing was queued for the refused shops
+        assert db.session.scalar(select(func.count()).select_from(SyncRun).where(
+            SyncRun.integration_id.in_(owner_ids))) == len(owner_ids)
 
 
 def test_disconnect_needs_csrf_forgets_tokens_and_is_tenant_scoped(client, app, tiktok_sandbox, shop_domain):
@@ -171,7 +166,9 @@ def test_the_reconnect_banner_shows_for_a_shop_that_needs_it(client, app, tiktok
 def test_import_button_queues_an_import(client, app, tiktok_sandbox, shop_domain):
     install_shop(client, shop_domain)
     first, _ = connect_tiktok(client, tiktok_sandbox)
-    before = len(_queued_imports(app, [first]))
     answer = client.post(f"/integrations/{first}/import-tiktok", data={"csrf_token": _csrf(client)})
     assert answer.status_code == 302
-    assert len(_queued_imports(app, [first])) == before + 1
+    with app.app_context():
+        [job] = take_jobs(app, "shopsync.jobs.tiktok_imports.import_tiktok_catalog", arg=first)
+        assert job.func(*job.args, **job.kwargs) == "succeeded"
+    assert "import succeeded" in client.get("/integrations").get_data(as_text=True)

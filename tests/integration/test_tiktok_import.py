@@ -13,6 +13,7 @@ from shopsync.models import Alert, Integration, SyncRun, TikTokProduct, TikTokSk
 from shopsync.platforms.tiktok.products import SEARCH_PATH
 from shopsync.sync.tiktok_importer import import_catalog
 from tests.support.journeys import connect_tiktok, install_shop
+from tests.support.mail import run_alert_emails
 
 
 @pytest.fixture
@@ -119,11 +120,11 @@ def test_a_5000_sku_shop_imports_page_by_page_with_flat_memory(app, tiktok_sandb
     assert len(searches) == -(-product_count // 100)  # every page once, 100 products at a time
     assert len(commits) >= len(searches)  # progress committed page by page
     with app.app_context():
-        assert _count(TikTokProduct, integration_id) == product_count
-        assert _count(TikTokSku, integration_id) == sku_count
         run = db.session.execute(select(SyncRun).where(SyncRun.integration_id == integration_id)
                                  .order_by(SyncRun.id.desc()).limit(1)).scalar_one()
-        assert run.status == "succeeded" and run.total == run.done == product_count
+        assert run.status == "succeeded" and run.total == run.done == product_count, run.message
+        assert _count(TikTokProduct, integration_id) == product_count, run.message
+        assert _count(TikTokSku, integration_id) == sku_count
     # Five times the catalog, about the same peak: pages are never accumulated.
     assert big_peak < small_peak * 1.5 + 512 * 1024, (small_peak, big_peak)
 
@@ -152,3 +153,4 @@ def test_a_failing_import_is_recorded_and_alerted_then_recovers(app, tiktok_sand
     with app.app_context():
         assert db.session.execute(select(Alert.state).where(Alert.tenant_id == tenant_id)).scalars().all() == [
             "recovered"]
+    assert run_alert_emails(app, tenant_id) == 2  # failure, recovery (mail is off here: logged only)

@@ -63,14 +63,18 @@ def approve_tiktok_authorization(authorize_url: str, decision: str = "approve") 
     return approve_shopify_grant(authorize_url, decision)  # the same form mechanics as Shopify's grant page
 
 
-def connect_tiktok(client, tiktok_sandbox, *, new_shops: bool = True, decision: str = "approve") -> list[int]:
+def connect_tiktok(client, tiktok_sandbox, *, new_shops: bool = True, decision: str = "approve",
+                   import_catalog: bool = False) -> list[int]:
     """Connect the sandbox seller's TikTok shops to the logged-in tenant through the real seller authorization.
 
-    Returns the ids of the tenant's integrations for the seller's shops, in shop order (empty when
-    denied). `new_shops=False` authorizes the same shops as the last call (reconnect, other tenant).
+    Returns the ids of the tenant's integrations for the seller's shops, in shop order (none when a
+    first connect is denied). `new_shops=False` authorizes the same shops as the last call (reconnect,
+    another tenant). The TikTok catalog imports the connect queued are run here when `import_catalog`,
+    else dropped, so no test leaves jobs behind for a later test's worker.
     """
     from shopsync.extensions import db
     from shopsync.models import Integration, User
+    from tests.support.shopify_import import take_jobs
 
     if new_shops:
         give_seller_new_shops(tiktok_sandbox)
@@ -80,9 +84,15 @@ def connect_tiktok(client, tiktok_sandbox, *, new_shops: bool = True, decision: 
     assert callback.status_code == 302, callback.get_data(as_text=True)
     with client.session_transaction() as session:
         user_id = int(session["_user_id"])
-    with client.application.app_context():
+    app = client.application
+    with app.app_context():
         tenant_id = db.session.get(User, user_id).tenant_id
         by_shop = dict(db.session.query(Integration.external_id, Integration.id).filter(
             Integration.tenant_id == tenant_id, Integration.platform == "tiktok",
             Integration.external_id.in_([shop.id for shop in tiktok_sandbox.shops])).all())
-    return [by_shop[shop.id] for shop in tiktok_sandbox.shops if shop.id in by_shop]
+        ids = [by_shop[shop.id] for shop in tiktok_sandbox.shops if shop.id in by_shop]
+        for integration_id in ids:
+            for job in take_jobs(app, "shopsync.jobs.tiktok_imports.import_tiktok_catalog", arg=integration_id):
+                if import_catalog:
+                    job.func(*job.args, **job.kwargs)
+    return ids
