@@ -7,6 +7,10 @@ tenant and Shopify shop, so nothing depends on test order.
 from __future__ import annotations
 
 import os
+import shutil
+import socket
+import subprocess
+import time
 import uuid
 
 import psycopg
@@ -16,14 +20,12 @@ from cryptography.fernet import Fernet
 from tests.support.servers import LiveServer
 
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-REDIS_BASE = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379")
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
 WORKER_NUMBER = int(WORKER.removeprefix("gw") or 0)
 # One database per run and worker, so two test runs on one machine never share (or drop) each other's.
 RUN_ID = (os.environ.get("PYTEST_XDIST_TESTRUNUID") or uuid.uuid4().hex)[:8]
 TEST_DB = f"shopsync_test_{RUN_ID}_{WORKER}"
 TEST_DATABASE_URL = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + TEST_DB
-TEST_REDIS_URL = f"{REDIS_BASE}/{1 + WORKER_NUMBER % 14}"
 
 
 def _create_database() -> None:
@@ -37,6 +39,44 @@ def _drop_database() -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{TEST_DB}" WITH (FORCE)')
 
 
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    """A real Redis server of this test process's own, so runs and xdist workers never share queues."""
+    import redis
+
+    port = _free_port()
+    server = subprocess.Popen([shutil.which("redis-server") or "redis-server", "--port", str(port), "--bind",
+                               "127.0.0.1", "--save", "", "--appendonly", "no"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"redis://127.0.0.1:{port}/0"
+    client = redis.Redis.from_url(url)
+    for _ in range(100):
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            time.sleep(0.05)
+    yield url
+    server.terminate()
+    server.wait(10)
+
+
+@pytest.fixture(autouse=True)
+def _empty_redis_after_test(request):
+    """Jobs, locks and limits a test leaves behind never reach the next test."""
+    yield
+    if "redis_url" in request.fixturenames:
+        import redis
+
+        redis.Redis.from_url(request.getfixturevalue("redis_url")).flushdb()
+
+
 @pytest.fixture(scope="session")
 def servers(tmp_path_factory):
     """The app's and the sandbox's servers, bound before either app exists so each knows the other's URL."""
@@ -44,17 +84,14 @@ def servers(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def test_env(servers, tmp_path_factory):
+def test_env(servers, redis_url, tmp_path_factory):
     """The environment every process of the test run shares (the app here, RQ workers in subprocesses)."""
-    import redis
-
     _create_database()
-    redis.Redis.from_url(TEST_REDIS_URL).flushdb()
     instance = tmp_path_factory.mktemp("instance")
     env = {
         "SHOPSYNC_INSTANCE_PATH": str(instance),
         "DATABASE_URL": TEST_DATABASE_URL,
-        "REDIS_URL": TEST_REDIS_URL,
+        "REDIS_URL": redis_url,
         "SECRET_KEY": "test-secret-key",
         "TOKEN_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
         "PUBLIC_URL": servers["app"].url,
