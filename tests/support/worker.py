@@ -1,4 +1,4 @@
-"""A real `rq worker --with-scheduler` subprocess on the test Redis, for tests that need one."""
+"""A real `rq worker --with-scheduler` subprocess (ShopSync's worker class, as in production) on the test Redis."""
 from __future__ import annotations
 
 import os
@@ -23,7 +23,8 @@ def running_worker(timeout: float = 30.0):
     url = os.environ["REDIS_URL"]
     name = f"test-worker-{uuid.uuid4().hex[:8]}"
     process = subprocess.Popen(
-        [str(ROOT / ".venv/bin/rq"), "worker", "--with-scheduler", "--url", url, "--name", name,
+        [str(ROOT / ".venv/bin/rq"), "worker", "--with-scheduler", "-w", "shopsync.jobs.worker.ShopSyncWorker",
+         "--url", url, "--name", name,
          "--logging_level", "WARNING", *QUEUES],
         cwd=ROOT, env=os.environ.copy(), start_new_session=True)
     connection = redis.Redis.from_url(url)
