@@ -11,8 +11,10 @@ import pytest
 from sqlalchemy import select
 
 from shopsync.extensions import db
-from shopsync.models import Location, ProductLink, SyncLog, SyncRun
-from shopsync.sync.reconcile import reconcile_shop
+from shopsync.jobs import queue
+from shopsync.models import Location, ProductLink, SyncLog, SyncRun, Tenant
+from shopsync.platforms.tiktok.products import SEARCH_PATH
+from shopsync.sync.link_actions import change_settings
 from tests.support.mail import Mailbox, _LoopbackController, text_part
 from tests.support.sync_journey import (inventory_calls, links_settled, price_calls, sent_prices, sent_quantities,
                                         set_up_synced_shop, wait_for)
@@ -54,6 +56,15 @@ def synced(mailbox_and_worker, app, client, shop_domain, tiktok_sandbox, shopify
         yield shop
     shopify_sandbox.set_webhook_delivery(copies=1, shuffle=False, delay=0.0, paused=False)
     tiktok_sandbox.clear_faults()
+
+
+def owner_email(shop) -> str:
+    return db.session.get(Tenant, shop.tenant_id).alert_email
+
+
+def link_row(link) -> ProductLink:
+    db.session.expire_all()
+    return db.session.get(ProductLink, link.link_id)
 
 
 def active_location_ids(shop) -> set[int]:
@@ -151,3 +162,63 @@ def test_duplicated_and_shuffled_deliveries_never_leave_tiktok_on_a_stale_value(
     attempts = shopify_sandbox.webhook_attempts(synced.shop)
     assert len({a["event_id"] for a in attempts if a["at"] >= since}) * 3 <= len(
         [a for a in attempts if a["at"] >= since])  # every event really was delivered three times
+
+
+def test_a_product_under_review_fails_the_link_with_one_email_and_fixing_it_sends_a_recovery(
+        synced, mailbox_and_worker, shopify_sandbox, tiktok_sandbox):
+    mailbox = mailbox_and_worker
+    link = synced.links[0]
+    address = owner_email(synced)
+    tiktok_sandbox.set_under_review(link.product_id)
+    shopify_sandbox.set_stock(synced.shop, some_location(synced), 41, variant_id=link.variant_id)
+    wait_for(lambda: link_row(link).state == "error", 20, message="the link never failed")
+    assert "under review" in link_row(link).last_error
+    shopify_sandbox.set_stock(synced.shop, some_location(synced), 42, variant_id=link.variant_id)  # fails again
+    [failure] = mailbox.wait_for(address, 1, timeout=20)
+    assert "TikTok" in failure["Subject"] and "under review" in text_part(failure)
+
+    tiktok_sandbox.set_under_review(link.product_id, False)  # the merchant gets the listing approved
+    shopify_sandbox.set_stock(synced.shop, some_location(synced), 43, variant_id=link.variant_id)
+    wanted = expected_quantity(synced, shopify_sandbox, link.variant_id)
+    wait_for(lambda: link_row(link).state == "ok", 20, message="the link never recovered")
+    assert tiktok_sandbox.sku_state(link.sku_id)["inventory"][synced.warehouse_id] == wanted
+    messages = mailbox.wait_for(address, 2, timeout=20)
+    quiet_after_debounce()
+    assert len(mailbox.to(address)) == 2, [m["Subject"] for m in mailbox.to(address)]
+    assert messages[1]["Subject"] != failure["Subject"]
+    failed_pushes = db.session.execute(select(SyncLog.result, SyncLog.error_class).where(
+        SyncLog.link_id == link.link_id, SyncLog.result == "error")).all()
+    assert failed_pushes and {row.error_class for row in failed_pushes} == {"permanent"}
+
+
+def test_reconciliation_reads_tiktok_back_reports_drift_and_fixes_the_fields_links_sync(
+        synced, shopify_sandbox, tiktok_sandbox):
+    both, stock_only, in_step = synced.links[:3]
+    change_settings(synced.tenant_id, [stock_only.link_id], {"sync_price": False})
+    wait_for(lambda: links_settled(synced.tenant_id), 20)
+    before = {link.sku_id: tiktok_sandbox.sku_state(link.sku_id) for link in (both, stock_only, in_step)}
+    with tiktok_sandbox.lock:  # someone edits the listings in TikTok Seller Center
+        for link in (both, stock_only):
+            _, _, sku = tiktok_sandbox.find_sku(link.sku_id)
+            sku.price = Decimal("1.00")
+            sku.inventory[synced.warehouse_id] = 999
+    tiktok_sandbox.clear_calls()
+
+    queue("low").enqueue("shopsync.jobs.pushes.reconcile_shop_job", synced.tiktok_id)
+    run = wait_for(lambda: db.session.execute(select(SyncRun).where(
+        SyncRun.tenant_id == synced.tenant_id, SyncRun.kind == "reconcile", SyncRun.finished_at.is_not(None))
+    ).scalar_one_or_none(), 30, message="the reconciliation did not finish")
+
+    assert tiktok_sandbox.calls(SEARCH_PATH, "POST"), "TikTok's values were not read back"
+    assert tiktok_sandbox.sku_state(both.sku_id)["price"] == before[both.sku_id]["price"]
+    assert tiktok_sandbox.sku_state(stock_only.sku_id)["price"] == "1.00"  # not synced: reported by nobody, left
+    for link in (both, stock_only):
+        assert tiktok_sandbox.sku_state(link.sku_id)["inventory"][synced.warehouse_id] == before[
+            link.sku_id]["inventory"][synced.warehouse_id]
+    assert tiktok_sandbox.sku_state(in_step.sku_id) == before[in_step.sku_id]
+    logs = db.session.execute(select(SyncLog.link_id, SyncLog.field, SyncLog.before, SyncLog.after, SyncLog.result)
+                              .where(SyncLog.run_id == run.id)).all()
+    assert {(row.link_id, row.field, row.before, row.result) for row in logs} == {
+        (both.link_id, "price", "1.00", "ok"), (both.link_id, "inventory", "999", "ok"),
+        (stock_only.link_id, "inventory", "999", "ok")}
+    assert run.status == "succeeded" and "2 SKU(s) differed" in run.message
