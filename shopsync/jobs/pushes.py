@@ -5,10 +5,13 @@ worker at a time and no two pushes interleave stale values.
 
 The flush is debounced with a fixed job id per shop and `unique=True`: the first
 webhook of a burst schedules it FLUSH_DEBOUNCE_SECONDS ahead and the rest find it
-pending (DuplicateJobError), so a burst becomes one push. Dirty marks live in the
-database, so nothing is lost when a request is dropped: a request arriving while
-the flush is already running schedules one re-request, and the scheduled sweep
-(sync_due_links) flushes any shop still holding dirty links.
+pending (DuplicateJobError), so a burst becomes one push. A request that finds the
+flush running is answered by the flush itself (it loops while links are dirty) or,
+if it came after the flush's last look, by the check each flush leaves behind as an
+RQ dependent: RQ starts it only once the flush's job is finished and its id is free,
+so it sees every mark made while the flush still held the id, and asks for another
+flush if any link is dirty. Dirty marks live in the database; the scheduled sweep
+(sync_due_links) remains the net for flushes whose worker died.
 """
 from __future__ import annotations
 
@@ -20,7 +23,7 @@ from datetime import datetime, timedelta, timezone
 
 from flask import current_app
 from redis.exceptions import LockError
-from rq import Retry
+from rq import Retry, get_current_job
 from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job, JobStatus
 from sqlalchemy import select
@@ -132,8 +135,29 @@ def flush_shop(tiktok_integration_id: int, trigger: str = "webhook") -> dict:
         if keep_alive is None:
             _request_again(tiktok_integration_id, trigger)
             return {"locked": True}
+        _check_when_finished(tiktok_integration_id, trigger)
         outcome = pushes.flush_dirty(tiktok_integration_id, trigger, keep_alive)
     return _raise_for_retry(outcome)
+
+
+def _check_when_finished(tiktok_integration_id: int, trigger: str) -> None:
+    """Leave flush_if_dirty behind as this job's dependent (once: a retried flush has it already).
+
+    Not for a failed flush: its links wait for the sweep rather than loop on a failing TikTok.
+    """
+    job = get_current_job()
+    if job is None or job.dependent_ids:
+        return
+    queue(QUEUE).enqueue(_PATH + "flush_if_dirty", tiktok_integration_id, trigger, depends_on=job, result_ttl=0,
+                         ttl=FAILED_FLUSH_TTL, failure_ttl=FAILED_FLUSH_TTL)
+
+
+@app_job
+def flush_if_dirty(tiktok_integration_id: int, trigger: str = "webhook") -> bool:
+    """Runs right after a flush: ask for the next one if links became dirty after its last look."""
+    dirty = pushes.has_dirty_links(tiktok_integration_id)
+    db.session.rollback()
+    return dirty and request_flush(tiktok_integration_id, trigger)
 
 
 # ---- scheduled ---------------------------------------------------------------------------------------

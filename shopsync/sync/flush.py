@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import aliased
 
 from ..extensions import db
 from ..models import Integration, ProductLink, SyncRun, utcnow
+from ..models.integration import ACTIVE
 from .planner import build_plan, plan_dirty, plan_links, pushable
 from .pusher import PushOutcome, push_plan
 from .rules import SCHEDULES, LinkSettings
@@ -43,6 +45,18 @@ def flush_dirty(tiktok_integration_id: int, trigger: str, keep_alive: KeepAlive)
             break
     db.session.commit()
     return total
+
+
+def has_dirty_links(tiktok_integration_id: int) -> bool:
+    """Whether a flush of this shop would find work (plan_dirty's links, without planning them)."""
+    tiktok, shopify = aliased(Integration), aliased(Integration)
+    return db.session.execute(
+        select(ProductLink.id)
+        .join(tiktok, tiktok.id == ProductLink.tiktok_integration_id)
+        .join(shopify, shopify.id == ProductLink.shopify_integration_id)
+        .where(*pushable(ProductLink.tiktok_integration_id == tiktok_integration_id, ProductLink.dirty.is_(True)),
+               tiktok.status == ACTIVE, shopify.status == ACTIVE)
+        .limit(1)).first() is not None
 
 
 def push_due(tiktok_integration_id: int, keep_alive: KeepAlive, now=None) -> PushOutcome:
