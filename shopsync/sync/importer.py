@@ -218,10 +218,13 @@ def load_catalog(integration: Integration, run: SyncRun, exports: list[BulkResul
 
 
 def full_import(integration: Integration, run: SyncRun, on_batch=None) -> set[int]:
-    """Import every product, variant, image, location and stock level; remove what Shopify deleted."""
+    """Import the store's currency and every product, variant, image, location and stock level;
+    remove what Shopify deleted."""
     _begin(run, "Asking Shopify for the catalog export…")
     client = shopify_admin(integration)
     snapshot = utcnow() - SNAPSHOT_MARGIN
+    # Prices are in this currency; the planner will not push them unconverted to a shop selling in another.
+    integration.currency = client.execute(queries.SHOP_INFO)["shop"]["currencyCode"]
     with db.engine.connect() as conn:
         CatalogWriter(conn, integration.tenant_id, integration.id).locations(
             location_from_node(node) for node in client.paginate(

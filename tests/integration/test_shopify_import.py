@@ -177,3 +177,12 @@ def test_bulk_import_of_a_20000_variant_catalog(client, app, shopify_sandbox, sh
         Variant.integration_id == integration.id)).scalar()
     assert count == 20_000
     _assert_matches_sandbox(integration, shopify_sandbox.shop(shop_domain))
+
+
+def test_full_import_records_the_currency_the_store_sells_in(client, app, shopify_sandbox, shop_domain):
+    integration = install_store(client, app, shop_domain)
+    assert integration.currency == "USD"
+    with shopify_sandbox.lock:
+        shopify_sandbox.shop(shop_domain).currency_code = "CAD"
+    assert _import(integration).status == "succeeded"
+    assert integration.currency == "CAD"
