@@ -58,6 +58,7 @@ class LinkRow:
     last_pushed_quantity: int | None
     last_synced_at: datetime | None
     last_error: str | None
+    last_error_class: str | None
 
     @property
     def shown_state(self) -> str:
@@ -110,7 +111,7 @@ def _rows_query(where: list):
         select(ProductLink.id, ProductLink.state, ProductLink.paused, ProductLink.dirty, Product.title,
                Variant.title, Variant.sku, Variant.price, TikTokProduct.title, TikTokSku.seller_sku,
                Integration.name, ProductLink.last_pushed_price, ProductLink.last_pushed_quantity,
-               ProductLink.last_synced_at, ProductLink.last_error)
+               ProductLink.last_synced_at, ProductLink.last_error, ProductLink.last_error_class)
         .join(Variant, Variant.id == ProductLink.variant_id)
         .join(Product, Product.id == Variant.product_id)
         .join(TikTokSku, TikTokSku.id == ProductLink.tiktok_sku_id)

@@ -19,11 +19,12 @@ from ..models import (Integration, InventoryLevel, Location, ProductLink, TikTok
                       TikTokWarehouse, Variant)
 from ..models.integration import ACTIVE
 from ..models.links import PENDING
-from .rules import SETTING_NAMES, LinkSettings, desired_price, desired_quantity
+from .rules import SETTING_NAMES, LinkSettings, clean_settings, desired_price, desired_quantity
 
 Reference = Literal["pushed", "tiktok", "either"]
 PRICE = "price"
 INVENTORY = "inventory"
+PROBLEM = "settings"  # a link's last_error_class while a Problem (not TikTok) stops one of its fields
 
 
 @dataclass
@@ -81,7 +82,9 @@ class Problem:
     link_id: int
     tenant_id: int
     change_seq: int
+    state: str
     shopify_product_id: int
+    sku: str  # as the merchant knows it: the seller SKU, else TikTok's id
     field: str
     message: str
 
@@ -90,7 +93,7 @@ class Problem:
 class Plan:
     products: list[ProductPlan] = field(default_factory=list)
     unchanged: dict[int, int] = field(default_factory=dict)  # link id -> change_seq, nothing to push
-    unsettled: dict[int, int] = field(default_factory=dict)  # the unchanged ones still dirty or pending
+    unsettled: dict[int, int] = field(default_factory=dict)  # the unchanged ones still dirty, pending or with a problem
     problems: list[Problem] = field(default_factory=list)  # fields that cannot be pushed as things are
 
     @property
@@ -100,6 +103,10 @@ class Plan:
     @property
     def link_ids(self) -> list[int]:
         return sorted({c.link_id for c in self.changes} | set(self.unchanged) | {p.link_id for p in self.problems})
+
+    @property
+    def links_with_problems(self) -> set[int]:
+        return {p.link_id for p in self.problems}
 
     @property
     def is_empty(self) -> bool:
@@ -158,7 +165,7 @@ def build_plan(conditions: list, reference: Reference = "pushed") -> Plan:
     rows = db.session.execute(
         select(*link_columns, Variant.product_id, Variant.price, Variant.inventory_item_id,
                Variant.inventory_quantity, Variant.integration_id, TikTokSku.tiktok_id, TikTokSku.seller_sku,
-               TikTokSku.price, TikTokSku.currency, TikTokSku.inventory, TikTokProduct.tiktok_id)
+               TikTokSku.price, TikTokSku.currency, TikTokSku.inventory, TikTokProduct.tiktok_id, shopify.currency)
         .join(Variant, Variant.id == ProductLink.variant_id)
         .join(TikTokSku, TikTokSku.id == ProductLink.tiktok_sku_id)
         .join(TikTokProduct, TikTokProduct.id == TikTokSku.product_id)
@@ -177,21 +184,28 @@ def build_plan(conditions: list, reference: Reference = "pushed") -> Plan:
 
     plan = Plan()
     products: dict[tuple[int, str], ProductPlan] = {}
-    with_problems: set[int] = set()
     base_settings = {i.id: LinkSettings.effective(None, i.defaults) for i in integrations.values()}
+    shops_with_rate = {i.id for i in integrations.values()
+                       if clean_settings(i.defaults or {}).get("currency_rate") is not None}
     width = len(_LINK_COLUMNS)
     for row in rows:
         link = row
         (shopify_product_id, price, item_id, variant_quantity, shopify_integration_id, sku_id, seller_sku,
-         sku_price, sku_currency, sku_inventory, product_id) = row[width:]
+         sku_price, sku_currency, sku_inventory, product_id, shopify_currency) = row[width:]
         integration = integrations[link.tiktok_integration_id]
         settings = base_settings[integration.id].with_link(link)
-        currency = sku_currency or integration.currency or "USD"
+        tiktok_currency = sku_currency or integration.currency
+        currency = tiktok_currency or "USD"
+        problems: list[tuple[str, str]] = []  # (field, message)
         change = SkuChange(link_id=link.id, tenant_id=link.tenant_id, change_seq=link.change_seq, state=link.state,
                            variant_id=link.variant_id, shopify_product_id=shopify_product_id,
                            sku_row_id=link.tiktok_sku_id, sku_id=sku_id, seller_sku=seller_sku, currency=currency)
         tiktok_inventory = {str(k): int(v) for k, v in (sku_inventory or {}).items()}
-        if settings.sync_price:
+        missing_rate = settings.sync_price and _missing_rate(
+            shopify_currency, tiktok_currency, link.currency_rate is not None or integration.id in shops_with_rate)
+        if missing_rate:
+            problems.append((PRICE, missing_rate))
+        elif settings.sync_price:
             wanted = desired_price(price, settings, currency)
             before = _differs(wanted, link.last_pushed_price, sku_price, reference)
             if before is not _SAME:
@@ -206,9 +220,7 @@ def build_plan(conditions: list, reference: Reference = "pushed") -> Plan:
                 by_location = active if settings.location_ids is None else every
             wanted_quantity = desired_quantity(by_location, settings)
             if warehouse is None:
-                with_problems.add(link.id)
-                plan.problems.append(Problem(link.id, link.tenant_id, link.change_seq, shopify_product_id, INVENTORY,
-                                             "the TikTok shop has no enabled sales warehouse for this SKU"))
+                problems.append((INVENTORY, "the TikTok shop has no enabled sales warehouse for this SKU"))
             else:
                 before = _differs(wanted_quantity, link.last_pushed_quantity, tiktok_inventory.get(warehouse),
                                   reference)
@@ -216,12 +228,14 @@ def build_plan(conditions: list, reference: Reference = "pushed") -> Plan:
                     change.quantity_before, change.quantity_after = before, wanted_quantity
                     change.warehouse_id = warehouse
                     change.inventory = {**tiktok_inventory, warehouse: wanted_quantity}
+        plan.problems += [Problem(link.id, link.tenant_id, link.change_seq, link.state, shopify_product_id,
+                                  seller_sku or sku_id, name, message) for name, message in problems]
         if change.fields:
             key = (link.tiktok_integration_id, product_id)
             products.setdefault(key, ProductPlan(link.tiktok_integration_id, product_id)).changes.append(change)
-        elif link.id not in with_problems:
+        elif not problems:
             plan.unchanged[link.id] = link.change_seq
-            if link.dirty or link.state == PENDING:
+            if link.dirty or link.state == PENDING or link.last_error_class == PROBLEM:
                 plan.unsettled[link.id] = link.change_seq
     plan.products = list(products.values())
     return plan
@@ -229,7 +243,18 @@ def build_plan(conditions: list, reference: Reference = "pushed") -> Plan:
 
 _SAME = object()
 _LINK_COLUMNS = ("id", "tenant_id", "tiktok_integration_id", "variant_id", "tiktok_sku_id", "change_seq", "state",
-                 "dirty", "last_pushed_price", "last_pushed_quantity", *SETTING_NAMES)
+                 "dirty", "last_pushed_price", "last_pushed_quantity", "last_error_class", *SETTING_NAMES)
+
+
+def _missing_rate(shopify_currency: str | None, tiktok_currency: str | None, rate_set: bool) -> str | None:
+    """Why the price cannot be pushed: both currencies known and different, with no rate chosen.
+
+    The built-in rate of 1 would turn 49.00 USD into 49.00 GBP, so a guess is never made.
+    """
+    if rate_set or not shopify_currency or not tiktok_currency or shopify_currency.upper() == tiktok_currency.upper():
+        return None
+    return (f"Shopify sells in {shopify_currency.upper()} and this TikTok shop in {tiktok_currency.upper()}: "
+            "set a currency rate for this link or for the shop before prices sync")
 
 
 def _differs(wanted, last_pushed, on_tiktok, reference: Reference):

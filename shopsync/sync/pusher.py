@@ -3,7 +3,10 @@
 Per link and field: success stores what TikTok now has; a permanent refusal marks
 the link failed and tells the merchant (and a later success tells them it works
 again); transient and auth failures leave the link dirty so a retry pushes it.
-A link's dirty mark is cleared only if no change arrived since it was planned.
+A planned problem (a field that cannot be pushed as things are) fails the link the
+same way, and a stock push of that link does not hide it; once a plan finds the
+problem gone, the link recovers. A link's dirty mark is cleared only if no change
+arrived since it was planned.
 """
 from __future__ import annotations
 
@@ -19,11 +22,12 @@ from ..notify import alerts
 from ..platforms.http import AuthError, PermanentError, PlatformError, TransientError
 from ..platforms.tiktok.products import (SkuInventory, SkuPrice, UpdateResult, format_amount, update_inventory,
                                          update_prices)
-from .planner import INVENTORY, PRICE, Plan, ProductPlan, SkuChange
+from .planner import INVENTORY, PRICE, PROBLEM, Plan, Problem, ProductPlan, SkuChange
 from .runs import count_run
 from .tiktok_access import call_with_refresh
 
 LINK_PATH = "/product-links/{link_id}"  # the link page, where the merchant fixes it
+FIELD_LABELS = {PRICE: "Price", INVENTORY: "Stock"}
 
 
 @dataclass
@@ -54,9 +58,11 @@ def push_plan(plan: Plan, *, trigger: str, run_id: int | None = None,
     `keep_alive` runs before each TikTok call (the flush extends its shop lock there).
     """
     outcome = PushOutcome()
-    _settle_unchanged(plan)
-    _log_problems(plan, trigger, run_id)
+    recovered = _settle_unchanged(plan)
+    newly_failing = _record_problems(plan, trigger, run_id)
     db.session.commit()
+    _report_problems(newly_failing, recovered)
+    with_problems = plan.links_with_problems
     integrations: dict[int, Integration] = {}
     for product in plan.products:
         integration = integrations.get(product.tiktok_integration_id)
@@ -66,7 +72,7 @@ def push_plan(plan: Plan, *, trigger: str, run_id: int | None = None,
         if integration.status != ACTIVE or integration.id in outcome.reauth_integrations:
             continue  # left dirty: pushed once the shop is reconnected
         results = _push_product(integration, product, keep_alive, outcome)
-        _record(product, results, trigger, run_id, outcome)
+        _record(product, results, trigger, run_id, outcome, with_problems)
     return outcome
 
 
@@ -101,8 +107,11 @@ def _push_product(integration: Integration, product: ProductPlan, keep_alive, ou
 
 
 def _record(product: ProductPlan, results: list[_FieldResult], trigger: str, run_id: int | None,
-            outcome: PushOutcome) -> None:
-    """Logs, last pushed values, link states and dirty marks for one product, in one commit."""
+            outcome: PushOutcome, with_problems: set[int]) -> None:
+    """Logs, last pushed values, link states and dirty marks for one product, in one commit.
+
+    Links in `with_problems` keep the failed state their problem gave them, whatever was pushed.
+    """
     now = utcnow()
     by_link: dict[int, list[_FieldResult]] = {}
     for result in results:
@@ -131,11 +140,13 @@ def _record(product: ProductPlan, results: list[_FieldResult], trigger: str, run
             values.update(state=ERROR, last_error=permanent[0].message[:2000], last_error_class="permanent")
             if change.state != ERROR:
                 newly_failed.append((change, permanent[0]))
+        elif link_id in with_problems:
+            pass  # the problem's failed state and message stand
         elif not errors:
             values.update(state=OK, last_synced_at=now, last_error=None, last_error_class=None)
             if change.state == ERROR:
                 recovered.append(change)
-        elif errors:
+        else:
             values.update(last_error=errors[0].message[:2000], last_error_class=errors[0].error_class)
         if errors:
             failed_links += 1
@@ -179,29 +190,58 @@ def _log_row(result: _FieldResult, trigger: str, run_id: int | None, now) -> dic
             "error_message": error.message[:2000] if error else None, "created_at": now}
 
 
-def _settle_unchanged(plan: Plan) -> None:
-    """Links planned with nothing to push are in step: clear their marks, and a first sync makes them ok."""
+def _settle_unchanged(plan: Plan) -> list[tuple[int, int]]:
+    """Links planned with nothing to push are in step: clear their marks, a first sync makes them ok,
+    and links failed by a problem that is now gone recover; returns those as (tenant id, link id)."""
     if not plan.unsettled:
-        return
+        return []
     _clear_dirty(plan.unsettled)
     ids = list(plan.unsettled)
+    now = utcnow()
+    recovered = []
     for start in range(0, len(ids), 5000):
-        db.session.execute(
-            update(ProductLink).where(ProductLink.id.in_(ids[start:start + 5000]), ProductLink.state == PENDING)
-            .values(state=OK), execution_options={"synchronize_session": False})
+        chunk = ProductLink.id.in_(ids[start:start + 5000])
+        db.session.execute(update(ProductLink).where(chunk, ProductLink.state == PENDING).values(state=OK),
+                           execution_options={"synchronize_session": False})
+        recovered += db.session.execute(
+            update(ProductLink).where(chunk, ProductLink.state == ERROR, ProductLink.last_error_class == PROBLEM)
+            .values(state=OK, last_error=None, last_error_class=None, last_synced_at=now, updated_at=now)
+            .returning(ProductLink.tenant_id, ProductLink.id), execution_options={"synchronize_session": False}).all()
+    return [(tenant_id, link_id) for tenant_id, link_id in recovered]
 
 
-def _log_problems(plan: Plan, trigger: str, run_id: int | None) -> None:
+def _record_problems(plan: Plan, trigger: str, run_id: int | None) -> list[Problem]:
+    """Log each problem and fail its link with what is wrong; returns one problem per newly failing link."""
     if not plan.problems:
-        return
+        return []
     now = utcnow()
     db.session.execute(insert(SyncLog), [
         {"tenant_id": p.tenant_id, "run_id": run_id, "link_id": p.link_id,
          "product_id": p.shopify_product_id, "field": p.field, "result": "skipped", "trigger": trigger,
          "error_class": "permanent", "error_message": p.message, "created_at": now} for p in plan.problems])
+    by_link: dict[int, list[Problem]] = {}
+    for problem in plan.problems:
+        by_link.setdefault(problem.link_id, []).append(problem)
+    for link_id, problems in by_link.items():
+        message = "; ".join(f"{FIELD_LABELS[p.field]} not synced: {p.message}" for p in problems)
+        db.session.execute(update(ProductLink).where(ProductLink.id == link_id).values(
+            state=ERROR, last_error=message[:2000], last_error_class=PROBLEM, updated_at=now),
+            execution_options={"synchronize_session": False})
     _clear_dirty({p.link_id: p.change_seq for p in plan.problems})
     if run_id is not None:
-        count_run(run_id, skipped=len({p.link_id for p in plan.problems}))
+        count_run(run_id, skipped=len(by_link))
+    return [problems[0] for problems in by_link.values() if problems[0].state != ERROR]
+
+
+def _report_problems(newly_failing: list[Problem], recovered: list[tuple[int, int]]) -> None:
+    for problem in newly_failing:
+        alerts.report_failure(problem.tenant_id, alerts.LINK_FAILED, link_subject(problem.link_id),
+                              f"SKU {problem.sku} cannot sync its {FIELD_LABELS[problem.field].lower()} to TikTok",
+                              {"link_id": problem.link_id, "field": problem.field, "problem": problem.message},
+                              LINK_PATH.format(link_id=problem.link_id))
+    for tenant_id, link_id in recovered:
+        alerts.report_recovery(tenant_id, alerts.LINK_FAILED, link_subject(link_id),
+                               "The link's problem is solved: it syncs to TikTok again")
 
 
 def _clear_dirty(seq_by_link: dict[int, int]) -> None:

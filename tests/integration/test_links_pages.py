@@ -242,3 +242,27 @@ def test_dashboard_shows_states_and_failures_with_a_fix_link(app, merchant):
     assert re.search(r"<strong>6</strong><span class=\"badge badge-ok\">", page)
     assert f"{seeded['marker']} refused" in page
     assert f'href="/product-links/{seeded["links"][0]}">Open the link' in page
+
+
+def test_link_page_shows_a_price_that_cannot_sync_for_want_of_a_currency_rate(app, merchant):
+    from shopsync.models import Integration
+    from shopsync.sync.pusher import push_plan
+    from shopsync.sync.planner import plan_links
+
+    client, tenant_id, seeded = merchant
+    link_id = seeded["links"][0]
+    with app.app_context():
+        for integration in db.session.execute(select(Integration).where(Integration.tenant_id == tenant_id)).scalars():
+            integration.status = "active"
+            if integration.platform == "shopify":
+                integration.currency = "EUR"  # the TikTok shop sells in USD
+        db.session.commit()
+    token = _csrf(client)
+    dry = client.post(f"/product-links/{link_id}/dry-run", headers=HX, data={"csrf_token": token})
+    assert ("Price cannot be pushed: Shopify sells in EUR and this TikTok shop in USD: set a currency rate"
+            in dry.get_data(as_text=True))
+    with app.app_context():
+        push_plan(plan_links(tenant_id, [link_id]), trigger="manual")
+    page = client.get(f"/product-links/{link_id}").get_data(as_text=True)
+    assert "Failing" in page and "Not fully syncing:" in page
+    assert "Price not synced: Shopify sells in EUR and this TikTok shop in USD" in page

@@ -123,3 +123,39 @@ def test_query_count_does_not_grow_with_links(sandbox):
         event.remove(db.engine, "before_cursor_execute", listener)
     assert len(plan.changes) == 50 and len(plan.products) == 10
     assert len(statements) <= 4
+
+
+def _sells_in(world, currency: str) -> None:
+    db.session.get(Integration, world.shopify_id).currency = currency
+    db.session.commit()
+
+
+def test_price_in_another_currency_without_a_rate_is_a_problem_and_stock_still_syncs(sandbox):
+    world = make_world(sandbox, skus=1, price="49.00", shop_index=1)  # the GBP shop
+    _sells_in(world, "USD")
+    plan = plan_dirty(world.tiktok_id)
+    [change] = plan.changes
+    assert change.fields == ("inventory",) and change.quantity_after == 7
+    [problem] = plan.problems
+    assert (problem.link_id, problem.field) == (world.link_ids[0], "price")
+    assert problem.message == ("Shopify sells in USD and this TikTok shop in GBP: set a currency rate for this "
+                               "link or for the shop before prices sync")
+
+
+@pytest.mark.parametrize("where", ["link", "shop"])
+def test_an_explicit_rate_lets_the_price_sync(sandbox, where):
+    settings = {"currency_rate": Decimal("0.8")} if where == "link" else {"defaults": {"currency_rate": "0.8"}}
+    world = make_world(sandbox, skus=1, price="49.00", shop_index=1, **settings)
+    _sells_in(world, "USD")
+    plan = plan_dirty(world.tiktok_id)
+    assert plan.problems == []
+    [change] = plan.changes
+    assert (change.price_after, change.currency) == (Decimal("39.20"), "GBP")
+
+
+@pytest.mark.parametrize("shopify_currency", [None, "GBP", "gbp"])
+def test_same_or_unknown_shopify_currency_needs_no_rate(sandbox, shopify_currency):
+    world = make_world(sandbox, skus=1, price="49.00", shop_index=1)
+    _sells_in(world, shopify_currency)
+    plan = plan_dirty(world.tiktok_id)
+    assert plan.problems == [] and plan.changes[0].price_after == Decimal("49.00")

@@ -152,3 +152,55 @@ def test_pushed_values_update_our_copy_of_the_tiktok_sku(sandbox):
     sku = db.session.get(TikTokSku, world.sku_rows[0])
     assert sku.price == Decimal("33.00")
     assert sku.inventory == sandbox.sku_state(world.sku_ids[0])["inventory"]
+
+def test_price_without_a_currency_rate_fails_the_link_visibly_while_stock_syncs(sandbox):
+    world = make_world(sandbox, skus=1, price="49.00", shop_index=1)  # a GBP shop fed by a USD store
+    db.session.get(Integration, world.shopify_id).currency = "USD"
+    db.session.commit()
+    outcome = flush.flush_dirty(world.tiktok_id, "webhook", NO_LOCK)
+    assert outcome.calls == 1 and product_calls(sandbox, world.tiktok_product_id, "prices") == []
+    [link] = links(world)
+    assert (link.last_pushed_quantity, link.last_pushed_price) == (7, None)
+    assert link.state == "error" and "Shopify sells in USD and this TikTok shop in GBP" in link.last_error
+    assert not link.dirty  # waits for a settings change instead of replanning every flush
+    [alert] = db.session.execute(select(Alert).where(Alert.tenant_id == world.tenant_id)).scalars().all()
+    assert (alert.kind, alert.subject_key, alert.state) == ("link_failed", f"link:{link.id}", "failing")
+    assert alert.details["fix_path"] == f"/product-links/{link.id}"
+
+    set_stock(world, 0, LOCATION_IDS[0], 10)  # a later stock change pushes, and the link stays failing
+    mark_variants_dirty(world.tenant_id, world.variant_ids)
+    db.session.commit()
+    flush.flush_dirty(world.tiktok_id, "webhook", NO_LOCK)
+    [link] = links(world)
+    assert link.last_pushed_quantity == 14 and link.state == "error" and link.last_error
+    assert len(db.session.execute(select(Alert).where(Alert.tenant_id == world.tenant_id)).scalars().all()) == 1
+
+    link.currency_rate = Decimal("0.8")  # the merchant sets a rate: the price goes out in GBP
+    db.session.commit()
+    mark_variants_dirty(world.tenant_id, world.variant_ids)
+    db.session.commit()
+    flush.flush_dirty(world.tiktok_id, "webhook", NO_LOCK)
+    [link] = links(world)
+    assert (link.state, link.last_error, link.last_pushed_price) == ("ok", None, Decimal("39.20"))
+    assert sandbox.sku_state(world.sku_ids[0])["price"] == "39.20"
+    assert db.session.execute(select(Alert.state).where(Alert.tenant_id == world.tenant_id)).scalars().all() == [
+        "recovered"]
+
+
+def test_a_link_whose_problem_went_away_recovers_with_nothing_to_push(sandbox):
+    world = make_world(sandbox, skus=1, price="49.00", shop_index=1)
+    shopify = db.session.get(Integration, world.shopify_id)
+    shopify.currency = "USD"
+    db.session.commit()
+    flush.flush_dirty(world.tiktok_id, "webhook", NO_LOCK)
+    assert links(world)[0].state == "error"
+    db.session.query(ProductLink).filter_by(id=world.link_ids[0]).update({"last_pushed_price": Decimal("49.00")})
+    shopify.currency = "GBP"  # the store now sells in the shop's currency, at the price TikTok already shows
+    mark_variants_dirty(world.tenant_id, world.variant_ids)
+    db.session.commit()
+    outcome = flush.flush_dirty(world.tiktok_id, "webhook", NO_LOCK)
+    assert outcome.calls == 0
+    [link] = links(world)
+    assert (link.state, link.last_error, link.dirty) == ("ok", None, False)
+    assert db.session.execute(select(Alert.state).where(Alert.tenant_id == world.tenant_id)).scalars().all() == [
+        "recovered"]
