@@ -1,0 +1,201 @@
+"""From a stock change in Shopify to TikTok holding it: latency percentiles and TikTok calls per change.
+
+    python -m bench.push_latency --changes 300 --rate 20
+
+Everything real: the app on a live werkzeug server thread, the sandbox (Shopify and TikTok)
+on another, real `rq worker --with-scheduler` processes (ShopSync's worker class), a scratch
+PostgreSQL database and a private Redis server. A shop is installed, both catalogs imported
+and auto-linked by SKU through the real flows, then N stock changes are made in the Shopify
+sandbox at a steady rate, round robin over variants of several products. Each change's
+latency runs from the sandbox's timestamp of the change to the TikTok sandbox's timestamp
+of the first inventory call carrying that quantity or a newer one for the SKU (quantities
+only grow during a run, so a newer one includes it). Runs, side by side in one process:
+  debounce 1 s, 1 worker      the default
+  debounce 0,   1 worker      the baseline: every request flushes at once
+  debounce 1 s, 2 workers     the scale-out note
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+import psycopg
+from cryptography.fernet import Fernet
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+BENCH_DB = "shopsync_bench_latency"
+SHOP = "bench-latency.myshopify.com"
+PRODUCTS = 10
+VARIANTS_PER_PRODUCT = 3
+AIM_P50, AIM_P99 = 2.0, 5.0
+RUNS = (("debounce 1 s, 1 worker", 1.0, 1), ("debounce 0, 1 worker (baseline)", 0.0, 1),
+        ("debounce 1 s, 2 workers", 1.0, 2))
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def _private_redis():
+    port = _free_port()
+    server = subprocess.Popen([shutil.which("redis-server") or "redis-server", "--port", str(port), "--bind",
+                               "127.0.0.1", "--save", "", "--appendonly", "no"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        import redis
+
+        client = redis.Redis(port=port)
+        for _ in range(100):
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def _fresh_database() -> str:
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + BENCH_DB
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--changes", type=int, default=300)
+    parser.add_argument("--rate", type=float, default=20.0, help="stock changes per second")
+    args = parser.parse_args()
+    sys.path.insert(0, str(ROOT))
+    with _private_redis() as redis_url, ExitStack() as stack:
+        from tests.support.servers import LiveServer
+
+        servers = {"app": LiveServer(), "sandbox": LiveServer()}
+        os.environ.update({
+            "DATABASE_URL": _fresh_database(), "REDIS_URL": redis_url, "SECRET_KEY": "bench",
+            "TOKEN_ENCRYPTION_KEYS": Fernet.generate_key().decode(), "PUBLIC_URL": servers["app"].url,
+            "SANDBOX_URL": servers["sandbox"].url, "SHOPSYNC_SANDBOX": "1", "SHOPSYNC_SANDBOX_MOUNT": "0",
+            "MAIL_ENABLED": "0", "RATELIMIT_AUTH": "10000 per minute", "FLUSH_DEBOUNCE_SECONDS": "1",
+        })
+        from flask_migrate import upgrade
+
+        from shopsync import create_app
+        from shopsync.sandbox.app import create_sandbox_app, settings_from_app_config
+
+        app = create_app()
+        with app.app_context():
+            upgrade()
+        servers["app"].start(app)
+        sandbox_app = create_sandbox_app(settings_from_app_config(app.config))
+        servers["sandbox"].start(sandbox_app)
+        shopify, tiktok = sandbox_app.extensions["shopify_sandbox"], sandbox_app.extensions["tiktok_sandbox"]
+        stack.enter_context(app.app_context())
+        shop = _set_up(app, shopify, tiktok)
+        results = [_run(index, label, debounce, workers, shop, shopify, tiktok, args.changes, args.rate)
+                   for index, (label, debounce, workers) in enumerate(RUNS)]
+    _report(results, args)
+
+
+def _set_up(app, shopify, tiktok):
+    from tests.support.sync_journey import set_up_synced_shop
+    from tests.support.worker import running_worker
+
+    started = time.monotonic()
+    with running_worker():
+        shop = set_up_synced_shop(app.test_client(), SHOP, tiktok)
+    picked = [links[:VARIANTS_PER_PRODUCT] for links in shop.by_product().values()
+              if len(links) >= VARIANTS_PER_PRODUCT][:PRODUCTS]
+    shop.links = [link for links in picked for link in links]
+    print(f"set up in {time.monotonic() - started:.1f} s: {len(shop.links)} linked variants over "
+          f"{len(picked)} TikTok products", flush=True)
+    return shop
+
+
+def _run(index, label, debounce, workers, shop, shopify, tiktok, changes, rate) -> dict:
+    from sqlalchemy import select
+
+    from shopsync.extensions import db
+    from shopsync.models import Location
+    from tests.support.sync_journey import inventory_calls, links_settled, sent_quantities, wait_for
+    from tests.support.worker import running_worker
+
+    active = set(db.session.execute(select(Location.shopify_id).where(
+        Location.integration_id == shop.shopify_id, Location.is_active.is_(True))).scalars())
+    location = min(active)
+    os.environ["FLUSH_DEBOUNCE_SECONDS"] = str(debounce)
+    made = []  # (link, quantity TikTok should get, sandbox time of the change)
+    with ExitStack() as stack:
+        for _ in range(workers):
+            stack.enter_context(running_worker())
+        tiktok.clear_calls()
+        base = 1000 + 100_000 * index  # every run's quantities above the last run's
+        started = time.monotonic()
+        for number in range(changes):
+            link = shop.links[number % len(shop.links)]
+            time.sleep(max(0.0, started + number / rate - time.monotonic()))
+            variant = shopify.set_stock(shop.shop, location, base + number, variant_id=link.variant_id)
+            quantity = sum(q for loc, q in variant.levels.items() if loc in active)
+            made.append((link, quantity, variant.updated_at.timestamp()))
+        spent = time.monotonic() - started
+        shopify.wait_for_webhooks(60)
+        wait_for(lambda: links_settled(shop.tenant_id) and all(
+            tiktok.sku_state(link.sku_id)["inventory"][shop.warehouse_id] >= quantity
+            for link, quantity, _ in made[-len(shop.links):]), 120, 0.2, "the run did not settle")
+    calls = [c for product in {link.product_id for link, _, _ in made}
+             for c in inventory_calls(tiktok, product)]
+    by_sku: dict[str, list[tuple[float, int]]] = {}
+    for call in calls:
+        for sku_id, quantity in sent_quantities(call, shop.warehouse_id).items():
+            by_sku.setdefault(sku_id, []).append((call.timestamp, quantity))
+    latencies = []
+    for link, quantity, changed_at in made:
+        arrived = min(at for at, sent in by_sku[link.sku_id] if sent >= quantity and at >= changed_at)
+        latencies.append(arrived - changed_at)
+    products = len({link.product_id for link in shop.links})
+    windows = spent / debounce if debounce else None
+    return {"label": label, "debounce": debounce, "workers": workers, "changes": changes, "seconds": spent,
+            "p50": _percentile(latencies, 0.50), "p95": _percentile(latencies, 0.95),
+            "p99": _percentile(latencies, 0.99), "mean": statistics.fmean(latencies), "calls": len(calls),
+            "products": products, "variants": len(shop.links), "calls_per_product_window": len(calls) / products / windows if windows else None}
+
+
+def _report(results: list[dict], args) -> None:
+    first = results[0]
+    print(f"\n{args.changes} stock changes at {args.rate:g}/s per run, round robin over "
+          f"{first['variants']} variants of {first['products']} TikTok products\n")
+    print(f"{'run':34} {'p50 s':>7} {'p95 s':>7} {'p99 s':>7} {'calls':>6} {'calls/change':>13} "
+          f"{'calls/product/window':>21}")
+    for r in results:
+        per_window = "" if r["calls_per_product_window"] is None else f"{r['calls_per_product_window']:.2f}"
+        print(f"{r['label']:34} {r['p50']:7.3f} {r['p95']:7.3f} {r['p99']:7.3f} {r['calls']:6d} "
+              f"{r['calls'] / r['changes']:13.3f} {per_window:>21}")
+    default, baseline, two = results
+    print(f"\ndebounce 1 s vs baseline: latency p50 x{default['p50'] / baseline['p50']:.2f}, "
+          f"TikTok calls x{default['calls'] / baseline['calls']:.2f}")
+    print(f"2 workers vs 1: p50 x{two['p50'] / default['p50']:.2f}, p99 x{two['p99'] / default['p99']:.2f}")
+    met = default["p50"] < AIM_P50 and default["p99"] < AIM_P99
+    print(f"aim p50 < {AIM_P50:g} s and p99 < {AIM_P99:g} s with the default debounce: {'met' if met else 'MISSED'}")
+
+
+if __name__ == "__main__":
+    main()
