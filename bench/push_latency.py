@@ -18,13 +18,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import time
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from pathlib import Path
 
 import psycopg
@@ -39,34 +36,6 @@ VARIANTS_PER_PRODUCT = 3
 AIM_P50, AIM_P99 = 2.0, 5.0
 RUNS = (("debounce 1 s, 1 worker", 1.0, 1), ("debounce 0, 1 worker (baseline)", 0.0, 1),
         ("debounce 1 s, 2 workers", 1.0, 2))
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@contextmanager
-def _private_redis():
-    port = _free_port()
-    server = subprocess.Popen([shutil.which("redis-server") or "redis-server", "--port", str(port), "--bind",
-                               "127.0.0.1", "--save", "", "--appendonly", "no"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        import redis
-
-        client = redis.Redis(port=port)
-        for _ in range(100):
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                time.sleep(0.05)
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        server.terminate()
-        server.wait(10)
 
 
 def _fresh_database() -> str:
@@ -87,7 +56,9 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=20.0, help="stock changes per second")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
-    with _private_redis() as redis_url, ExitStack() as stack:
+    from tests.support.redis_server import private_redis
+
+    with private_redis() as redis_url, ExitStack() as stack:
         from tests.support.servers import LiveServer
 
         servers = {"app": LiveServer(), "sandbox": LiveServer()}
