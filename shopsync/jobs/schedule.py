@@ -20,7 +20,7 @@ from rq_scheduler import Scheduler
 from sqlalchemy import delete, select
 
 from ..extensions import db
-from ..models import Integration, SyncLog, SyncRun, WebhookEvent, utcnow
+from ..models import DeletedProduct, Integration, SyncLog, SyncRun, WebhookEvent, utcnow
 from . import app_job, queue
 
 
@@ -87,7 +87,8 @@ def import_changes_everywhere() -> int:
 
 @app_job
 def delete_old_records() -> dict:
-    """Retention: sync logs, finished runs and handled webhook deliveries older than LOG_RETENTION_DAYS."""
+    """Retention: sync logs, finished runs, handled webhook deliveries and product deletions older than
+    LOG_RETENTION_DAYS (by then no late webhook or export can still mention a deleted product)."""
     cutoff = utcnow() - timedelta(days=current_app.config["LOG_RETENTION_DAYS"])
     deleted = {
         "sync_logs": db.session.execute(delete(SyncLog).where(SyncLog.created_at < cutoff)).rowcount,
@@ -95,6 +96,8 @@ def delete_old_records() -> dict:
             SyncRun.finished_at.is_not(None), SyncRun.finished_at < cutoff)).rowcount,
         "webhook_events": db.session.execute(delete(WebhookEvent).where(
             WebhookEvent.processed_at.is_not(None), WebhookEvent.received_at < cutoff)).rowcount,
+        "deleted_products": db.session.execute(delete(DeletedProduct).where(
+            DeletedProduct.deleted_at < cutoff)).rowcount,
     }
     db.session.commit()
     return deleted

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, PrimaryKeyConstraint, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -32,6 +32,21 @@ class Product(TenantOwned, db.Model):
     variants: Mapped[list["Variant"]] = relationship(
         back_populates="product", order_by="Variant.position", passive_deletes=True)
     images: Mapped[list["Image"]] = relationship(order_by="Image.position", passive_deletes=True)
+
+
+class DeletedProduct(TenantOwned, db.Model):
+    """A product Shopify deleted. Shopify never reuses a product id, so any later webhook or
+    export row for it is older than the deletion and must not bring the product back."""
+
+    __tablename__ = "deleted_products"
+    __table_args__ = (
+        PrimaryKeyConstraint("integration_id", "shopify_id"),
+        Index("ix_deleted_products_deleted_at", "deleted_at"),
+    )
+
+    integration_id: Mapped[int] = mapped_column(BigId, ForeignKey("integrations.id", ondelete="CASCADE"))
+    shopify_id: Mapped[int] = mapped_column(BigId)
+    deleted_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
 
 
 class Variant(TenantOwned, db.Model):

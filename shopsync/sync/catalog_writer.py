@@ -16,13 +16,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import (BigInteger, Column, Integer, MetaData, String, Table, Text, and_, delete, exists, literal,
-                        or_, select, true)
+from sqlalchemy import (BigInteger, Column, Integer, MetaData, String, Table, Text, and_, delete, exists, false,
+                        literal, or_, select, true)
 from sqlalchemy.engine import Connection
 from sqlalchemy.schema import CreateTable
 
-from ..models import Image, InventoryLevel, Location, Product, Variant
-from ..models._types import Money, UTCDateTime
+from ..models import DeletedProduct, Image, InventoryLevel, Location, Product, Variant
+from ..models._types import Money, UTCDateTime, utcnow
 from ..platforms.shopify.catalog import ImageRow, InventoryLevelRow, LocationRow, ProductRow, VariantRow
 from .sql import dialect_insert
 
@@ -129,12 +129,13 @@ class CatalogWriter:
 
     # -- upserts -------------------------------------------------------------------------------
     def _upsert(self, stage: Table, seen: Table, tuples: list[tuple], *, table: Table, keys: list[str],
-                columns: list[str], conflict: list[str], returning, newer: bool = True, with_product: bool = False):
+                columns: list[str], conflict: list[str], returning, newer: bool = True, with_product: bool = False,
+                unless=false()):
         """Stage `tuples`, then move them into `table` where new, or newer and different.
 
         `keys` are staging columns copied as they are; `with_product` puts the parent's
         row id (found by its Shopify id) in product_id; the integration id is added
-        when the table has one.
+        when the table has one; staged rows matching `unless` are left out.
         """
         self._stage_rows(stage, tuples)
         owner = [self._literal(self.tenant_id)]
@@ -149,7 +150,7 @@ class CatalogWriter:
                 products.c.integration_id == self.integration_id,
                 products.c.shopify_id == stage.c.product_shopify_id)))
             names.append("product_id")
-        source = source.add_columns(*(stage.c[name] for name in keys + columns)).where(true())
+        source = source.add_columns(*(stage.c[name] for name in keys + columns)).where(~unless)
         statement = self._insert(table).from_select(names + keys + columns, source)
         changing = (["product_id"] if with_product and "integration_id" in table.c else []) + columns
         condition = _differs(table, statement.excluded, changing)
@@ -170,7 +171,8 @@ class CatalogWriter:
         return set(self._upsert(
             STAGE_PRODUCTS, SEEN_PRODUCTS, tuples, table=table, keys=["shopify_id"],
             columns=["title", "handle", "status", "vendor", "product_type", "shopify_updated_at"],
-            conflict=["integration_id", "shopify_id"], returning=table.c.shopify_id))
+            conflict=["integration_id", "shopify_id"], returning=table.c.shopify_id,
+            unless=self._deleted(STAGE_PRODUCTS.c.shopify_id)))
 
     def variants(self, rows: Iterable[VariantRow]) -> list[int]:
         """Upsert variants of products already stored; returns the ids of variant rows written."""
@@ -230,8 +232,24 @@ class CatalogWriter:
         return list(self.conn.execute(select(table.c.id).where(
             table.c.integration_id == self.integration_id, table.c.inventory_item_id.in_(ids))).scalars())
 
-    def delete_product(self, product_shopify_id: int) -> bool:
-        """Remove a product; its variants, images and their links go with it (cascade)."""
+    def _deleted(self, product_shopify_id) -> object:
+        tombstones = DeletedProduct.__table__
+        return exists().where(tombstones.c.integration_id == self.integration_id,
+                              tombstones.c.shopify_id == product_shopify_id)
+
+    def was_deleted(self, product_shopify_id: int) -> bool:
+        """Shopify deleted this product: nothing about it may be written again."""
+        return self.conn.execute(select(self._deleted(product_shopify_id))).scalar()
+
+    def _remember_deleted(self, product_shopify_ids: Iterable[int], deleted_at: datetime) -> None:
+        rows = [{"tenant_id": self.tenant_id, "integration_id": self.integration_id, "shopify_id": shopify_id,
+                 "deleted_at": deleted_at} for shopify_id in product_shopify_ids]
+        if rows:
+            self.conn.execute(self._insert(DeletedProduct.__table__).values(rows).on_conflict_do_nothing())
+
+    def delete_product(self, product_shopify_id: int, deleted_at: datetime) -> bool:
+        """Remove a product for good; its variants, images and their links go with it (cascade)."""
+        self._remember_deleted([product_shopify_id], deleted_at)
         table = Product.__table__
         result = self.conn.execute(delete(table).where(table.c.integration_id == self.integration_id,
                                                        table.c.shopify_id == product_shopify_id))
@@ -259,9 +277,11 @@ class CatalogWriter:
         def old(table):
             return or_(table.c.shopify_updated_at.is_(None), table.c.shopify_updated_at < unchanged_since)
 
-        gone = self.conn.execute(delete(products).where(
+        gone = list(self.conn.execute(delete(products).where(
             products.c.integration_id == self.integration_id, old(products),
-            ~exists().where(SEEN_PRODUCTS.c.shopify_id == products.c.shopify_id))).rowcount
+            ~exists().where(SEEN_PRODUCTS.c.shopify_id == products.c.shopify_id)).returning(products.c.shopify_id))
+            .scalars())
+        self._remember_deleted(gone, utcnow())
         self.conn.execute(delete(variants).where(
             variants.c.integration_id == self.integration_id, old(variants),
             ~exists().where(SEEN_VARIANTS.c.shopify_id == variants.c.shopify_id)))
@@ -273,7 +293,7 @@ class CatalogWriter:
             levels.c.integration_id == self.integration_id, old(levels),
             ~exists().where(and_(SEEN_LEVELS.c.inventory_item_id == levels.c.inventory_item_id,
                                  SEEN_LEVELS.c.location_id == levels.c.location_id))))
-        return gone
+        return len(gone)
 
     @staticmethod
     def _literal(value: int):

@@ -6,8 +6,9 @@ row lock (SKIP LOCKED) so a recovered event and its original job cannot both
 run. Product webhooks are applied from their payload rather than refetched:
 the payload is the full product with every variant and image, each with its
 own updated_at, so stale or out-of-order deliveries are recognised and
-dropped, and a burst of edits costs no API points. The scheduled incremental
-import catches whatever webhooks miss.
+dropped, and a burst of edits costs no API points. A deletion is remembered
+(deleted_products), so an update sent before it but applied after it cannot bring
+the product back. The scheduled incremental import catches whatever webhooks miss.
 """
 from __future__ import annotations
 
@@ -104,11 +105,13 @@ def _writer(integration: Integration) -> CatalogWriter:
 def _product_changed(event: WebhookEvent, integration: Integration, body: dict) -> Result:
     payload = payloads.parse_product_payload(body)
     product = payload.product
+    writer = _writer(integration)
+    if writer.was_deleted(product.id):
+        return "deleted_earlier", set()
     stored = db.session.execute(select(Product.shopify_updated_at).where(
         Product.integration_id == integration.id, Product.shopify_id == product.id)).scalar_one_or_none()
     if stored is not None and product.updated_at is not None and product.updated_at < stored:
         return "stale", set()
-    writer = _writer(integration)
     written = writer.products([product])
     changed = writer.variants(payload.variants)
     if product.id in written:
@@ -120,7 +123,8 @@ def _product_changed(event: WebhookEvent, integration: Integration, body: dict) 
 
 
 def _product_deleted(event: WebhookEvent, integration: Integration, body: dict) -> Result:
-    deleted = _writer(integration).delete_product(payloads.parse_product_deleted(body).product_id)
+    deleted = _writer(integration).delete_product(payloads.parse_product_deleted(body).product_id,
+                                                  event.triggered_at or event.received_at)
     return ("deleted" if deleted else "not_found"), set()
 
 

@@ -277,3 +277,73 @@ def test_lost_jobs_are_rebuilt_from_the_database(client, app, store):
     assert recover_unprocessed_webhooks(60) >= 1
     assert run_jobs(app, PROCESS, arg=event.id) == 1
     assert _events(store.external_id)[-1].outcome == "no_customer_data"
+
+
+def test_a_delete_wins_over_an_older_update_arriving_after_it(client, app, store, shopify_sandbox):
+    shopify_sandbox.set_webhook_delivery(paused=True)
+    try:
+        product = list(shopify_sandbox.shop(store.external_id).products.values())[1]
+        shopify_sandbox.set_price(store.external_id, product.variants[0].id, "55.00")
+        update_body = shopify_sandbox.outbox._queue[-1].body
+        shopify_sandbox.outbox._queue.clear()
+    finally:
+        shopify_sandbox.release_webhooks()
+    assert _post(client, app, store.external_id, "products/delete", {"id": product.id}).status_code == 200
+    run_jobs(app, PROCESS)
+    # Shopify never reuses a product id, so whatever comes for it later is older than the deletion.
+    late = json.loads(update_body)
+    late["updated_at"] = "2030-01-01T00:00:00Z"
+    for body in (update_body, json.dumps(late).encode()):
+        assert _post(client, app, store.external_id, "products/update", {}, body=body).status_code == 200
+        run_jobs(app, PROCESS)
+    assert db.session.execute(select(func.count()).select_from(Product).where(
+        Product.integration_id == store.id, Product.shopify_id == product.id)).scalar() == 0
+    assert [e.outcome for e in _events(store.external_id)][-3:] == ["deleted", "deleted_earlier", "deleted_earlier"]
+
+
+def test_an_import_exported_before_a_deletion_does_not_bring_the_product_back(client, app, store, shopify_sandbox):
+    from shopsync.sync.importer import FULL, create_import_run, run_import
+
+    # The export still lists the product (Shopify deleted it after the snapshot), the delete webhook came first.
+    product = list(shopify_sandbox.shop(store.external_id).products.values())[3]
+    assert _post(client, app, store.external_id, "products/delete", {"id": product.id}).status_code == 200
+    run_jobs(app, PROCESS)
+    run_import(create_import_run(store, "manual"), FULL)
+    assert db.session.execute(select(func.count()).select_from(Variant).where(
+        Variant.integration_id == store.id, Variant.shopify_id.in_([v.id for v in product.variants]))).scalar() == 0
+    assert db.session.execute(select(func.count()).select_from(Product).where(
+        Product.integration_id == store.id)).scalar() == len(shopify_sandbox.shop(store.external_id).products) - 1
+
+
+def test_retention_forgets_old_deletions_only(client, app, store):
+    from shopsync.jobs.schedule import delete_old_records
+    from shopsync.models import DeletedProduct
+
+    now = utcnow()
+    db.session.add_all([DeletedProduct(tenant_id=store.tenant_id, integration_id=store.id, shopify_id=shopify_id,
+                                       deleted_at=when) for shopify_id, when in (
+        (1, now - timedelta(days=app.config["LOG_RETENTION_DAYS"] + 1)), (2, now - timedelta(days=1)))])
+    db.session.commit()
+    assert delete_old_records()["deleted_products"] >= 1
+    assert db.session.execute(select(DeletedProduct.shopify_id).where(
+        DeletedProduct.integration_id == store.id)).scalars().all() == [2]
+
+
+def test_a_product_swept_by_the_full_import_stays_deleted(client, app, store, shopify_sandbox):
+    from shopsync.sync.importer import FULL, create_import_run, run_import
+
+    shopify_sandbox.set_webhook_delivery(paused=True)  # the delete webhook is lost: only the import notices
+    try:
+        victim = list(shopify_sandbox.shop(store.external_id).products.values())[2]
+        shopify_sandbox.set_price(store.external_id, victim.variants[0].id, "66.00")
+        late_update = shopify_sandbox.outbox._queue[-1].body
+        shopify_sandbox.delete_product(store.external_id, victim.id)
+        shopify_sandbox.outbox._queue.clear()
+    finally:
+        shopify_sandbox.release_webhooks()
+    run_import(create_import_run(store, "manual"), FULL)
+    assert _post(client, app, store.external_id, "products/update", {}, body=late_update).status_code == 200
+    run_jobs(app, PROCESS)
+    assert _events(store.external_id)[-1].outcome == "deleted_earlier"
+    assert db.session.execute(select(func.count()).select_from(Product).where(
+        Product.integration_id == store.id, Product.shopify_id == victim.id)).scalar() == 0
