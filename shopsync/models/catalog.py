@@ -106,7 +106,10 @@ class InventoryLevel(TenantOwned, db.Model):
     """Stock available for one inventory item at one Shopify location."""
 
     __tablename__ = "inventory_levels"
-    __table_args__ = (UniqueConstraint("integration_id", "inventory_item_id", "location_id"),)
+    __table_args__ = (
+        UniqueConstraint("integration_id", "inventory_item_id", "location_id"),
+        Index("ix_inventory_levels_tenant_item", "tenant_id", "inventory_item_id"),  # the products page's stock
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     integration_id: Mapped[int] = integration_fk()

@@ -92,9 +92,10 @@ def list_products(tenant_id: int, *, search: str = "", status: str = "", cursor:
         stock: dict[int, dict[int, int]] = defaultdict(dict)
         items = [v.inventory_item_id for v in variants if v.inventory_item_id is not None]
         if items:
-            for level in db.session.execute(select(InventoryLevel).where(
-                    InventoryLevel.tenant_id == tenant_id, InventoryLevel.inventory_item_id.in_(items))).scalars():
-                stock[level.inventory_item_id][level.location_id] = level.available
+            for item_id, location_id, available in db.session.execute(select(
+                    InventoryLevel.inventory_item_id, InventoryLevel.location_id, InventoryLevel.available).where(
+                    InventoryLevel.tenant_id == tenant_id, InventoryLevel.inventory_item_id.in_(items))):
+                stock[item_id][location_id] = available
         for variant in variants:
             entries[variant.product_id].variants.append(VariantLine(variant, stock.get(variant.inventory_item_id, {})))
 

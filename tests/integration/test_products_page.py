@@ -1,6 +1,7 @@
 """The products page: imported catalog, search, status filter, keyset pages, Import now with its progress."""
 from __future__ import annotations
 
+import json
 import re
 
 from sqlalchemy import select
@@ -71,3 +72,42 @@ def test_progress_of_another_tenants_run_is_not_found(client, app, shopify_sandb
         run = db.session.execute(select(SyncRun).where(SyncRun.integration_id == theirs.id)).scalar_one()
     assert client.get(f"/sync-runs/{run.id}/progress").status_code == 404
     assert other.get(f"/sync-runs/{run.id}/progress").status_code == 200
+
+
+def test_stock_lookup_walks_the_store_index_not_every_level_of_the_tenant(app_context, tiktok_sandbox):
+    from sqlalchemy import event, insert, text
+
+    from shopsync.models import InventoryLevel
+
+    from tests.support.factories import make_world
+
+    world = make_world(tiktok_sandbox, skus=3)
+    # A big store: stock levels of many other items, so reading all of the tenant's levels would show.
+    db.session.execute(insert(InventoryLevel), [
+        {"tenant_id": world.tenant_id, "integration_id": world.shopify_id, "inventory_item_id": item,
+         "location_id": 1, "available": 1} for item in range(1, 5001)])
+    db.session.commit()
+    statements = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany):
+        if "FROM inventory_levels" in statement:
+            statements.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", capture)
+    try:
+        [entry] = list_products(world.tenant_id).entries
+    finally:
+        event.remove(db.engine, "before_cursor_execute", capture)
+    assert [line.total_stock for line in entry.variants] == [7, 7, 7]
+    [(statement, parameters)] = statements
+    connection = db.session.connection()
+    connection.execute(text("ANALYZE inventory_levels"))
+    connection.execute(text("SET LOCAL enable_seqscan = off"))
+    plan = connection.exec_driver_sql("EXPLAIN (FORMAT JSON) " + statement, parameters).scalar()[0]["Plan"]
+    db.session.rollback()
+    conditions, nodes = [], [plan]
+    while nodes:
+        node = nodes.pop()
+        conditions.append(node.get("Index Cond", ""))
+        nodes += node.get("Plans", [])
+    assert any("inventory_item_id" in condition for condition in conditions), json.dumps(plan, indent=1)
