@@ -24,7 +24,7 @@ from datetime import datetime, timedelta, timezone
 from flask import current_app
 from redis.exceptions import LockError
 from rq import Retry, get_current_job
-from rq.exceptions import DuplicateJobError, NoSuchJobError
+from rq.exceptions import DuplicateJobError, InvalidJobOperation, NoSuchJobError
 from rq.job import Job, JobStatus
 from sqlalchemy import select
 
@@ -108,7 +108,12 @@ def _fetch(job_id: str) -> Job | None:
 
 
 def _delete_if_over(job: Job) -> bool:
-    if job.get_status(refresh=True) in _OVER:
+    """Whether the job is over and gone (deleted here, or by RQ since it was fetched)."""
+    try:
+        status = job.get_status(refresh=True)
+    except InvalidJobOperation:  # finished meanwhile: RQ deleted it (result_ttl=0)
+        return True
+    if status in _OVER:
         job.delete()
         return True
     return False

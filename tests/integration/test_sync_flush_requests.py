@@ -105,3 +105,16 @@ def test_hammering_requests_while_flushes_finish_leaves_nothing_for_the_sweep(sa
     sent = [sent_quantities(call, world.warehouse_ids[0])[world.sku_ids[0]] for call in sandbox.calls()]
     assert sent == sorted(sent), "a flush pushed an older value after a newer one"
     assert settled_after < 5, settled_after
+
+
+def test_a_flush_job_that_vanishes_while_its_status_is_read_counts_as_over(sandbox, app):
+    """RQ deletes a finished flush (result_ttl=0) between a request's DuplicateJobError and its status read."""
+    from shopsync.jobs.pushes import _delete_if_over
+
+    world = make_world(sandbox, skus=1)
+    request_flush(world.tiktok_id, delay=60)
+    connection = app.extensions["shopsync.redis"]
+    job = Job.fetch(flush_job_id(world.tiktok_id), connection=connection)
+    connection.delete(job.key)
+    assert _delete_if_over(job)
+    assert request_flush(world.tiktok_id, delay=60)
