@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from shopsync.extensions import db
 from shopsync.models import Integration, Location, ProductLink, Tenant, TikTokProduct, TikTokSku, Variant
@@ -111,6 +111,10 @@ def test_install_connect_link_sync_and_see_failures(app, shopify_sandbox, tiktok
         select(Integration.id).where(Integration.tenant_id == tenant_id, Integration.last_import_at.is_(None))
     ).first() is None and len(db.session.execute(select(Integration.id).where(
         Integration.tenant_id == tenant_id)).all()) >= 2), "both catalogs to import")
+    # The store sells in USD; the seller's UK shop in GBP: without a rate its prices would not sync.
+    in_app(app, lambda: (db.session.execute(update(Integration).where(
+        Integration.tenant_id == tenant_id, Integration.currency == "GBP").values(
+        defaults={"currency_rate": "0.79"})), db.session.commit()))
     page.goto(base + "/")
     shot(page, "01-dashboard-after-connect")
 
