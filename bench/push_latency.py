@@ -1,6 +1,6 @@
 """From a stock change in Shopify to TikTok holding it: latency percentiles and TikTok calls per change.
 
-    python -m bench.push_latency --changes 300 --rate 20
+    python -m bench.push_latency --changes 300 --rate 10
 
 Everything real: the app on a live werkzeug server thread, the sandbox (Shopify and TikTok)
 on another, real `rq worker --with-scheduler` processes (ShopSync's worker class), a scratch
@@ -59,9 +59,18 @@ def _percentile(values: list[float], share: float) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--changes", type=int, default=300)
-    parser.add_argument("--rate", type=float, default=20.0, help="stock changes per second")
+    parser.add_argument("--rate", type=float, default=10.0,
+                        help="stock changes per second (each sends inventory_levels/update and products/update)")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
+    try:
+        results = _measure(args)
+    finally:
+        _drop_database()
+    _report(results, args)
+
+
+def _measure(args) -> list[dict]:
     from tests.support.redis_server import private_redis
 
     with private_redis() as redis_url, ExitStack() as stack:
@@ -88,10 +97,8 @@ def main() -> None:
         shopify, tiktok = sandbox_app.extensions["shopify_sandbox"], sandbox_app.extensions["tiktok_sandbox"]
         stack.enter_context(app.app_context())
         shop = _set_up(app, shopify, tiktok)
-        stack.callback(_drop_database)
-        results = [_run(index, label, debounce, workers, shop, shopify, tiktok, args.changes, args.rate)
-                   for index, (label, debounce, workers) in enumerate(RUNS)]
-    _report(results, args)
+        return [_run(index, label, debounce, workers, shop, shopify, tiktok, args.changes, args.rate)
+                for index, (label, debounce, workers) in enumerate(RUNS)]
 
 
 def _set_up(app, shopify, tiktok):

@@ -88,7 +88,7 @@ def _make_room(job_id: str, tiktok_integration_id: int, trigger: str) -> bool:
     job = _fetch(job_id)
     if job is None or _delete_if_over(job):
         return True
-    if job.get_status() == JobStatus.STARTED:
+    if job.get_status(refresh=False) == JobStatus.STARTED:  # as _delete_if_over just read it
         started = job.started_at.replace(tzinfo=timezone.utc) if job.started_at else None
         if not _lock(tiktok_integration_id).locked() and started and started < _now() - ABANDONED_AFTER:
             log.warning("flush of TikTok integration %s was abandoned by a dead worker; starting over",
