@@ -16,7 +16,8 @@ import functools
 import json
 import logging
 from collections.abc import Callable
-from datetime import timedelta
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import bindparam, delete, select, update
 
@@ -102,9 +103,23 @@ def _writer(integration: Integration) -> CatalogWriter:
     return CatalogWriter(db.session.connection(), integration.tenant_id, integration.id)
 
 
+def _to_the_event(updated_at: datetime | None, triggered_at: datetime | None) -> datetime | None:
+    """Shopify's updated_at has whole seconds, so two changes within one second look equally new, and
+    whichever delivery is applied last would win. The delivery's X-Shopify-Triggered-At is finer: for a
+    row that changed in this event (same second), it orders such changes, whatever the delivery order.
+    """
+    if updated_at is None or triggered_at is None or updated_at.microsecond:
+        return updated_at
+    triggered_at = triggered_at.astimezone(timezone.utc)
+    return triggered_at if updated_at <= triggered_at < updated_at + timedelta(seconds=1) else updated_at
+
+
 def _product_changed(event: WebhookEvent, integration: Integration, body: dict) -> Result:
     payload = payloads.parse_product_payload(body)
-    product = payload.product
+    when = event.triggered_at
+    product = replace(payload.product, updated_at=_to_the_event(payload.product.updated_at, when))
+    payload = replace(payload, product=product, variants=[
+        replace(v, updated_at=_to_the_event(v.updated_at, when)) for v in payload.variants])
     writer = _writer(integration)
     if writer.was_deleted(product.id):
         return "deleted_earlier", set()
@@ -130,6 +145,7 @@ def _product_deleted(event: WebhookEvent, integration: Integration, body: dict) 
 
 def _inventory_level(event: WebhookEvent, integration: Integration, body: dict) -> Result:
     level = payloads.parse_inventory_level(body)
+    level = replace(level, updated_at=_to_the_event(level.updated_at, event.triggered_at))
     if level.available is None:
         return "untracked", set()
     writer = _writer(integration)
