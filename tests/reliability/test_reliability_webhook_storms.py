@@ -21,6 +21,7 @@ from sqlalchemy import func, select, text, update
 
 from shopsync.extensions import db
 from shopsync.models import InventoryLevel, Integration, Product, Variant, WebhookEvent, utcnow
+from shopsync.jobs.webhooks import recover_unprocessed_webhooks
 from shopsync.platforms.shopify.webhooks import WebhookDelivery
 from shopsync.sandbox.shopify.webhooks import sign
 from shopsync.sync.webhook_processing import process_event, record_delivery
@@ -28,7 +29,7 @@ from tests.support.convergence import (ChangeMaker, STOCK_LOCATION, WorkerProces
                                        wait_until_settled, wrong_values)
 from tests.support.factories import LOCATION_IDS, make_world, sandbox  # noqa: F401 - fixture
 from tests.support.scenario import linked_store
-from tests.support.shopify_import import run_jobs
+from tests.support.shopify_import import run_jobs, take_jobs
 
 BURST = 10_000 if full_size() else 1_000
 PROCESS = "shopsync.jobs.webhooks.process_webhook"
@@ -244,3 +245,15 @@ def test_latest_change_wins_even_within_one_second(one_variant, case):
     timeline, order = case
     _check_latest_wins(one_variant, timeline, order)
 
+
+
+def test_sweeps_while_workers_are_down_queue_each_lost_delivery_once(app, app_context, shop_domain):
+    delivery = WebhookDelivery(topic="customers/redact", shop_domain=shop_domain, api_version="2026-10",
+                               webhook_id=str(uuid.uuid4()), event_id=str(uuid.uuid4()), triggered_at=utcnow())
+    event_id = record_delivery(delivery, b"{}")
+    take_jobs(app, PROCESS, arg=event_id)  # Redis lost the job
+    db.session.execute(update(WebhookEvent).where(WebhookEvent.id == event_id).values(
+        received_at=utcnow() - timedelta(minutes=10)))
+    db.session.commit()
+    assert [recover_unprocessed_webhooks(60) for _ in range(3)] == [1, 0, 0]
+    assert len(take_jobs(app, PROCESS, arg=event_id)) == 1
