@@ -12,6 +12,7 @@ from ..sync.planner import plan_links
 from ..sync.rules import ROUNDINGS, SCHEDULES, LinkSettings, SettingsError
 from ..tenancy import current_tenant_id, get_or_404, scoped
 from .paging import before_arg
+from .safety import same_site_referrer
 
 bp = Blueprint("links", __name__, url_prefix="/product-links")
 
@@ -104,7 +105,7 @@ def _feedback(message: str, category: str, run=None, refresh: bool = False):
     """The batch answer: a message (and progress) for HTMX, or back to the list for a plain form."""
     if not request.headers.get("HX-Request"):
         flash(message, category)
-        return redirect(request.referrer or url_for("links.index"))
+        return redirect(same_site_referrer() or url_for("links.index"))
     headers = {"HX-Trigger": "links-changed"} if refresh else {}
     # HTMX swaps only 2xx answers, and a refused batch is shown where the merchant is looking.
     return render_template("partials/batch_feedback.html", message=message, category=category, run=run), 200, headers
