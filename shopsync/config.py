@@ -93,6 +93,8 @@ def load(instance_path: str, environ: dict[str, str] | None = None) -> dict:
         "FLUSH_DEBOUNCE_SECONDS": float(env.get("FLUSH_DEBOUNCE_SECONDS", "1")),
         "ALERT_DIGEST_MINUTES": int(env.get("ALERT_DIGEST_MINUTES", "60")),
         "WEBHOOK_MAX_BYTES": int(env.get("WEBHOOK_MAX_BYTES", str(1024 * 1024))),
+        # Any request body: room for the largest upload (a 5 MB links CSV) and its form encoding, no more.
+        "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", str(6 * 1024 * 1024))),
         "LOG_RETENTION_DAYS": int(env.get("LOG_RETENTION_DAYS", "30")),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or (env.get("REDIS_URL") or "memory://"),
         "RATELIMIT_AUTH": env.get("RATELIMIT_AUTH", "20 per minute"),

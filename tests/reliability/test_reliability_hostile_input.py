@@ -1,0 +1,173 @@
+"""Hostile input the other suites leave out: CSRF on every form route, every redirect parameter, malformed
+and oversize bodies, and no token or secret anywhere after a whole journey (database dump, logs, pages,
+API answers).
+
+Covered elsewhere and not repeated here: the OpenAPI property run (integration/test_api_schemathesis.py),
+webhook HMAC tampering/missing/rotation, oversize and duplicate deliveries (integration/test_shopify_webhooks.py),
+OAuth callback tampering, wrong state, replayed codes and `next` on login (integration/test_shopify_install.py),
+tenant isolation (integration/test_tenant_isolation.py), sign-in rate limits (integration/test_web_basics.py).
+"""
+from __future__ import annotations
+
+import logging
+import re
+import subprocess
+import uuid
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+from sqlalchemy import func, select
+
+from shopsync.extensions import db
+from shopsync.models import ProductLink, WebhookEvent
+from tests.conftest import TEST_DATABASE_URL
+from tests.support.api import bearer, create_api_key
+from tests.support.journeys import install_shop
+from tests.support.scenario import linked_store
+
+NOT_FORMS = ("/webhooks/", "/api/")  # signed by Shopify / bearer or CSRF-header API, tested on their own
+EVIL = ["https://evil.example/x", "//evil.example/x", "/\\evil.example", "\\\\evil.example", "https:evil.example",
+        "javascript:alert(1)", "/%2F%2Fevil.example", " //evil.example", "/\t/evil.example"]
+
+
+def _form_posts(app) -> list[str]:
+    paths = []
+    for rule in app.url_map.iter_rules():
+        if "POST" in rule.methods and not rule.rule.startswith(NOT_FORMS):
+            paths.append(re.sub(r"<[^>]+>", "1", rule.rule))
+    return sorted(paths)
+
+
+def _csrf(client) -> str:
+    return client.get("/").get_data(as_text=True).split('name="csrf_token" value="')[1].split('"')[0]
+
+
+def test_every_form_route_refuses_a_post_without_a_valid_csrf_token(app, client, shop_domain):
+    install_shop(client, shop_domain)
+    good = _csrf(client)
+    paths = _form_posts(app)
+    assert "/logout" in paths and "/settings" in paths and len(paths) >= 15
+    for path in paths:
+        for form in ({}, {"csrf_token": "wrong"}, {"csrf_token": good[:-2] + "xx"}):
+            answer = client.post(path, data=form)
+            assert answer.status_code == 400, f"POST {path} with {form or 'no token'}: {answer.status_code}"
+    # A session's token from one user is no good for another's session.
+    other = app.test_client()
+    install_shop(other, f"other-{uuid.uuid4().hex[:10]}.myshopify.com")
+    assert other.post("/settings", data={"csrf_token": good}).status_code == 400
+    print(f"\n{len(paths)} form routes refused without a valid CSRF token")
+
+
+def test_no_redirect_parameter_leaves_the_site(app, client, shop_domain):
+    """`next` is the only redirect parameter (login form, install start); the batch form's Referer too."""
+    install_shop(client, shop_domain)
+    token = _csrf(client)
+    for evil in EVIL:
+        for answer in (client.get("/auth/shopify", query_string={"shop": shop_domain, "next": evil}),
+                       client.post("/login", data={"shop": shop_domain, "next": evil, "csrf_token": token})):
+            assert answer.status_code == 302
+            assert not [target for target in _redirect_targets(client, answer) if _leaves_site(target)], evil
+        answer = client.post("/product-links/batch", data={"csrf_token": token, "action": "pause"},
+                             headers={"Referer": evil})
+        assert answer.status_code == 302 and not _leaves_site(answer.headers["Location"]), evil
+
+
+def _redirect_targets(client, answer) -> list[str]:
+    """Where the browser is sent: the Location, unless it is the Shopify grant page, and the `next` the
+    OAuth flow carries to send it on to after login."""
+    targets = [] if "/admin/oauth/authorize" in answer.headers["Location"] else [answer.headers["Location"]]
+    with client.session_transaction() as session:
+        for value in session.values():
+            if isinstance(value, dict) and value.get("next"):
+                targets.append(value["next"])
+    return targets
+
+
+def _leaves_site(target: str) -> bool:
+    """Whether a browser on the app would leave it following `target` (browsers read \\ as /)."""
+    resolved = urlsplit(urljoin("http://127.0.0.1/", target.strip().replace("\\", "/")))
+    return resolved.scheme not in ("http", "https") or resolved.netloc != "127.0.0.1"
+
+
+@pytest.mark.parametrize("body, content_type", [
+    (b"{not json", "application/json"),
+    (b"[1, 2, 3]", "application/json"),
+    (b'{"variant_id": "x", "tiktok_sku_id": null}', "application/json"),
+    (b"variant_id=1", "application/x-www-form-urlencoded"),
+    (b"\xff\xfe\x00garbage", "application/json"),
+])
+def test_api_refuses_malformed_bodies_with_a_clear_4xx_and_writes_nothing(app, client, shop_domain, body,
+                                                                          content_type):
+    tenant = install_shop(client, shop_domain)
+    key = create_api_key(app, tenant)
+    api = app.test_client()
+    answer = api.post("/api/product-links", data=body, headers={**bearer(key), "Content-Type": content_type})
+    assert 400 <= answer.status_code < 500 and answer.status_code != 404
+    assert answer.is_json and answer.get_json()["error"]["message"]
+    with app.app_context():
+        assert db.session.execute(select(func.count()).select_from(ProductLink).where(
+            ProductLink.tenant_id == tenant)).scalar() == 0
+
+
+def test_api_refuses_an_oversize_body(app, client, shop_domain):
+    tenant = install_shop(client, shop_domain)
+    key = create_api_key(app, tenant)
+    huge = b'{"variant_id": 1, "tiktok_sku_id": 1, "x": "' + b"a" * (20 * 1024 * 1024) + b'"}'
+    answer = app.test_client().post("/api/product-links", data=huge,
+                                    headers={**bearer(key), "Content-Type": "application/json"})
+    assert answer.status_code == 413
+
+
+def test_webhook_endpoint_refuses_unsigned_garbage_and_writes_nothing(app, client, shop_domain):
+    for body in (b"{not json", b"\x00" * 100, b""):
+        answer = client.post("/webhooks/shopify", data=body, headers={
+            "X-Shopify-Topic": "products/update", "X-Shopify-Shop-Domain": shop_domain,
+            "X-Shopify-Event-Id": str(uuid.uuid4()), "X-Shopify-Hmac-Sha256": "AAAA"})
+        assert answer.status_code == 401
+    with app.app_context():
+        assert db.session.execute(select(func.count()).select_from(WebhookEvent).where(
+            WebhookEvent.shop == shop_domain)).scalar() == 0
+
+
+@pytest.mark.slow
+def test_no_token_or_secret_anywhere_after_a_whole_journey(app, app_context, client, shopify_sandbox,
+                                                           tiktok_sandbox, shop_domain, caplog):
+    caplog.set_level(logging.DEBUG)
+    store = linked_store(client, app, shopify_sandbox, tiktok_sandbox, shop_domain, variants=10)
+    api_key = create_api_key(app, store.tenant_id)
+    shopify_sandbox.set_price(store.shop, store.links[0].variant_id, "77.00")
+    assert shopify_sandbox.wait_for_webhooks(15)
+    tiktok_sandbox.set_fault("token_expired", count=1)  # a refresh happens: fresh tokens must not leak either
+    from tests.support.shopify_import import run_jobs
+    run_jobs(app, "shopsync.jobs.webhooks.process_webhook")
+    from shopsync.sync import flush
+    flush.flush_dirty(store.tiktok_integration_id, "webhook", lambda: None)
+
+    secrets = {app.config["SHOPIFY_API_SECRET"], app.config["TIKTOK_APP_SECRET"], app.config["SECRET_KEY"],
+               *app.config["TOKEN_ENCRYPTION_KEYS"], api_key}
+    with shopify_sandbox.lock:
+        secrets |= {token for token, record in shopify_sandbox._tokens.items() if record.shop == store.shop}
+        secrets |= {token for token, record in shopify_sandbox._refresh_tokens.items() if record.shop == store.shop}
+    with tiktok_sandbox.lock:
+        secrets |= set(tiktok_sandbox.access_tokens) | set(tiktok_sandbox.refresh_tokens)
+    secrets = {s for s in secrets if s and len(s) >= 12}
+    assert len(secrets) >= 8
+
+    dump = subprocess.run(["pg_dump", "--data-only", TEST_DATABASE_URL], capture_output=True, timeout=300)
+    assert dump.returncode == 0, dump.stderr
+    assert store.shop.encode() in dump.stdout
+    # The sandbox's own access log stands for TikTok's and Shopify's servers (TikTok's token API takes the app
+    # secret in its query string); ShopSync's logs are everything else.
+    platform = re.compile(r'"(GET|POST) /(tiktok/(auth|api|open)|shopify)/')
+    logged = [record.getMessage() for record in caplog.records]
+    places = {"database dump": dump.stdout.decode("utf-8", "replace"),
+              "logs": "\n".join(message for message in logged if not platform.search(message))}
+    for path in ("/", "/integrations", "/product-links", f"/product-links/{store.links[0].link_id}", "/sync-logs",
+                 "/settings", "/products", "/no-such-page"):
+        places[path] = client.get(path).get_data(as_text=True)
+    api = app.test_client()
+    for path in ("/api/integrations", "/api/products", "/api/product-links", "/api/sync-logs", "/api/openapi.json",
+                 "/api/no-such-endpoint"):
+        places[path] = api.get(path, headers=bearer(api_key)).get_data(as_text=True)
+    leaks = [(where, secret[:6] + "…") for where, text in places.items() for secret in secrets if secret in text]
+    assert not leaks
