@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import json
-import threading
+import multiprocessing
 import tracemalloc
 
 import pytest
@@ -96,10 +96,15 @@ def _jsonl_app(environ, start_response):
 
 @pytest.fixture(scope="module")
 def jsonl_url():
+    """Served from a forked process: tracemalloc counts every thread of this one, so a server thread
+    producing the file here would be measured as if the client held it."""
     httpd = make_server("127.0.0.1", 0, _jsonl_app, threaded=True)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    process = multiprocessing.get_context("fork").Process(target=httpd.serve_forever, daemon=True)
+    process.start()
     yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
+    process.terminate()
+    process.join(10)
+    httpd.server_close()
 
 
 def test_large_result_streams_in_bounded_memory(jsonl_url):
