@@ -171,3 +171,32 @@ def test_no_token_or_secret_anywhere_after_a_whole_journey(app, app_context, cli
         places[path] = api.get(path, headers=bearer(api_key)).get_data(as_text=True)
     leaks = [(where, secret[:6] + "…") for where, text in places.items() for secret in secrets if secret in text]
     assert not leaks
+
+
+def test_another_tenants_ids_in_request_bodies_change_nothing(app, client, shop_domain):
+    """The isolation test probes ids in URLs; these are the routes that take ids in the body or form."""
+    from tests.integration.test_tenant_isolation import _snapshot, _victim
+
+    ids, marker = _victim(app)
+    before = _snapshot(app, ids["tenant"])
+    tenant = install_shop(client, shop_domain)
+    token = _csrf(client)
+    api, key = app.test_client(), create_api_key(app, tenant)
+    answers = {
+        "POST /api/product-links": api.post("/api/product-links", headers=bearer(key), json={
+            "variant_id": ids["variant"], "tiktok_sku_id": ids["tiktok_sku"]}),
+        "POST /api/product-links/sync": api.post("/api/product-links/sync", headers=bearer(key),
+                                                  json={"ids": [ids["link"]]}),
+        "POST /product-links/new": client.post("/product-links/new", data={
+            "csrf_token": token, "variant_id": ids["variant"], "tiktok_sku_id": ids["tiktok_sku"]}),
+        "POST /product-links/auto/preview": client.post("/product-links/auto/preview", data={
+            "csrf_token": token, "integration": ids["tiktok_integration"], "by": "sku"}),
+    }
+    for action in ("pause", "resume", "unlink", "sync"):
+        answers[f"POST /product-links/batch {action}"] = client.post("/product-links/batch", data={
+            "csrf_token": token, "action": action, "link_ids": [ids["link"]]})
+    for name, answer in answers.items():
+        assert answer.status_code < 500, name
+        assert marker not in answer.get_data(as_text=True), name
+    assert _snapshot(app, ids["tenant"]) == before
+    print(f"\n{len(answers)} body-id probes, 0 leaks")
