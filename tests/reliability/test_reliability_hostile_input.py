@@ -1,6 +1,7 @@
 """Hostile input the other suites leave out: CSRF on every form route, every redirect parameter, malformed
-and oversize bodies, and no token or secret anywhere after a whole journey (database dump, logs, pages,
-API answers).
+and oversize bodies (API, webhook endpoint, CSV uploads), formula cells in CSV exports, another tenant's ids
+in request bodies, guessing API keys and OAuth answers, and no token or secret anywhere after a whole
+journey (database dump, logs, pages, API answers).
 
 Covered elsewhere and not repeated here: the OpenAPI property run (integration/test_api_schemathesis.py),
 webhook HMAC tampering/missing/rotation, oversize and duplicate deliveries (integration/test_shopify_webhooks.py),
@@ -9,6 +10,8 @@ tenant isolation (integration/test_tenant_isolation.py), sign-in rate limits (in
 """
 from __future__ import annotations
 
+import csv
+import io
 import logging
 import re
 import subprocess
@@ -19,9 +22,11 @@ import pytest
 from sqlalchemy import func, select
 
 from shopsync.extensions import db
-from shopsync.models import ProductLink, WebhookEvent
+from shopsync.models import ProductLink, Variant, WebhookEvent
+from shopsync.sync import link_csv
 from tests.conftest import TEST_DATABASE_URL
 from tests.support.api import bearer, create_api_key
+from tests.support.factories import make_world, sandbox  # noqa: F401 - fixture
 from tests.support.journeys import install_shop
 from tests.support.scenario import linked_store
 
@@ -200,3 +205,49 @@ def test_another_tenants_ids_in_request_bodies_change_nothing(app, client, shop_
         assert marker not in answer.get_data(as_text=True), name
     assert _snapshot(app, ids["tenant"]) == before
     print(f"\n{len(answers)} body-id probes, 0 leaks")
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_csv_export_neutralises_every_formula_start(sandbox, start):
+    world = make_world(sandbox, skus=1)
+    db.session.get(Variant, world.variant_ids[0]).sku = f"{start}cmd|' /C calc'!A0"
+    db.session.commit()
+    rows = list(csv.reader(io.StringIO(link_csv.export_csv(world.tenant_id))))
+    header = rows[0]
+    cell = rows[1][header.index("shopify_sku")]
+    assert cell == f"'{start}cmd|' /C calc'!A0"
+    assert link_csv.preview(world.tenant_id, link_csv.export_csv(world.tenant_id)).ok  # and it reads back
+
+
+@pytest.mark.parametrize("payload, status, message", [
+    (b"\xff\xfe\x00\x01" * 1000, 422, "UTF-8"),
+    (b'shopify_variant_id,tiktok_sku_id\n"unterminated,1\n' + b"x" * 10, 200, "1 rows with errors"),
+    (b"no,header,we,know\n1,2,3,4\n", 422, ""),
+    (b"shopify_sku,seller_sku\n" + b"a,b\n" * (5 * 1024 * 1024 // 4 + 1), 422, "larger than 5 MB"),
+    (b"x" * (7 * 1024 * 1024), 413, "Too large"),
+])
+def test_hostile_csv_uploads_are_refused_clearly_and_save_nothing(app, client, shop_domain, payload, status, message):
+    tenant = install_shop(client, shop_domain)
+    answer = client.post("/product-links/import", data={"csrf_token": _csrf(client),
+                                                         "file": (io.BytesIO(payload), "links.csv")},
+                         content_type="multipart/form-data")
+    assert answer.status_code == status
+    assert message in answer.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.execute(select(func.count()).select_from(ProductLink).where(
+            ProductLink.tenant_id == tenant)).scalar() == 0
+
+
+def test_guessing_api_keys_and_oauth_answers_is_rate_limited(app):
+    """The sign-in start is covered in test_web_basics; here the API key check and the OAuth callback."""
+    from shopsync import create_app
+
+    limited = create_app({"TESTING": True, "SANDBOX_MOUNT": False, "RATELIMIT_KEY_PREFIX": uuid.uuid4().hex,
+                          "RATELIMIT_API": "3 per minute", "RATELIMIT_AUTH": "3 per minute"})
+    guesser = limited.test_client()
+    keys = [guesser.get("/api/products", headers=bearer(f"ss_{uuid.uuid4().hex}")).status_code for _ in range(5)]
+    callbacks = [guesser.get("/auth/shopify/callback", query_string={
+        "shop": "a.myshopify.com", "code": uuid.uuid4().hex, "state": "s", "hmac": "h"}).status_code
+        for _ in range(5)]
+    assert keys == [401] * 3 + [429] * 2
+    assert callbacks == [400] * 3 + [429] * 2
