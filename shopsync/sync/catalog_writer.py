@@ -6,6 +6,9 @@ them into place. Children find their parent's row id by joining on the Shopify
 id, so rows of one batch never wait for ids from the database. An update only
 happens when the incoming row is at least as new as the stored one (Shopify's
 updated_at) and actually differs; what changed comes back through RETURNING.
+Shopify's times have whole seconds, so a webhook writes only strictly newer rows
+and asks which stored rows have its time but other values (`*_in_doubt`): for
+those, which change came last cannot be told from the payload.
 
 A full import also records every Shopify id it saw in "seen" temp tables (on
 its own connection), so rows Shopify no longer has can be swept afterwards
@@ -78,14 +81,20 @@ def _level_tuple(row: InventoryLevelRow) -> tuple:
     return (row.inventory_item_id, row.location_id, row.available, row.updated_at)
 
 
-def _newer(table: Table, excluded) -> object:
-    """The incoming row is at least as new as the stored one (or one of them carries no time)."""
+def _newer(table: Table, excluded, strictly: bool) -> object:
+    """The incoming row is at least as new (strictly: newer) as the stored one, or one of them carries no time."""
     stored, incoming = table.c.shopify_updated_at, excluded.shopify_updated_at
-    return or_(stored.is_(None), incoming.is_(None), incoming >= stored)
+    return or_(stored.is_(None), incoming.is_(None), incoming > stored if strictly else incoming >= stored)
 
 
 def _differs(table: Table, excluded, names: Iterable[str]) -> object:
     return or_(*(table.c[name].is_distinct_from(excluded[name]) for name in names))
+
+
+_PRODUCT_VALUES = ["title", "handle", "status", "vendor", "product_type"]
+_VARIANT_VALUES = ["title", "sku", "barcode", "price", "compare_at_price", "inventory_item_id", "inventory_quantity",
+                   "position"]
+_LEVEL_VALUES = ["available"]
 
 
 class CatalogWriter:
@@ -130,7 +139,7 @@ class CatalogWriter:
     # -- upserts -------------------------------------------------------------------------------
     def _upsert(self, stage: Table, seen: Table, tuples: list[tuple], *, table: Table, keys: list[str],
                 columns: list[str], conflict: list[str], returning, newer: bool = True, with_product: bool = False,
-                unless=false()):
+                unless=false(), strictly_newer: bool = False):
         """Stage `tuples`, then move them into `table` where new, or newer and different.
 
         `keys` are staging columns copied as they are; `with_product` puts the parent's
@@ -156,13 +165,27 @@ class CatalogWriter:
         condition = _differs(table, statement.excluded, changing)
         statement = statement.on_conflict_do_update(
             index_elements=conflict, set_={name: statement.excluded[name] for name in changing},
-            where=and_(_newer(table, statement.excluded), condition) if newer else condition)
+            where=and_(_newer(table, statement.excluded, strictly_newer), condition) if newer else condition)
         written = list(self.conn.execute(statement.returning(returning)).scalars())
         self._mark_seen(seen, stage)
         self._clear(stage)
         return written
 
-    def products(self, rows: Iterable[ProductRow]) -> set[int]:
+    def _in_doubt(self, stage: Table, tuples: list[tuple], *, table: Table, keys: list[str], values: list[str],
+                  returning) -> list:
+        """Stored rows with the staged row's Shopify time but other values."""
+        if not tuples:
+            return []
+        self._stage_rows(stage, tuples)
+        same_time = and_(table.c.integration_id == self.integration_id,
+                         table.c.shopify_updated_at == stage.c.shopify_updated_at,
+                         *(table.c[key] == stage.c[key] for key in keys))
+        found = list(self.conn.execute(select(returning).select_from(stage.join(table, same_time))
+                                       .where(_differs(table, stage.c, values))).scalars())
+        self._clear(stage)
+        return found
+
+    def products(self, rows: Iterable[ProductRow], *, strictly_newer: bool = False) -> set[int]:
         """Upsert products; returns the Shopify ids written (new, or newer and different)."""
         tuples = list({row.id: _product_tuple(row) for row in rows}.values())
         if not tuples:
@@ -170,11 +193,17 @@ class CatalogWriter:
         table = Product.__table__
         return set(self._upsert(
             STAGE_PRODUCTS, SEEN_PRODUCTS, tuples, table=table, keys=["shopify_id"],
-            columns=["title", "handle", "status", "vendor", "product_type", "shopify_updated_at"],
-            conflict=["integration_id", "shopify_id"], returning=table.c.shopify_id,
-            unless=self._deleted(STAGE_PRODUCTS.c.shopify_id)))
+            columns=_PRODUCT_VALUES + ["shopify_updated_at"], conflict=["integration_id", "shopify_id"],
+            returning=table.c.shopify_id, unless=self._deleted(STAGE_PRODUCTS.c.shopify_id),
+            strictly_newer=strictly_newer))
 
-    def variants(self, rows: Iterable[VariantRow]) -> list[int]:
+    def products_in_doubt(self, rows: Iterable[ProductRow]) -> list[int]:
+        """Shopify ids of stored products with the same Shopify time as `rows` but other values."""
+        table = Product.__table__
+        return self._in_doubt(STAGE_PRODUCTS, [_product_tuple(row) for row in rows], table=table,
+                              keys=["shopify_id"], values=_PRODUCT_VALUES, returning=table.c.shopify_id)
+
+    def variants(self, rows: Iterable[VariantRow], *, strictly_newer: bool = False) -> list[int]:
         """Upsert variants of products already stored; returns the ids of variant rows written."""
         tuples = list({row.id: _variant_tuple(row) for row in rows}.values())
         if not tuples:
@@ -182,9 +211,14 @@ class CatalogWriter:
         table = Variant.__table__
         return self._upsert(
             STAGE_VARIANTS, SEEN_VARIANTS, tuples, table=table, keys=["shopify_id"],
-            columns=["title", "sku", "barcode", "price", "compare_at_price", "inventory_item_id",
-                     "inventory_quantity", "position", "shopify_updated_at"],
-            conflict=["integration_id", "shopify_id"], returning=table.c.id, with_product=True)
+            columns=_VARIANT_VALUES + ["shopify_updated_at"], conflict=["integration_id", "shopify_id"],
+            returning=table.c.id, with_product=True, strictly_newer=strictly_newer)
+
+    def variants_in_doubt(self, rows: Iterable[VariantRow]) -> list[int]:
+        """Row ids of stored variants with the same Shopify time as `rows` but other values."""
+        table = Variant.__table__
+        return self._in_doubt(STAGE_VARIANTS, [_variant_tuple(row) for row in rows], table=table,
+                              keys=["shopify_id"], values=_VARIANT_VALUES, returning=table.c.id)
 
     def images(self, rows: Iterable[ImageRow]) -> None:
         """Images carry no Shopify time: the newest write wins."""
@@ -195,20 +229,32 @@ class CatalogWriter:
                          columns=["url", "alt", "position"], conflict=["product_id", "shopify_id"],
                          returning=table.c.id, newer=False, with_product=True)
 
-    def levels(self, rows: Iterable[InventoryLevelRow]) -> list[int]:
+    def levels(self, rows: Iterable[InventoryLevelRow], *, strictly_newer: bool = False) -> list[int]:
         """Upsert stock levels; returns the inventory item ids whose level was written.
 
         Untracked items report no `available`; they keep no level row.
         """
-        tuples = list({(row.inventory_item_id, row.location_id): _level_tuple(row)
-                       for row in rows if row.available is not None}.values())
+        tuples = self._level_tuples(rows)
         if not tuples:
             return []
         table = InventoryLevel.__table__
         return self._upsert(
             STAGE_LEVELS, SEEN_LEVELS, tuples, table=table, keys=["inventory_item_id", "location_id"],
-            columns=["available", "shopify_updated_at"],
-            conflict=["integration_id", "inventory_item_id", "location_id"], returning=table.c.inventory_item_id)
+            columns=_LEVEL_VALUES + ["shopify_updated_at"],
+            conflict=["integration_id", "inventory_item_id", "location_id"], returning=table.c.inventory_item_id,
+            strictly_newer=strictly_newer)
+
+    def levels_in_doubt(self, rows: Iterable[InventoryLevelRow]) -> list[int]:
+        """Inventory item ids of stored levels with the same Shopify time as `rows` but another quantity."""
+        table = InventoryLevel.__table__
+        return self._in_doubt(STAGE_LEVELS, self._level_tuples(rows), table=table,
+                              keys=["inventory_item_id", "location_id"], values=_LEVEL_VALUES,
+                              returning=table.c.inventory_item_id)
+
+    @staticmethod
+    def _level_tuples(rows: Iterable[InventoryLevelRow]) -> list[tuple]:
+        return list({(row.inventory_item_id, row.location_id): _level_tuple(row)
+                     for row in rows if row.available is not None}.values())
 
     def locations(self, rows: Iterable[LocationRow]) -> None:
         """Upsert every location and drop the ones Shopify no longer lists (there are few)."""

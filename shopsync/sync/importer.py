@@ -234,7 +234,8 @@ def full_import(integration: Integration, run: SyncRun, on_batch=None) -> set[in
 
 
 # -- incremental import --------------------------------------------------------------------------
-def _all_variants(client: ShopifyAdmin, node: dict, product_id: int) -> list[VariantRow]:
+def all_variants(client: ShopifyAdmin, node: dict, product_id: int) -> list[VariantRow]:
+    """Every variant of a product node, reading the pages past its first one."""
     connection = node.get("variants") or {}
     rows = [variant_from_node(v, product_id) for v in connection.get("nodes", ())]
     if (connection.get("pageInfo") or {}).get("hasNextPage"):
@@ -246,7 +247,8 @@ def _all_variants(client: ShopifyAdmin, node: dict, product_id: int) -> list[Var
     return rows
 
 
-def _all_images(client: ShopifyAdmin, node: dict, product_id: int) -> list[ImageRow]:
+def all_images(client: ShopifyAdmin, node: dict, product_id: int) -> list[ImageRow]:
+    """Every image of a product node, reading the media pages past its first one."""
     connection = node.get("media") or {}
     media = list(connection.get("nodes", ()))
     if (connection.get("pageInfo") or {}).get("hasNextPage"):
@@ -278,10 +280,10 @@ def incremental_import(integration: Integration, run: SyncRun, on_batch=None) ->
                                     {"first": queries.PRODUCTS_PAGE_SIZE,
                                      "query": queries.updated_since_filter(since)}, "products"):
             product = product_from_node(node)
-            variants = _all_variants(client, node, product.id)
+            variants = all_variants(client, node, product.id)
             levels = [level for variant in variants if variant.inventory_item_id
                       for level in _levels(client, variant.inventory_item_id)]
-            batch.add_product(product, variants, _all_images(client, node, product.id), levels)
+            batch.add_product(product, variants, all_images(client, node, product.id), levels)
             products += 1
             if len(batch) >= BATCH_ROWS:
                 batch.flush(products)

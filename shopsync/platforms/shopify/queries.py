@@ -105,6 +105,15 @@ query InventoryItemLevelsPage($id: ID!, $first: Int!, $after: String) {
   }
 }""" + _LEVEL_FIELDS
 
+# One item's level at one location: the current quantity when a webhook's time cannot order it.
+INVENTORY_LEVEL = """
+query InventoryLevel($id: ID!, $locationId: ID!) {
+  inventoryItem(id: $id) {
+    id legacyResourceId
+    inventoryLevel(locationId: $locationId) { ...LevelFields }
+  }
+}""" + _LEVEL_FIELDS
+
 LOCATIONS_PAGE = """
 query LocationsPage($first: Int!, $after: String) {
   locations(first: $first, after: $after, includeInactive: true) {
