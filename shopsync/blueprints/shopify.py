@@ -9,6 +9,7 @@ from flask import Blueprint, abort, current_app, request
 
 from ..extensions import csrf
 from ..jobs import enqueue
+from ..jobs.webhooks import WEBHOOK_RETRY
 from ..platforms.shopify.oauth import is_valid_shop_domain
 from ..platforms.shopify.webhooks import WebhookDelivery, verify_webhook_hmac_any
 from ..sync.webhook_processing import record_delivery
@@ -46,6 +47,7 @@ def receive():
     if event_id is not None:
         # Our own pipeline makes the enqueue one round trip to Redis instead of two.
         with current_app.extensions["shopsync.redis"].pipeline() as pipeline:
-            enqueue("shopsync.jobs.webhooks.process_webhook", event_id, queue_name="high", pipeline=pipeline)
+            enqueue("shopsync.jobs.webhooks.process_webhook", event_id, queue_name="high", pipeline=pipeline,
+                    retry=WEBHOOK_RETRY)
             pipeline.execute()
     return "", 200
