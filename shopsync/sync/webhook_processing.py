@@ -9,6 +9,17 @@ own updated_at, so stale or out-of-order deliveries are recognised and
 dropped, and a burst of edits costs no API points. A deletion is remembered
 (deleted_products), so an update sent before it but applied after it cannot bring
 the product back. The scheduled incremental import catches whatever webhooks miss.
+
+Shopify's updated_at has whole seconds. A payload strictly newer than what is
+stored is applied, an older one dropped; one with the stored time but other
+values is in doubt: two changes fell in one second and either may be the later
+one. Then the current state is read from the Admin API and applied instead
+(holding the rows' lock, so concurrent refetches land in the order they read).
+X-Shopify-Triggered-At does not settle it: it is when the event fired, not when
+the row changed, so it can fall in the next second of the change's updated_at,
+and Shopify documents neither its precision nor that events fire in change
+order. A refetch that fails transiently raises: the job is retried and the
+event stays unprocessed until then; the payload in doubt is never applied.
 """
 from __future__ import annotations
 
@@ -16,19 +27,23 @@ import functools
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 from sqlalchemy import bindparam, delete, select, update
 
 from ..extensions import db
-from ..models import Integration, Product, Tenant, WebhookEvent, utcnow
+from ..models import Integration, InventoryLevel, Product, Tenant, WebhookEvent, utcnow
 from ..models.integration import DISCONNECTED, SHOPIFY
+from ..platforms.http import PlatformError
+from ..platforms.shopify import queries
 from ..platforms.shopify import webhooks as payloads
+from ..platforms.shopify.catalog import (ImageRow, InventoryLevelRow, ProductRow, VariantRow,
+                                         inventory_level_from_node, product_from_node, to_gid)
 from ..security.credentials import forget_tokens
 from .catalog_writer import CatalogWriter
 from .dirty import mark_variants_dirty
-from .importer import notify_bulk_finished
+from .importer import all_images, all_variants, notify_bulk_finished
+from .shopify_access import shopify_admin
 from .sql import dialect_insert
 
 log = logging.getLogger(__name__)
@@ -90,6 +105,14 @@ def process_event(event_id: int) -> set[int]:
         db.session.rollback()
         log.warning("webhook event %s (%s) could not be applied: %s", event_id, event.topic, type(error).__name__)
         outcome, flush = f"error: {type(error).__name__}", set()
+    except PlatformError as error:
+        db.session.rollback()
+        if error.error_class == "transient":
+            raise  # retried later; the event stays unprocessed
+        # Shopify refused the refetch (the store needs re-authorizing, or the query): the payload in doubt is
+        # not applied, and the import after the store is reconnected reads the current state.
+        log.warning("webhook event %s (%s): refetch failed: %s", event_id, event.topic, type(error).__name__)
+        outcome, flush = f"refetch_failed: {type(error).__name__}", set()
     db.session.execute(update(WebhookEvent).where(WebhookEvent.id == event_id).values(
         processed_at=utcnow(), outcome=outcome, payload=None))
     db.session.commit()
@@ -103,23 +126,9 @@ def _writer(integration: Integration) -> CatalogWriter:
     return CatalogWriter(db.session.connection(), integration.tenant_id, integration.id)
 
 
-def _to_the_event(updated_at: datetime | None, triggered_at: datetime | None) -> datetime | None:
-    """Shopify's updated_at has whole seconds, so two changes within one second look equally new, and
-    whichever delivery is applied last would win. The delivery's X-Shopify-Triggered-At is finer: for a
-    row that changed in this event (same second), it orders such changes, whatever the delivery order.
-    """
-    if updated_at is None or triggered_at is None or updated_at.microsecond:
-        return updated_at
-    triggered_at = triggered_at.astimezone(timezone.utc)
-    return triggered_at if updated_at <= triggered_at < updated_at + timedelta(seconds=1) else updated_at
-
-
 def _product_changed(event: WebhookEvent, integration: Integration, body: dict) -> Result:
     payload = payloads.parse_product_payload(body)
-    when = event.triggered_at
-    product = replace(payload.product, updated_at=_to_the_event(payload.product.updated_at, when))
-    payload = replace(payload, product=product, variants=[
-        replace(v, updated_at=_to_the_event(v.updated_at, when)) for v in payload.variants])
+    product = payload.product
     writer = _writer(integration)
     if writer.was_deleted(product.id):
         return "deleted_earlier", set()
@@ -127,14 +136,38 @@ def _product_changed(event: WebhookEvent, integration: Integration, body: dict) 
         Product.integration_id == integration.id, Product.shopify_id == product.id)).scalar_one_or_none()
     if stored is not None and product.updated_at is not None and product.updated_at < stored:
         return "stale", set()
-    written = writer.products([product])
-    changed = writer.variants(payload.variants)
-    if product.id in written:
-        writer.images(payload.images)
-        writer.prune_product(product.id, [v.id for v in payload.variants], [i.id for i in payload.images])
+    written, changed = _write_product(writer, product, payload.variants, payload.images, strictly_newer=True)
+    if writer.products_in_doubt([product]) or writer.variants_in_doubt(payload.variants):
+        return "refetched", mark_variants_dirty(integration.tenant_id, changed + _refetch_product(
+            integration, product.id))
     if not written and not changed:
         return "unchanged", set()
     return "applied", mark_variants_dirty(integration.tenant_id, changed)
+
+
+def _write_product(writer: CatalogWriter, product: ProductRow, variants: list[VariantRow], images: list[ImageRow],
+                   *, strictly_newer: bool = False) -> tuple[set[int], list[int]]:
+    """A product with all its variants and images; returns (products written, variant rows written)."""
+    written = writer.products([product], strictly_newer=strictly_newer)
+    changed = writer.variants(variants, strictly_newer=strictly_newer)
+    if product.id in written:
+        writer.images(images)
+        writer.prune_product(product.id, [v.id for v in variants], [i.id for i in images])
+    return written, changed
+
+
+def _refetch_product(integration: Integration, product_id: int) -> list[int]:
+    """Apply the product as Shopify has it now; returns the variant rows that changed."""
+    client = shopify_admin(integration)  # a token refresh commits: lock after it
+    db.session.execute(select(Product.id).where(Product.integration_id == integration.id,
+                                                Product.shopify_id == product_id).with_for_update())
+    node = client.execute(queries.PRODUCT_BY_ID, {"id": to_gid("Product", product_id)})["product"]
+    if node is None:
+        return []  # deleted meanwhile: its products/delete delivery removes it
+    product = product_from_node(node)
+    _, changed = _write_product(_writer(integration), product, all_variants(client, node, product.id),
+                                all_images(client, node, product.id))
+    return changed
 
 
 def _product_deleted(event: WebhookEvent, integration: Integration, body: dict) -> Result:
@@ -145,14 +178,28 @@ def _product_deleted(event: WebhookEvent, integration: Integration, body: dict) 
 
 def _inventory_level(event: WebhookEvent, integration: Integration, body: dict) -> Result:
     level = payloads.parse_inventory_level(body)
-    level = replace(level, updated_at=_to_the_event(level.updated_at, event.triggered_at))
     if level.available is None:
         return "untracked", set()
     writer = _writer(integration)
-    items = writer.levels([level])
+    items = writer.levels([level], strictly_newer=True)
+    outcome = "applied"
     if not items:
-        return "stale_or_unchanged", set()
-    return "applied", mark_variants_dirty(integration.tenant_id, writer.variant_ids_for_items(items))
+        if not writer.levels_in_doubt([level]):
+            return "stale_or_unchanged", set()
+        items, outcome = writer.levels(_current_level(integration, level)), "refetched"
+    return outcome, mark_variants_dirty(integration.tenant_id, writer.variant_ids_for_items(items))
+
+
+def _current_level(integration: Integration, level: InventoryLevelRow) -> list[InventoryLevelRow]:
+    """The level as Shopify has it now (none if the item left the location), read under the row's lock."""
+    client = shopify_admin(integration)  # a token refresh commits: lock after it
+    db.session.execute(select(InventoryLevel.id).where(
+        InventoryLevel.integration_id == integration.id, InventoryLevel.inventory_item_id == level.inventory_item_id,
+        InventoryLevel.location_id == level.location_id).with_for_update())
+    item = client.execute(queries.INVENTORY_LEVEL, {"id": to_gid("InventoryItem", level.inventory_item_id),
+                                                     "locationId": to_gid("Location", level.location_id)})
+    node = (item.get("inventoryItem") or {}).get("inventoryLevel")
+    return [inventory_level_from_node(node, level.inventory_item_id)] if node else []
 
 
 def _uninstalled(event: WebhookEvent, integration: Integration, body: dict) -> Result:
