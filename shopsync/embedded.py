@@ -12,6 +12,7 @@ import time
 from flask import Flask
 from rq import SimpleWorker
 from rq.scheduler import RQScheduler
+from rq.timeouts import TimerDeathPenalty
 
 from . import jobs
 from .extensions import Queues
@@ -21,7 +22,10 @@ log = logging.getLogger(__name__)
 
 
 class _ThreadWorker(SimpleWorker):
-    """A worker that runs jobs in its own thread: signal handlers belong to the main thread."""
+    """A worker that runs jobs in its own thread: signals belong to the main thread, so job timeouts
+    use a timer instead of SIGALRM and no signal handlers are installed."""
+
+    death_penalty_class = TimerDeathPenalty
 
     def _install_signal_handlers(self):
         pass

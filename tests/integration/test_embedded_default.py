@@ -1,0 +1,76 @@
+"""The embedded default as a new user runs it: SQLite, no Redis, the sandbox mounted, jobs in-process."""
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+# What the test run exports for its own app; a new user's shell has none of it.
+TEST_SETTINGS = ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "TOKEN_ENCRYPTION_KEYS", "PUBLIC_URL", "SANDBOX_URL",
+                 "SHOPSYNC_SANDBOX", "SHOPSYNC_SANDBOX_MOUNT", "RATELIMIT_AUTH", "FLUSH_DEBOUNCE_SECONDS",
+                 "MAIL_ENABLED", "SHOPSYNC_INSTANCE_PATH")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def embedded(tmp_path):
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if k not in TEST_SETTINGS}
+    env.update(SHOPSYNC_INSTANCE_PATH=str(tmp_path), PUBLIC_URL=f"http://127.0.0.1:{port}")
+    flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
+    subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True, timeout=120)
+    server = subprocess.Popen([*flask, "shopsync", "serve", "--port", str(port)], cwd=ROOT, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            if requests.get(base + "/healthz", timeout=2).status_code == 200:
+                break
+        except requests.ConnectionError:
+            time.sleep(0.2)
+    yield base, tmp_path
+    os.killpg(server.pid, signal.SIGTERM)
+    _, errors = server.communicate(timeout=20)
+    assert b"Traceback" not in errors, errors.decode(errors="replace")[-3000:]
+
+
+def _csrf(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def test_install_shows_the_demo_catalog_with_no_configuration(embedded):
+    base, instance = embedded
+    browser = requests.Session()
+    login = browser.post(base + "/login", data={"shop": "demo-store", "csrf_token": _csrf(
+        browser.get(base + "/login").text)}, allow_redirects=False)
+    location = browser.get(base + login.headers["Location"], allow_redirects=False).headers["Location"]
+    while "/admin/oauth/authorize" in location:  # the sandbox's Shopify grant pages, pressing Install
+        page = browser.get(location).text
+        action = re.search(r"action='([^']+)'", page).group(1)
+        form = parse_qsl(urlsplit(location).query) + [("decision", "install")]
+        granted = browser.post(base + action, data=form, allow_redirects=False)
+        location = browser.get(granted.headers["Location"], allow_redirects=False).headers["Location"]
+    assert location == "/"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:  # the install's import runs in the in-process worker
+        page = browser.get(base + "/products").text
+        if "SS-0001-S" in page:
+            break
+        time.sleep(1)
+    assert "SS-0001-S" in page and "Classic Tee" in page
+    assert (instance / "shopsync.db").exists() and (instance / "token_key").exists()
