@@ -4,7 +4,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -14,6 +13,8 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 import requests
 
+from tests.support.redis_server import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 # What the test run exports for its own app; a new user's shell has none of it.
 TEST_SETTINGS = ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "TOKEN_ENCRYPTION_KEYS", "PUBLIC_URL", "SANDBOX_URL",
@@ -21,15 +22,9 @@ TEST_SETTINGS = ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "TOKEN_ENCRYPTION_KE
                  "MAIL_ENABLED", "SHOPSYNC_INSTANCE_PATH")
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def embedded(tmp_path):
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in TEST_SETTINGS}
     env.update(SHOPSYNC_INSTANCE_PATH=str(tmp_path), PUBLIC_URL=f"http://127.0.0.1:{port}")
     flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
