@@ -9,10 +9,11 @@ from ..models import Integration, Location, ProductLink, SyncLog
 from ..sync import link_actions, link_listing
 from ..sync.link_listing import LinkFilters
 from ..sync.planner import plan_links
-from ..sync.rules import ROUNDINGS, SCHEDULES, LinkSettings, SettingsError
+from ..sync.rules import ROUNDINGS, SCHEDULES, SETTING_NAMES, LinkSettings, SettingsError
 from ..tenancy import current_tenant_id, get_or_404, scoped
 from .paging import before_arg
 from .safety import same_site_referrer
+from .settings_form import settings_input, typed_values
 
 bp = Blueprint("links", __name__, url_prefix="/product-links")
 
@@ -79,7 +80,7 @@ def bulk():
         return _feedback(f"Syncing {run.total} link{'s' if run.total != 1 else ''}.", "success", run=run)
     if action == "settings":
         try:
-            count = link_actions.change_settings(tenant_id, ids, _settings_input(), only_given=True)
+            count = link_actions.change_settings(tenant_id, ids, settings_input(), only_given=True)
         except SettingsError as error:
             return _feedback("Nothing was changed: " + "; ".join(
                 f"{_field_label(name)} {message}" for name, message in error.errors.items()), "error")
@@ -111,15 +112,6 @@ def _feedback(message: str, category: str, run=None, refresh: bool = False):
     return render_template("partials/batch_feedback.html", message=message, category=category, run=run), 200, headers
 
 
-def _settings_input() -> dict:
-    data = {name: request.form.get(name, "") for name in
-            ("sync_price", "sync_inventory", "price_multiplier", "price_offset", "price_rounding",
-             "currency_rate", "inventory_buffer", "inventory_cap", "schedule")}
-    locations = request.form.getlist("location_ids")
-    data["location_ids"] = ",".join(locations)
-    return data
-
-
 def _field_label(name: str) -> str:
     return name.replace("_", " ").capitalize()
 
@@ -131,9 +123,7 @@ def _detail_context(link: ProductLink, errors: dict | None = None, values: dict 
                                    .order_by(Location.name)).scalars().all()
     history = db.session.execute(scoped(SyncLog).where(SyncLog.link_id == link.id)
                                  .order_by(SyncLog.id.desc()).limit(20)).scalars().all()
-    current = {name: getattr(link, name) for name in
-               ("sync_price", "sync_inventory", "price_multiplier", "price_offset", "price_rounding",
-                "currency_rate", "location_ids", "inventory_buffer", "inventory_cap", "schedule")}
+    current = {name: getattr(link, name) for name in SETTING_NAMES}
     return {"link": link, "row": link_listing.one(link.tenant_id, link.id), "tiktok": tiktok,
             "locations": locations, "history": history, "values": values if values is not None else current,
             "errors": errors or {}, "effective": LinkSettings.effective(link, tiktok.defaults if tiktok else {})}
@@ -150,13 +140,12 @@ def detail(link_id: int):
 @login_required
 def save_settings(link_id: int):
     link = get_or_404(ProductLink, link_id)
-    data = _settings_input()
+    data = settings_input()
     try:
         link_actions.change_settings(link.tenant_id, [link.id], data)
     except SettingsError as error:
         db.session.rollback()
-        raw = {**data, "location_ids": [int(i) for i in request.form.getlist("location_ids") if i.isdigit()]}
-        context = _detail_context(link, errors=error.errors, values=_redisplay(raw))
+        context = _detail_context(link, errors=error.errors, values=typed_values(data))
         template = "partials/link_settings_form.html" if request.headers.get("HX-Request") else "links/detail.html"
         return render_template(template, **context), 200 if request.headers.get("HX-Request") else 422
     db.session.refresh(link)
@@ -165,14 +154,6 @@ def save_settings(link_id: int):
         return render_template("partials/link_settings_form.html", saved=True, **context)
     flash("Settings saved; the link is pushed with the new rules.", "success")
     return redirect(url_for("links.detail", link_id=link.id))
-
-
-def _redisplay(raw: dict) -> dict:
-    """Form input as typed, so a refused form comes back with what the merchant entered."""
-    shown = dict(raw)
-    for name in ("sync_price", "sync_inventory"):
-        shown[name] = {"yes": True, "no": False}.get(raw.get(name, ""))
-    return {name: (value if value != "" else None) for name, value in shown.items()}
 
 
 @bp.post("/<int:link_id>/dry-run")
