@@ -29,6 +29,11 @@ def mark_links_dirty(tenant_id: int, link_ids: Iterable[int]) -> set[int]:
     return _mark((ProductLink.tenant_id == tenant_id, ProductLink.id.in_(ids)))
 
 
+def mark_shop_dirty(tenant_id: int, tiktok_integration_id: int) -> set[int]:
+    """Mark every link feeding this TikTok shop (its defaults changed); returns it when a flush is needed."""
+    return _mark((ProductLink.tenant_id == tenant_id, ProductLink.tiktok_integration_id == tiktok_integration_id))
+
+
 def _mark(where) -> set[int]:
     integrations = set(db.session.execute(
         select(ProductLink.tiktok_integration_id).where(*where, ProductLink.paused.is_(False)).distinct()
