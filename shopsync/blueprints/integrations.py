@@ -1,14 +1,17 @@
 """The merchant's connected stores: status, connect, reconnect, disconnect, import."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from ..extensions import db
-from ..models import Integration, SyncRun
-from ..models.integration import NEEDS_REAUTH
-from ..tenancy import current_tenant_id, scoped
+from ..models import Integration, Location, SyncRun
+from ..models.integration import NEEDS_REAUTH, TIKTOK
+from ..sync.rules import LinkSettings, SettingsError, clean_settings
+from ..sync.shop_defaults import change_defaults
+from ..tenancy import current_tenant_id, get_or_404, scoped
+from .settings_form import settings_input, typed_values
 
 bp = Blueprint("integrations", __name__)
 
@@ -23,6 +26,29 @@ def index():
     imports = {run.integration_id: run for run in db.session.execute(
         scoped(SyncRun).where(SyncRun.id.in_(latest))).scalars()}
     return render_template("integrations/index.html", integrations=integrations, imports=imports)
+
+
+@bp.route("/integrations/<int:integration_id>/defaults", methods=["GET", "POST"])
+@login_required
+def defaults(integration_id: int):
+    """Default link settings of one TikTok shop; empty fields mean the built-in default."""
+    integration = get_or_404(Integration, integration_id)
+    if integration.platform != TIKTOK:
+        abort(404)
+    values, errors = clean_settings(integration.defaults or {}), {}
+    if request.method == "POST":
+        data = settings_input()
+        try:
+            change_defaults(integration, data)
+        except SettingsError as error:
+            values, errors = typed_values(data), error.errors
+        else:
+            flash(f"Defaults of {integration.name} saved; links that use them are pushed with the new rules.",
+                  "success")
+            return redirect(url_for("integrations.defaults", integration_id=integration.id))
+    locations = db.session.execute(scoped(Location).order_by(Location.name, Location.id)).scalars().all()
+    return render_template("integrations/defaults.html", integration=integration, values=values, errors=errors,
+                           effective=LinkSettings(), locations=locations), 422 if errors else 200
 
 
 @bp.app_context_processor

@@ -23,6 +23,8 @@ TENANT_ROUTES: list[tuple[str, str]] = [
     ("POST", "/settings/api-keys/{api_key}/revoke"),
     ("POST", "/integrations/{tiktok_integration}/disconnect"),
     ("POST", "/integrations/{tiktok_integration}/import-tiktok"),
+    ("GET", "/integrations/{tiktok_integration}/defaults"),
+    ("POST", "/integrations/{tiktok_integration}/defaults"),
 ]
 
 # Pages listing merchant data: another tenant's names must never appear in them.
