@@ -23,11 +23,11 @@ import tempfile
 import time
 from urllib.parse import parse_qsl, urlsplit
 
-import psycopg
 import requests
 from cryptography.fernet import Fernet
 
-PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+from bench._scratch import fresh_database
+
 BENCH_DB = "shopsync_bench_import"
 SHOP = "bench-store.myshopify.com"
 CALLBACK = "http://127.0.0.1:9/auth/shopify/callback"
@@ -56,13 +56,6 @@ def _start_sandbox() -> tuple[subprocess.Popen, str]:
                                text=True)
     port = int(process.stdout.readline())
     return process, f"http://127.0.0.1:{port}"
-
-
-def _fresh_database() -> str:
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
-    return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + BENCH_DB
 
 
 def _oauth_token(base: str):
@@ -142,7 +135,7 @@ def main(argv=None) -> None:
     try:
         os.environ.update({
             "SHOPSYNC_INSTANCE_PATH": tempfile.mkdtemp(prefix="shopsync-bench-"),
-            "DATABASE_URL": _fresh_database(), "REDIS_URL": "", "SECRET_KEY": "bench",
+            "DATABASE_URL": fresh_database(BENCH_DB), "REDIS_URL": "", "SECRET_KEY": "bench",
             "TOKEN_ENCRYPTION_KEYS": Fernet.generate_key().decode(), "SHOPSYNC_SANDBOX": "1",
             "SHOPSYNC_SANDBOX_MOUNT": "0", "SANDBOX_URL": sandbox_url, "MAIL_ENABLED": "0",
         })

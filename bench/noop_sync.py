@@ -13,10 +13,10 @@ import time
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
-import psycopg
 from cryptography.fernet import Fernet
 
-ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+from bench._scratch import fresh_database
+
 DB = "shopsync_bench"
 
 
@@ -24,10 +24,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--links", type=int, default=20_000)
     args = parser.parse_args()
-    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{DB}"')
-    os.environ.update(DATABASE_URL=ADMIN_URL.rsplit("/", 1)[0] + "/" + DB,
+    os.environ.update(DATABASE_URL=fresh_database(DB),
                       TOKEN_ENCRYPTION_KEYS=Fernet.generate_key().decode(), SECRET_KEY="bench")
     os.environ.pop("REDIS_URL", None)
     from flask_migrate import upgrade

@@ -15,9 +15,8 @@ import sys
 import time
 from decimal import Decimal
 
-import psycopg
+from bench._scratch import fresh_database
 
-PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 BENCH_DB = "shopsync_bench_pages"
 PRODUCTS = 10_000
 VARIANTS_PER_PRODUCT = 5  # 50,000 variants
@@ -26,13 +25,6 @@ LINKS = 20_000
 LOGS = 100_000
 RUNS = 15
 BUDGET_MS = 300.0
-
-
-def _fresh_database() -> str:
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
-    return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + BENCH_DB
 
 
 def _app(database_url: str):
@@ -175,7 +167,7 @@ def _bare(app, sql: str, **params):
 def main() -> int:
     from sqlalchemy import func, select
 
-    app = _app(_fresh_database())
+    app = _app(fresh_database(BENCH_DB))
     start = time.perf_counter()
     _fill(app, "neighbour.myshopify.com", 2_000, 4_000, 10_000)
     user_id = _fill(app, "big-store.myshopify.com", PRODUCTS, LINKS, LOGS)

@@ -24,11 +24,11 @@ import time
 from contextlib import ExitStack
 from pathlib import Path
 
-import psycopg
 from cryptography.fernet import Fernet
 
+from bench._scratch import drop_database, fresh_database
+
 ROOT = Path(__file__).resolve().parent.parent
-PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 BENCH_DB = f"shopsync_bench_latency_{os.getpid()}"  # two runs at once never drop each other's
 SHOP = "bench-latency.myshopify.com"
 PRODUCTS = 10
@@ -37,18 +37,6 @@ AIM_P50, AIM_P99 = 2.0, 5.0
 WINDOW = 1.0  # seconds: the default debounce, for counting products touched per window
 RUNS = (("debounce 1 s, 1 worker", 1.0, 1), ("debounce 0, 1 worker (baseline)", 0.0, 1),
         ("debounce 1 s, 2 workers", 1.0, 2))
-
-
-def _drop_database() -> None:
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-
-
-def _fresh_database() -> str:
-    _drop_database()
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
-    return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + BENCH_DB
 
 
 def _percentile(values: list[float], share: float) -> float:
@@ -66,7 +54,7 @@ def main() -> None:
     try:
         results = _measure(args)
     finally:
-        _drop_database()
+        drop_database(BENCH_DB)
     _report(results, args)
 
 
@@ -78,7 +66,7 @@ def _measure(args) -> list[dict]:
 
         servers = {"app": LiveServer(), "sandbox": LiveServer()}
         os.environ.update({
-            "DATABASE_URL": _fresh_database(), "REDIS_URL": redis_url, "SECRET_KEY": "bench",
+            "DATABASE_URL": fresh_database(BENCH_DB), "REDIS_URL": redis_url, "SECRET_KEY": "bench",
             "TOKEN_ENCRYPTION_KEYS": Fernet.generate_key().decode(), "PUBLIC_URL": servers["app"].url,
             "SANDBOX_URL": servers["sandbox"].url, "SHOPSYNC_SANDBOX": "1", "SHOPSYNC_SANDBOX_MOUNT": "0",
             "MAIL_ENABLED": "0", "RATELIMIT_AUTH": "10000 per minute", "FLUSH_DEBOUNCE_SECONDS": "1",

@@ -36,9 +36,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 BENCH_DB = "shopsync_bench_webhooks"
-# The test suite takes Redis databases 1-14; 15 is left for this benchmark.
+# Database 15 of the shared Redis (the test suite runs Redis servers of its own).
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
 SHOP = "bench-webhooks.myshopify.com"
 SECRET = "sandbox-shopify-secret"
@@ -180,15 +179,14 @@ def load(port: int, path: str, event_ids: list[str], connections: int) -> dict:
 # --- the server under test ---------------------------------------------------------------------
 
 def _environment() -> dict[str, str]:
-    import psycopg
     import redis
     from cryptography.fernet import Fernet
 
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
+    from bench._scratch import fresh_database
+
+    database_url = fresh_database(BENCH_DB)
     redis.Redis.from_url(REDIS_URL).flushdb()
-    return {**os.environ, "DATABASE_URL": PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + BENCH_DB,
+    return {**os.environ, "DATABASE_URL": database_url,
             "REDIS_URL": REDIS_URL, "SECRET_KEY": "bench", "TOKEN_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
             "SHOPSYNC_INSTANCE_PATH": tempfile.mkdtemp(prefix="shopsync-bench-"), "SHOPSYNC_SANDBOX": "1",
             "SHOPSYNC_SANDBOX_MOUNT": "0", "MAIL_ENABLED": "0", "SHOPIFY_API_SECRET": SECRET}
