@@ -10,7 +10,7 @@ from sqlalchemy import event, func, select
 
 from shopsync.extensions import db
 from shopsync.models import Alert, Integration, SyncRun, TikTokProduct, TikTokSku, TikTokWarehouse
-from shopsync.platforms.tiktok.products import SEARCH_PATH
+from shopsync.platforms.tiktok.products import RESULT_WINDOW, SEARCH_PATH
 from shopsync.sync.tiktok_importer import import_catalog
 from tests.support.journeys import connect_tiktok, install_shop
 from tests.support.mail import run_alert_emails
@@ -127,6 +127,24 @@ def test_a_5000_sku_shop_imports_page_by_page_with_flat_memory(app, tiktok_sandb
         assert _count(TikTokSku, integration_id) == sku_count
     # Five times the catalog, about the same peak: pages are never accumulated.
     assert big_peak < small_peak * 1.5 + 512 * 1024, (small_peak, big_peak)
+
+
+def test_a_shop_past_tiktoks_10000_result_window_imports_every_product_once(app, tiktok_sandbox, shop):
+    integration_id, sandbox_shop = shop
+    tiktok_sandbox.generate_catalog(sandbox_shop.id, 12_000, skus_per_product=1)
+    product_count = len(sandbox_shop.products)
+    assert product_count > RESULT_WINDOW
+    tiktok_sandbox.clear_calls()
+    _, status, total, done, message = _run_import(app, integration_id)
+    assert status == "succeeded" and total == done == product_count, message  # each product yielded once
+    searches = tiktok_sandbox.calls(SEARCH_PATH)
+    assert all(c.code == 0 for c in searches)  # never paged past the window (12052180)
+    assert any("update_time_le" in (c.body or {}) for c in searches)  # read in update-time windows
+    with app.app_context():
+        imported = db.session.execute(select(TikTokProduct.tiktok_id).where(
+            TikTokProduct.integration_id == integration_id)).scalars().all()
+        assert sorted(imported) == sorted(sandbox_shop.products)
+        assert _count(TikTokSku, integration_id) == sum(len(p.skus) for p in sandbox_shop.products.values())
 
 
 def test_an_expired_token_during_import_is_refreshed_and_the_import_completes(app, tiktok_sandbox, shop):

@@ -1,16 +1,20 @@
 """TikTok Shop catalog reads and the two writes ShopSync makes: stock and price per product."""
 from __future__ import annotations
 
+import itertools
+import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Iterable, Iterator, Mapping
 
-from shopsync.platforms.http import PlatformError
+from shopsync.platforms.http import PermanentError, PlatformError
 from shopsync.platforms.tiktok.client import TikTokClient, TikTokResponse
 from shopsync.platforms.tiktok.errors import error_for
 
 SEARCH_PATH = "/product/202502/products/search"
 MAX_PAGE_SIZE = 100
+RESULT_WINDOW = 10_000  # one search pages no further than this many results
+RESULT_WINDOW_EXCEEDED = 12052180
 # Currencies TikTok prices without minor units; every other shop currency takes two decimals.
 _WHOLE_UNIT_CURRENCIES = frozenset({"IDR", "JPY", "KRW", "VND"})
 
@@ -97,17 +101,53 @@ def warehouses(client: TikTokClient) -> list[Warehouse]:
 
 def iter_products(client: TikTokClient, page_size: int = MAX_PAGE_SIZE,
                   update_time_ge: int | None = None) -> Iterator[Product]:
-    """Every product of the shop, one page in memory at a time."""
-    body = {} if update_time_ge is None else {"update_time_ge": int(update_time_ge)}
+    """Every product of the shop (updated at or after `update_time_ge`), one page in memory at a time.
+
+    TikTok pages no further than RESULT_WINDOW results into one search, so a bigger
+    shop is read in update-time windows: a window holding too many products is cut
+    in two until each half fits, then read to its end. Windows are read oldest first
+    and the newest stays open-ended, so a product updated during the walk moves into
+    a window not read yet rather than being missed.
+    """
+    windows = [(update_time_ge, None)]  # inclusive [ge, le] unix seconds, None = unbounded
+    while windows:
+        ge, le = windows.pop()
+        pages = _search_pages(client, page_size, ge, le)
+        first = next(pages)
+        if int(first.get("total_count") or 0) > RESULT_WINDOW:
+            pages.close()
+            earlier, later = _halves(ge, le, int(time.time()))
+            windows += [later, earlier]
+            continue
+        for data in itertools.chain([first], pages):
+            for raw in data.get("products") or []:
+                yield _product(raw)
+
+
+def _search_pages(client: TikTokClient, page_size: int, ge: int | None, le: int | None) -> Iterator[dict]:
+    body = {key: int(bound) for key, bound in (("update_time_ge", ge), ("update_time_le", le)) if bound is not None}
     page_token = None
     while True:
         query = {"page_size": min(page_size, MAX_PAGE_SIZE), "page_token": page_token}
         data = client.post(SEARCH_PATH, body, query=query).data
-        for raw in data.get("products") or []:
-            yield _product(raw)
+        yield data
         page_token = data.get("next_page_token")
         if not page_token:
             return
+
+
+def _halves(ge: int | None, le: int | None, now: int) -> tuple[tuple[int, int], tuple[int, int | None]]:
+    """Two windows that together cover [ge, le] exactly, without overlap."""
+    start = ge or 0
+    if le is None:  # cut the open window at half the way to now; the later part stays open
+        middle = (start + max(start, now)) // 2
+    elif start >= le:
+        raise PermanentError(
+            f"TikTok Shop lists more than {RESULT_WINDOW} products updated in the same second ({le}) and pages no "
+            "further than that, so this shop's catalog cannot be read completely.", code=RESULT_WINDOW_EXCEEDED)
+    else:
+        middle = (start + le) // 2
+    return (start, middle), (middle + 1, le)
 
 
 def get_product(client: TikTokClient, product_id: str) -> Product:
