@@ -94,7 +94,7 @@ def callback():
         missing = shopify_oauth.missing_scopes(token.scope or "", config["SHOPIFY_SCOPES"])
         if missing:
             abort(400, "ShopSync needs these permissions to work: " + ", ".join(sorted(missing)))
-        integration = installation.install(flow["shop"], token)
+        integration = installation.install(flow["shop"], token, tenant_id=flow.get("tenant_id"))
         enqueue("shopsync.jobs.installs.after_install", integration.id)
         return _redirect_to_grant(flow["shop"], "login", flow.get("next"))
 
@@ -119,7 +119,9 @@ def logout():
 def _redirect_to_grant(shop: str, stage: str, next_url: str | None):
     config = current_app.config
     state = secrets.token_urlsafe(32)
-    session[FLOW_KEY] = {"state": state, "shop": shop, "stage": stage, "next": next_url}
+    # A merchant already logged in is connecting another store to their account.
+    tenant_id = current_user.tenant_id if current_user.is_authenticated else None
+    session[FLOW_KEY] = {"state": state, "shop": shop, "stage": stage, "next": next_url, "tenant_id": tenant_id}
     url = shopify_oauth.authorize_url(
         config["SHOPIFY_BASE_URL"].format(shop=shop),
         config["SHOPIFY_API_KEY"],

@@ -20,11 +20,16 @@ def is_installed(shop: str) -> bool:
     return integration is not None and integration.status == ACTIVE and integration.access_token_encrypted is not None
 
 
-def install(shop: str, token) -> Integration:
-    """Create or refresh the tenant and its Shopify integration from an offline token."""
+def install(shop: str, token, tenant_id: int | None = None) -> Integration:
+    """Create or refresh the Shopify integration from an offline token.
+
+    A new store joins `tenant_id` when a logged-in merchant connects another store;
+    otherwise it belongs to the tenant named after it, created on first install.
+    """
     integration = shopify_integration(shop)
     if integration is None:
-        tenant = db.session.execute(select(Tenant).where(Tenant.shop_domain == shop)).scalar_one_or_none()
+        tenant = db.session.get(Tenant, tenant_id) if tenant_id is not None else db.session.execute(
+            select(Tenant).where(Tenant.shop_domain == shop)).scalar_one_or_none()
         if tenant is None:
             tenant = Tenant(name=shop.removesuffix(".myshopify.com"), shop_domain=shop)
             db.session.add(tenant)

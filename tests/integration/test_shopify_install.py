@@ -167,3 +167,21 @@ def test_login_form_validates_the_shop_and_needs_csrf(client):
 def _csrf(client) -> str:
     page = client.get("/").get_data(as_text=True)
     return page.split('name="csrf_token" value="')[1].split('"')[0]
+
+
+def test_a_logged_in_merchant_connects_another_store_to_the_same_account(client, app, shop_domain):
+    tenant_id = install_shop(client, shop_domain)
+    page = client.get("/integrations").get_data(as_text=True)
+    assert "Connect Shopify store" in page
+    token = page.split('name="csrf_token" value="')[1].split('"')[0]
+    second = "second-" + shop_domain
+    start = client.post("/login", data={"shop": second, "csrf_token": token, "next": "/integrations"})
+    location = client.get(app_path(start.headers["Location"])).headers["Location"]
+    while "/admin/oauth/authorize" in location:
+        location = client.get(app_path(approve_shopify_grant(location))).headers["Location"]
+    assert location == "/integrations"
+    with app.app_context():
+        stores = db.session.query(Integration).filter_by(tenant_id=tenant_id, platform="shopify").all()
+        assert sorted(store.external_id for store in stores) == sorted([shop_domain, second])
+        assert db.session.query(Tenant).filter_by(shop_domain=second).count() == 0
+    assert second in client.get("/integrations").get_data(as_text=True)
