@@ -43,4 +43,7 @@ def register_cli(app: Flask) -> None:
     from .shopify_commands import register as register_shopify_commands
 
     register_shopify_commands(shopsync_cli)
+    from .sandbox.cli import sandbox_cli
+
+    shopsync_cli.add_command(sandbox_cli)
     app.cli.add_command(shopsync_cli)

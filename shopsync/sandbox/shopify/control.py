@@ -59,6 +59,16 @@ def register(bp: Blueprint, sandbox: ShopifySandbox) -> None:
         with sandbox.lock:
             return jsonify(_shop_summary(known(shop)))
 
+    @bp.get("/_control/shops/<shop:shop>/variants")
+    def variants(shop):
+        """Variants of the shop, optionally only those with ?sku=: how the CLI finds a variant by SKU."""
+        sku = request.args.get("sku")
+        with sandbox.lock:
+            found = [{"id": v.id, "product_id": p.id, "sku": v.sku, "price": str(v.price),
+                      "inventory_item_id": v.inventory_item_id, "levels": v.levels}
+                     for p in known(shop).products.values() for v in p.variants if sku is None or v.sku == sku]
+        return jsonify(found)
+
     @bp.post("/_control/shops/<shop:shop>/variants/<int:variant_id>/price")
     def price(shop, variant_id):
         data = body()
