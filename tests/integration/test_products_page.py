@@ -65,8 +65,11 @@ def test_import_now_shows_progress_until_the_run_finishes(client, app, shopify_s
 
 def test_progress_of_another_tenants_run_is_not_found(client, app, shopify_sandbox, shop_domain):
     other = app.test_client()
+    # One app context per merchant: requests inside an app context share its `g`, and with it the
+    # logged-in user, which would make the second install join the first merchant's account.
     with app.app_context():
         install_store(client, app, shop_domain, import_catalog=False)
+    with app.app_context():
         install_store(other, app, "other-" + shop_domain, import_catalog=False)
         theirs = shopify_integration("other-" + shop_domain)
         run = db.session.execute(select(SyncRun).where(SyncRun.integration_id == theirs.id)).scalar_one()
