@@ -8,11 +8,9 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, request
 
 from ..extensions import csrf
-from ..jobs import enqueue
-from ..jobs.webhooks import WEBHOOK_RETRY
 from ..platforms.shopify.oauth import is_valid_shop_domain
 from ..platforms.shopify.webhooks import WebhookDelivery, verify_webhook_hmac_any
-from ..sync.webhook_processing import record_delivery
+from ..sync.webhook_intake import accept_delivery
 from ..sync.webhook_subscriptions import WEBHOOK_PATH
 
 bp = Blueprint("shopify_webhooks", __name__)
@@ -43,11 +41,5 @@ def receive():
         abort(400, "missing or invalid X-Shopify-Shop-Domain or X-Shopify-Topic")
     if not (delivery.event_id or delivery.webhook_id):
         abort(400, "missing X-Shopify-Event-Id")
-    event_id = record_delivery(delivery, body)
-    if event_id is not None:
-        # Our own pipeline makes the enqueue one round trip to Redis instead of two.
-        with current_app.extensions["shopsync.redis"].pipeline() as pipeline:
-            enqueue("shopsync.jobs.webhooks.process_webhook", event_id, queue_name="high", pipeline=pipeline,
-                    retry=WEBHOOK_RETRY)
-            pipeline.execute()
+    accept_delivery(delivery, body)
     return "", 200

@@ -1,7 +1,6 @@
 """Shopify webhook deliveries: recorded once on arrival, applied later by a job.
 
-Recording is an INSERT ... ON CONFLICT DO NOTHING on (platform, event id), so a
-duplicate delivery is acknowledged and never applied twice. Applying takes a
+Deliveries are recorded by webhook_intake, once per event id. Applying takes a
 row lock (SKIP LOCKED) so a recovered event and its original job cannot both
 run. Product webhooks are applied from their payload rather than refetched:
 the payload is the full product with every variant and image, each with its
@@ -23,13 +22,12 @@ event stays unprocessed until then; the payload in doubt is never applied.
 """
 from __future__ import annotations
 
-import functools
 import json
 import logging
 from collections.abc import Callable
 from datetime import timedelta
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import delete, select, update
 
 from ..extensions import db
 from ..models import Integration, InventoryLevel, Product, Tenant, WebhookEvent, utcnow
@@ -44,37 +42,10 @@ from .catalog_writer import CatalogWriter
 from .dirty import mark_variants_dirty
 from .importer import all_images, all_variants, notify_bulk_finished
 from .shopify_access import shopify_admin
-from .sql import dialect_insert
 
 log = logging.getLogger(__name__)
 
 PLATFORM = "shopify"
-
-
-def record_delivery(delivery: payloads.WebhookDelivery, body: bytes) -> int | None:
-    """Store a verified delivery; returns its event row id, or None for a duplicate.
-
-    One autocommitted statement (tenant looked up inside the INSERT) is one round trip
-    to the database: the intake answers Shopify in milliseconds even in bursts.
-    """
-    with db.engine.connect() as connection:
-        return connection.execution_options(isolation_level="AUTOCOMMIT").execute(
-            _record_statement(connection.dialect.name),
-            {"shop": delivery.shop_domain.lower(), "delivery_id": delivery.event_id or delivery.webhook_id,
-             "webhook_id": delivery.webhook_id, "topic": delivery.topic, "triggered_at": delivery.triggered_at,
-             "received_at": utcnow(), "payload": body}).scalar_one_or_none()
-
-
-@functools.cache
-def _record_statement(dialect_name: str):
-    """Built once per dialect, so SQLAlchemy compiles it once too."""
-    tenant_id = select(Integration.tenant_id).where(
-        Integration.platform == SHOPIFY, Integration.external_id == bindparam("shop")).scalar_subquery()
-    columns = ("delivery_id", "webhook_id", "topic", "triggered_at", "received_at", "payload")
-    return dialect_insert(dialect_name)(WebhookEvent).values(
-        tenant_id=tenant_id, platform=PLATFORM, shop=bindparam("shop"),
-        **{column: bindparam(column, type_=WebhookEvent.__table__.c[column].type) for column in columns},
-    ).on_conflict_do_nothing(index_elements=["platform", "delivery_id"]).returning(WebhookEvent.id)
 
 
 def unprocessed_event_ids(older_than_seconds: float, limit: int = 500) -> list[int]:
