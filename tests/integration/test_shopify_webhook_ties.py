@@ -31,7 +31,7 @@ from tests.support.shopify_import import run_jobs, take_jobs
 
 pytestmark = pytest.mark.usefixtures("app_context")
 
-PROCESS = "shopsync.jobs.webhooks.process_webhook"
+PROCESS = "shopsync.jobs.webhooks.process_webhooks"
 
 
 @pytest.fixture
@@ -214,3 +214,34 @@ def test_a_refetch_failing_transiently_leaves_the_event_unprocessed_and_retried(
     db.session.refresh(event)
     assert event.processed_at is not None and event.outcome == "refetched"
     assert _stored_stock(store, link.inventory_item_id) == 42
+
+
+def test_an_event_failing_transiently_does_not_hold_up_the_others_queued_with_it(
+        client, app, store, shopify_sandbox):
+    link, other_link = store.links[3], store.links[2]
+    older, newer = _stock_changes(shopify_sandbox, store, link, 51, 52)
+    assert _apply(client, app, newer) == "applied"
+    in_doubt = _redeliver(client, app, older)
+    [other] = _stock_changes(shopify_sandbox, store, other_link, 53)
+    fine = _redeliver(client, app, other)
+    take_jobs(app, PROCESS)
+    redis = app.extensions["shopsync.redis"]
+    private = Queue(f"ties-{uuid.uuid4().hex}", connection=redis)
+    # Recorded by one intake write, so queued as one job: the one in doubt first, and its refetch fails.
+    job = private.enqueue(PROCESS, in_doubt, fine, retry=WEBHOOK_RETRY)
+    shopify_sandbox.add_fault("http", status=429, retry_after=0, count=5, shop=store.shop)
+    SimpleWorker([private], connection=redis).work(burst=True)
+
+    job.refresh()
+    assert job.get_status() == "scheduled" and job.retries_left == WEBHOOK_RETRY.max - 1
+    assert db.session.get(WebhookEvent, in_doubt).processed_at is None
+    assert db.session.get(WebhookEvent, fine).outcome == "applied"
+    assert _stored_stock(store, other_link.inventory_item_id) == 53
+
+    ScheduledJobRegistry(queue=private).remove(job)  # the retry is due: run it now
+    private.enqueue_job(job)
+    SimpleWorker([private], connection=redis).work(burst=True)
+    db.session.expire_all()
+    assert db.session.get(WebhookEvent, in_doubt).outcome == "refetched"
+    assert db.session.get(WebhookEvent, fine).outcome == "applied"  # applied once, not again
+    assert _stored_stock(store, link.inventory_item_id) == 52

@@ -24,7 +24,7 @@ from tests.support.shopify_import import install_store, run_jobs, take_jobs
 
 pytestmark = pytest.mark.usefixtures("app_context")
 
-PROCESS = "shopsync.jobs.webhooks.process_webhook"
+PROCESS = "shopsync.jobs.webhooks.process_webhooks"
 
 
 def _sign(app, body: bytes) -> str:

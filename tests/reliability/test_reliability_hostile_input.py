@@ -144,7 +144,7 @@ def test_no_token_or_secret_anywhere_after_a_whole_journey(app, app_context, cli
     assert shopify_sandbox.wait_for_webhooks(15)
     tiktok_sandbox.set_fault("token_expired", count=1)  # a refresh happens: fresh tokens must not leak either
     from tests.support.shopify_import import run_jobs
-    run_jobs(app, "shopsync.jobs.webhooks.process_webhook")
+    run_jobs(app, "shopsync.jobs.webhooks.process_webhooks")
     from shopsync.sync import flush
     flush.flush_dirty(store.tiktok_integration_id, "webhook", lambda: None)
 

@@ -33,7 +33,7 @@ from tests.support.scenario import linked_store
 from tests.support.shopify_import import run_jobs, take_jobs
 
 BURST = 10_000 if full_size() else 1_000
-PROCESS = "shopsync.jobs.webhooks.process_webhook"
+PROCESS = "shopsync.jobs.webhooks.process_webhooks"
 
 
 @pytest.fixture
@@ -140,7 +140,7 @@ def test_a_burst_of_signed_deliveries_is_recorded_and_applied_once(
     with ThreadPoolExecutor(16) as pool:
         statuses = [status for answer in pool.map(deliver, chunks) for status in answer]
     assert statuses == [200] * len(deliveries)
-    assert run_jobs(app, PROCESS) >= BURST  # jobs of other tests' deliveries may be among them
+    assert run_jobs(app, PROCESS)  # one job per intake write, which may hold many deliveries
     assert_each_recorded_and_applied_once(store.shop, {event_id for event_id, _, _ in events}, since)
     last = {item: n for _, item, n in events}
     db.session.rollback()
