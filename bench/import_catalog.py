@@ -60,7 +60,6 @@ def _start_sandbox() -> tuple[subprocess.Popen, str]:
 
 def _oauth_token(base: str):
     """The sandbox's own install flow: grant page, approve, code exchange (expiring offline token)."""
-    from shopsync.platforms.http import new_session
     from shopsync.platforms.shopify import oauth
 
     params = {"client_id": "sandbox-shopify-key", "scope": "read_products,read_inventory,read_locations",
@@ -69,7 +68,7 @@ def _oauth_token(base: str):
     answer = requests.post(f"{base}/admin/oauth/authorize", data={**params, "decision": "install"},
                            allow_redirects=False, timeout=10)
     code = dict(parse_qsl(urlsplit(answer.headers["Location"]).query))["code"]
-    return oauth.exchange_code(new_session(), base, "sandbox-shopify-key", "sandbox-shopify-secret", code)
+    return oauth.exchange_code(base, "sandbox-shopify-key", "sandbox-shopify-secret", code)
 
 
 def _floor_rows(session, integration_id: int, variants: int):

@@ -7,7 +7,6 @@ installed skips straight to the second.
 """
 from __future__ import annotations
 
-import secrets
 from hmac import compare_digest
 
 from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request, session,
@@ -16,7 +15,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import limiter
 from ..jobs import enqueue
-from ..platforms.http import PlatformError, new_session
+from ..platforms.http import PlatformError
 from ..platforms.shopify import oauth as shopify_oauth
 from ..sync import installation
 from .safety import safe_next_url
@@ -84,7 +83,7 @@ def callback():
     base_url = config["SHOPIFY_BASE_URL"].format(shop=flow["shop"])
     try:
         token = shopify_oauth.exchange_code(
-            new_session(), base_url, config["SHOPIFY_API_KEY"], config["SHOPIFY_API_SECRET"], code,
+            base_url, config["SHOPIFY_API_KEY"], config["SHOPIFY_API_SECRET"], code,
             expiring=flow["stage"] == "install")
     except PlatformError:
         current_app.logger.warning("Shopify code exchange failed for %s", flow["shop"])
@@ -118,16 +117,14 @@ def logout():
 
 def _redirect_to_grant(shop: str, stage: str, next_url: str | None):
     config = current_app.config
-    state = secrets.token_urlsafe(32)
-    # A merchant already logged in is connecting another store to their account.
-    tenant_id = current_user.tenant_id if current_user.is_authenticated else None
-    session[FLOW_KEY] = {"state": state, "shop": shop, "stage": stage, "next": next_url, "tenant_id": tenant_id}
-    url = shopify_oauth.authorize_url(
+    url, state = shopify_oauth.authorize_url(
         config["SHOPIFY_BASE_URL"].format(shop=shop),
         config["SHOPIFY_API_KEY"],
         config["SHOPIFY_SCOPES"],
         config["PUBLIC_URL"] + url_for("auth.callback"),
-        state,
         per_user=stage == "login",
     )
+    # A merchant already logged in is connecting another store to their account.
+    tenant_id = current_user.tenant_id if current_user.is_authenticated else None
+    session[FLOW_KEY] = {"state": state, "shop": shop, "stage": stage, "next": next_url, "tenant_id": tenant_id}
     return redirect(url)

@@ -46,7 +46,10 @@ class PermanentError(PlatformError):
     error_class = "permanent"
 
 
-def new_session(user_agent: str = "ShopSync/0.1") -> requests.Session:
+USER_AGENT = "ShopSync/0.1"
+
+
+def new_session(user_agent: str = USER_AGENT) -> requests.Session:
     session = requests.Session()
     session.headers["User-Agent"] = user_agent
     return session

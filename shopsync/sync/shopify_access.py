@@ -16,7 +16,7 @@ from ..extensions import db
 from ..models import Integration, utcnow
 from ..models.integration import NEEDS_REAUTH
 from ..notify.alerts import report_failure
-from ..platforms.http import AuthError, new_session
+from ..platforms.http import AuthError
 from ..platforms.shopify import oauth
 from ..platforms.shopify.admin import AdminClient
 from ..platforms.shopify.throttle import RedisCostBucket
@@ -90,7 +90,7 @@ def refresh_access_token(integration: Integration, failed_token: str | None = No
         if not refresh or expired:
             raise AuthError("no usable Shopify refresh token", code="no_refresh_token")
         config = current_app.config
-        token = oauth.refresh_token(new_session(), shopify_base_url(integration.external_id),
+        token = oauth.refresh_token(shopify_base_url(integration.external_id),
                                     config["SHOPIFY_API_KEY"], config["SHOPIFY_API_SECRET"], refresh)
         credentials.store_tokens(integration, access=token.access_token, access_expires_at=token.expires_at,
                                  refresh=token.refresh_token or refresh,

@@ -24,15 +24,15 @@ from tests.support.shopify_sandbox import (  # noqa: F401 (fixture)
 def _install(running, per_user=False) -> oauth.ShopifyToken:
     session = requests.Session()
     base = running.shop_url(oauth.normalize_shop(SHOP))
-    url = oauth.authorize_url(base, API_KEY, SCOPES, REDIRECT_URI, "nonce-1", per_user=per_user)
+    url, state = oauth.authorize_url(base, API_KEY, SCOPES, REDIRECT_URI, per_user=per_user)
     assert session.get(url).status_code == 200
     answer = session.post(url.split("?")[0], data={**dict(parse_qsl(urlsplit(url).query)),
                                                    "decision": "install"}, allow_redirects=False)
     callback = dict(parse_qsl(urlsplit(answer.headers["Location"]).query))
     assert oauth.verify_query_hmac(callback, API_SECRET)
     assert not oauth.verify_query_hmac({**callback, "shop": "evil.myshopify.com"}, API_SECRET)
-    assert callback["state"] == "nonce-1" and oauth.normalize_shop(callback["shop"]) == SHOP
-    return oauth.exchange_code(session, base, API_KEY, API_SECRET, callback["code"])
+    assert callback["state"] == state and oauth.normalize_shop(callback["shop"]) == SHOP
+    return oauth.exchange_code(base, API_KEY, API_SECRET, callback["code"])
 
 
 @pytest.fixture
@@ -46,8 +46,7 @@ def test_install_gives_an_expiring_token_that_refreshes(shopify_sandbox):
     token = _install(shopify_sandbox)
     assert not oauth.missing_scopes(token.scope, SCOPES)
     assert token.expires_at is not None and token.refresh_token
-    fresh = oauth.refresh_token(requests.Session(), shopify_sandbox.shop_url(), API_KEY, API_SECRET,
-                                token.refresh_token)
+    fresh = oauth.refresh_token(shopify_sandbox.shop_url(), API_KEY, API_SECRET, token.refresh_token)
     assert fresh.access_token != token.access_token and fresh.refresh_token != token.refresh_token
 
 

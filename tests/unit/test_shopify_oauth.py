@@ -4,7 +4,6 @@ from datetime import datetime, timedelta, timezone
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-import requests
 from werkzeug.datastructures import MultiDict
 
 from shopsync.platforms.http import AuthError, PermanentError, TransientError
@@ -109,17 +108,19 @@ def test_delimiters_are_escaped_so_values_cannot_forge_pairs():
 
 
 def test_authorize_url_offline_and_online():
-    url = oauth.authorize_url("https://a.myshopify.com", "key", ["read_products", "read_inventory"],
-                              "https://app.example/cb", "nonce")
+    url, state = oauth.authorize_url("https://a.myshopify.com", "key", ["read_products", "read_inventory"],
+                                     "https://app.example/cb")
     parts = urlsplit(url)
     assert (parts.scheme, parts.netloc, parts.path) == ("https", "a.myshopify.com",
                                                           "/admin/oauth/authorize")
     query = parse_qs(parts.query)
-    assert query == {"client_id": ["key"], "scope": ["read_products,read_inventory"],
-                     "redirect_uri": ["https://app.example/cb"], "state": ["nonce"]}
-    online = parse_qs(urlsplit(oauth.authorize_url("https://a.myshopify.com", "key", "read_products",
-                                                   "https://app.example/cb", "n", per_user=True)).query)
-    assert online["grant_options[]"] == ["per-user"]
+    assert query == {"response_type": ["code"], "client_id": ["key"], "scope": ["read_products,read_inventory"],
+                     "redirect_uri": ["https://app.example/cb"], "state": [state]}
+    assert len(state) >= 30
+    online, other_state = oauth.authorize_url("https://a.myshopify.com", "key", "read_products",
+                                              "https://app.example/cb", per_user=True)
+    assert parse_qs(urlsplit(online).query)["grant_options[]"] == ["per-user"]
+    assert other_state != state
 
 
 def test_missing_scopes_understands_write_implies_read():
@@ -139,11 +140,11 @@ def test_exchange_code_expiring_offline(server):
     server.answer(200, {"access_token": "shpat_x", "scope": "read_products", "expires_in": 3600,
                         "refresh_token": "shprt_y", "refresh_token_expires_in": 7776000})
     before = datetime.now(timezone.utc)
-    token = oauth.exchange_code(requests.Session(), server.url, "key", "secret", "the-code")
+    token = oauth.exchange_code(server.url, "key", "secret", "the-code")
     sent = server.requests[0]
     assert sent["path"] == "/admin/oauth/access_token" and sent["method"] == "POST"
-    assert sent["form"] == {"client_id": "key", "client_secret": "secret", "code": "the-code",
-                            "expiring": "1"}
+    assert sent["form"] == {"grant_type": "authorization_code", "client_id": "key", "client_secret": "secret",
+                            "code": "the-code", "expiring": "1"}
     assert token.access_token == "shpat_x" and token.refresh_token == "shprt_y"
     assert before + timedelta(seconds=3599) < token.expires_at < before + timedelta(seconds=3700)
     assert token.expires_at.tzinfo is not None
@@ -154,7 +155,7 @@ def test_exchange_code_online_token_has_user(server):
     user = {"id": 902541635, "email": "john@example.com", "account_owner": True}
     server.answer(200, {"access_token": "shpat_x", "scope": "read_products", "expires_in": 86399,
                         "associated_user_scope": "read_products", "associated_user": user})
-    token = oauth.exchange_code(requests.Session(), server.url, "key", "secret", "c", expiring=False)
+    token = oauth.exchange_code(server.url, "key", "secret", "c", expiring=False)
     assert "expiring" not in server.requests[0]["form"]
     assert token.associated_user == user and token.refresh_token is None
 
@@ -162,7 +163,7 @@ def test_exchange_code_online_token_has_user(server):
 def test_refresh_token_sends_grant(server):
     server.answer(200, {"access_token": "shpat_new", "scope": "read_products", "expires_in": 3600,
                         "refresh_token": "shprt_new", "refresh_token_expires_in": 100})
-    token = oauth.refresh_token(requests.Session(), server.url, "key", "secret", "shprt_old")
+    token = oauth.refresh_token(server.url, "key", "secret", "shprt_old")
     assert server.requests[0]["form"] == {"client_id": "key", "client_secret": "secret",
                                           "grant_type": "refresh_token",
                                           "refresh_token": "shprt_old"}
@@ -177,10 +178,23 @@ def test_token_errors_are_typed_and_leak_nothing(server, status, error_type):
     server.answer(status, {"error": "invalid_request",
                            "error_description": "code the-code was not found"})
     with pytest.raises(error_type) as caught:
-        oauth.exchange_code(requests.Session(), server.url, "key", "secret-xyz", "the-code")
+        oauth.exchange_code(server.url, "key", "secret-xyz", "the-code")
     assert "the-code" not in str(caught.value) and "secret-xyz" not in str(caught.value)
+
+
+def test_an_error_in_a_200_answer_or_no_json_is_refused(server):
+    server.answer(200, {"error": "invalid_request", "error_description": "code the-code was not found"})
+    with pytest.raises(AuthError) as caught:
+        oauth.exchange_code(server.url, "key", "secret-xyz", "the-code")
+    assert "the-code" not in str(caught.value)
+    server.answer(200, ["not", "an", "object"])
+    with pytest.raises(PermanentError):
+        oauth.exchange_code(server.url, "key", "secret-xyz", "the-code")
+    server.answer(200, {"scope": "read_products"})
+    with pytest.raises(PermanentError):
+        oauth.refresh_token(server.url, "key", "secret-xyz", "shprt_old")
 
 
 def test_unreachable_token_endpoint_is_transient():
     with pytest.raises(TransientError):
-        oauth.refresh_token(requests.Session(), "http://127.0.0.1:9", "k", "s", "r", timeout=1)
+        oauth.refresh_token("http://127.0.0.1:9", "k", "s", "r", timeout=1)

@@ -1,10 +1,11 @@
 """Shopify OAuth install: shop-domain checks, query-string HMAC, authorize URL, tokens.
 
-ShopSync is a standalone app using the authorization-code grant. The token
-endpoint is called with plain requests rather than Authlib's OAuth2Session:
-Shopify's endpoint takes the non-standard `expiring=1`, answers without a
-`token_type`, and wants the client secret in the body for refreshes too, so
-requests keeps the wire format exact.
+ShopSync is a standalone app using the authorization-code grant, through Authlib's
+OAuth2Session, made per call because every store has its own endpoints
+(https://{shop}/admin/oauth/...). The client secret travels in the body
+(client_secret_post), as Shopify wants for code exchanges and refreshes alike;
+`expiring=1` asks for an expiring offline token. The query-string HMAC and the
+shop-domain check are Shopify's own, not OAuth's, so they are here.
 """
 from __future__ import annotations
 
@@ -12,15 +13,16 @@ import hashlib
 import hmac
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from urllib.parse import urlencode
 
 import requests
+from authlib.integrations.requests_client import OAuth2Session, OAuthError
 
 from shopsync.platforms.http import (
     DEFAULT_TIMEOUT,
+    USER_AGENT,
     AuthError,
     PermanentError,
     TransientError,
@@ -80,15 +82,21 @@ def verify_query_hmac(params: Mapping, secret: str) -> bool:
     return hmac.compare_digest(expected.encode(), received[0].encode())
 
 
-def authorize_url(base_url: str, client_id: str, scopes: str | Iterable[str],
-                  redirect_uri: str, state: str, per_user: bool = False) -> str:
-    """The grant-screen URL; no grant_options[] means an offline token."""
+def _client(client_id: str, client_secret: str | None = None, **settings) -> OAuth2Session:
+    client = OAuth2Session(client_id, client_secret, token_endpoint_auth_method="client_secret_post", **settings)
+    client.headers["User-Agent"] = USER_AGENT
+    for hook in ("access_token_response", "refresh_token_response"):
+        client.register_compliance_hook(hook, _refuse_failed_answer)
+    return client
+
+
+def authorize_url(base_url: str, client_id: str, scopes: str | Iterable[str], redirect_uri: str,
+                  per_user: bool = False) -> tuple[str, str]:
+    """The grant-screen URL and the state it carries; no grant_options[] means an offline token."""
     scope = scopes if isinstance(scopes, str) else ",".join(scopes)
-    params = [("client_id", client_id), ("scope", scope),
-              ("redirect_uri", redirect_uri), ("state", state)]
-    if per_user:
-        params.append(("grant_options[]", "per-user"))
-    return f"{base_url}/admin/oauth/authorize?{urlencode(params)}"
+    extra = {"grant_options[]": "per-user"} if per_user else {}
+    with _client(client_id, scope=scope, redirect_uri=redirect_uri) as client:
+        return client.create_authorization_url(f"{base_url}/admin/oauth/authorize", **extra)
 
 
 @dataclass(frozen=True)
@@ -118,26 +126,22 @@ def _token_from_response(body: dict, now: datetime) -> ShopifyToken:
     )
 
 
-def _post_token(session: requests.Session, base_url: str, form: dict,
-                timeout) -> ShopifyToken:
-    now = datetime.now(timezone.utc)
-    try:
-        response = session.post(f"{base_url}/admin/oauth/access_token", data=form,
-                                headers={"Accept": "application/json"}, timeout=timeout)
-    except requests.RequestException as exc:
-        raise TransientError(f"Shopify token endpoint unreachable: {type(exc).__name__}") from None
-    request_id = response.headers.get("X-Request-Id")
+def _refuse_failed_answer(response: requests.Response) -> requests.Response:
+    """Turn a refused token request into our typed errors before Authlib reads the answer.
+
+    Only Shopify's error code goes into the message: descriptions may echo input.
+    """
     status = response.status_code
+    if status == 200:
+        return response
     try:
         body = response.json()
     except ValueError:
         body = None
-    if status == 200 and isinstance(body, dict) and body.get("access_token"):
-        return _token_from_response(body, now)
-    # Only Shopify's error code goes into the message: descriptions may echo input.
     error = body.get("error") if isinstance(body, dict) else None
     code = error if isinstance(error, str) else status
     message = f"Shopify token request failed (HTTP {status}, {code})"
+    request_id = response.headers.get("X-Request-Id")
     if status == 429 or status >= 500:
         retry_after = response.headers.get("Retry-After")
         raise TransientError(message, code=code, request_id=request_id,
@@ -147,22 +151,35 @@ def _post_token(session: requests.Session, base_url: str, form: dict,
     raise PermanentError(message, code=code, request_id=request_id)
 
 
-def exchange_code(session: requests.Session, base_url: str, client_id: str,
-                  client_secret: str, code: str, expiring: bool = True,
+def _token_request(call: Callable[[], dict]) -> ShopifyToken:
+    now = datetime.now(timezone.utc)
+    try:
+        body = call()
+    except requests.RequestException as exc:
+        raise TransientError(f"Shopify token endpoint unreachable: {type(exc).__name__}") from None
+    except OAuthError as exc:  # a 200 answer carrying an OAuth error
+        raise AuthError(f"Shopify token request failed ({exc.error})", code=exc.error) from None
+    except ValueError:
+        raise PermanentError("Shopify token endpoint answered without a JSON object") from None
+    if not body.get("access_token"):
+        raise PermanentError("Shopify token endpoint answered without an access token")
+    return _token_from_response(body, now)
+
+
+def exchange_code(base_url: str, client_id: str, client_secret: str, code: str, expiring: bool = True,
                   timeout=DEFAULT_TIMEOUT) -> ShopifyToken:
-    form = {"client_id": client_id, "client_secret": client_secret, "code": code}
-    if expiring:
-        form["expiring"] = "1"
-    return _post_token(session, base_url, form, timeout)
+    extra = {"expiring": "1"} if expiring else {}
+    with _client(client_id, client_secret) as client:
+        return _token_request(lambda: client.fetch_token(
+            f"{base_url}/admin/oauth/access_token", code=code, timeout=timeout, **extra))
 
 
-def refresh_token(session: requests.Session, base_url: str, client_id: str,
-                  client_secret: str, refresh_token: str,
+def refresh_token(base_url: str, client_id: str, client_secret: str, refresh_token: str,
                   timeout=DEFAULT_TIMEOUT) -> ShopifyToken:
     """Swap a refresh token for a new access token AND a new refresh token."""
-    form = {"client_id": client_id, "client_secret": client_secret,
-            "grant_type": "refresh_token", "refresh_token": refresh_token}
-    return _post_token(session, base_url, form, timeout)
+    with _client(client_id, client_secret) as client:
+        return _token_request(lambda: client.refresh_token(
+            f"{base_url}/admin/oauth/access_token", refresh_token=refresh_token, timeout=timeout))
 
 
 def _scope_set(scopes: str | Iterable[str]) -> set[str]:
