@@ -7,7 +7,7 @@ longer has. Bulk exports cost no rate-limit points and have no deep-pagination
 limits, so every full import uses one, whatever the catalog's size. The
 incremental import is the safety net for missed webhooks: it pages through the
 products changed since the last high-water mark (minus an overlap) and reads
-their stock levels, which is cheap when little changed.
+their stock levels, 25 inventory items per request, which is cheap when little changed.
 
 Progress goes to the run's sync_runs row and is committed batch by batch, so a
 progress bar can poll it. Returns the TikTok integrations whose links became
@@ -15,6 +15,7 @@ dirty; the job requests their flush.
 """
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 
@@ -260,10 +261,26 @@ def all_images(client: ShopifyAdmin, node: dict, product_id: int) -> list[ImageR
     return [image for image in images if image is not None]
 
 
-def _levels(client: ShopifyAdmin, inventory_item_id: int) -> list[InventoryLevelRow]:
-    return [inventory_level_from_node(level, inventory_item_id) for level in client.paginate(
-        queries.INVENTORY_ITEM_LEVELS_PAGE, {"id": to_gid("InventoryItem", inventory_item_id), "first": 10},
-        "inventoryItem.inventoryLevels")]
+def stock_of(client: ShopifyAdmin, inventory_item_ids: list[int]) -> list[InventoryLevelRow]:
+    """Every level of these inventory items, INVENTORY_ITEMS_PAGE_SIZE items per request (a request
+    stays under Shopify's 1,000-point cap), reading on for items at more than 10 locations."""
+    size = queries.INVENTORY_ITEMS_PAGE_SIZE
+    levels = []
+    for chunk in (inventory_item_ids[start:start + size] for start in range(0, len(inventory_item_ids), size)):
+        nodes = client.execute(queries.INVENTORY_ITEMS_BY_ID,
+                               {"ids": [to_gid("InventoryItem", item_id) for item_id in chunk]})["nodes"]
+        for item_id, node in zip(chunk, nodes):
+            if not node:
+                continue  # deleted since the product was read
+            connection = node["inventoryLevels"]
+            levels += [inventory_level_from_node(level, item_id) for level in connection["nodes"]]
+            if connection["pageInfo"]["hasNextPage"]:
+                levels += [inventory_level_from_node(level, item_id) for level in client.paginate(
+                    queries.INVENTORY_ITEM_LEVELS_PAGE,
+                    {"id": to_gid("InventoryItem", item_id), "first": 10,
+                     "after": connection["pageInfo"]["endCursor"]},
+                    "inventoryItem.inventoryLevels")]
+    return levels
 
 
 def incremental_import(integration: Integration, run: SyncRun, on_batch=None) -> set[int]:
@@ -276,17 +293,29 @@ def incremental_import(integration: Integration, run: SyncRun, on_batch=None) ->
     with db.engine.connect() as conn:
         batch = _Batch(conn, CatalogWriter(conn, integration.tenant_id, integration.id), progress,
                        _has_links(integration))
+        waiting: list[tuple[ProductRow, list[VariantRow], list[ImageRow]]] = []  # for their stock
+
+        def add_waiting() -> None:
+            levels: dict[int, list[InventoryLevelRow]] = defaultdict(list)
+            for level in stock_of(client, [v.inventory_item_id for _, variants, _ in waiting
+                                           for v in variants if v.inventory_item_id]):
+                levels[level.inventory_item_id].append(level)
+            for product, variants, images in waiting:
+                batch.add_product(product, variants, images,
+                                  [level for v in variants for level in levels.get(v.inventory_item_id, ())])
+            waiting.clear()
+
         for node in client.paginate(queries.PRODUCTS_PAGE,
                                     {"first": queries.PRODUCTS_PAGE_SIZE,
                                      "query": queries.updated_since_filter(since)}, "products"):
             product = product_from_node(node)
-            variants = all_variants(client, node, product.id)
-            levels = [level for variant in variants if variant.inventory_item_id
-                      for level in _levels(client, variant.inventory_item_id)]
-            batch.add_product(product, variants, all_images(client, node, product.id), levels)
+            waiting.append((product, all_variants(client, node, product.id), all_images(client, node, product.id)))
             products += 1
-            if len(batch) >= BATCH_ROWS:
-                batch.flush(products)
+            if sum(len(variants) for _, variants, _ in waiting) >= queries.INVENTORY_ITEMS_PAGE_SIZE:
+                add_waiting()
+                if len(batch) >= BATCH_ROWS:
+                    batch.flush(products)
+        add_waiting()
         batch.flush(products)
 
     integration.last_import_at = utcnow()

@@ -1,6 +1,7 @@
 """Shopify catalog import against the sandbox on real PostgreSQL and Redis."""
 from __future__ import annotations
 
+import math
 from datetime import timedelta
 from decimal import Decimal
 
@@ -10,6 +11,8 @@ from sqlalchemy import func, select
 from shopsync.extensions import db
 from shopsync.models import Alert, Image, InventoryLevel, Location, Product, SyncRun, Variant
 from shopsync.platforms.http import PlatformError
+from shopsync.platforms.shopify import queries
+from shopsync.sandbox.shopify.store import Location as SandboxLocation
 from shopsync.security.credentials import access_token
 from shopsync.sync.importer import FULL, INCREMENTAL, create_import_run, run_import
 from shopsync.sync.webhook_subscriptions import webhook_address
@@ -131,6 +134,26 @@ def test_incremental_import_reads_changed_products_and_their_stock(client, app, 
     assert not any(entry["operation"] == "mutation" for entry in shopify_sandbox.request_log(shop_domain))
 
 
+def test_incremental_import_reads_every_level_of_an_item_stocked_at_many_locations(
+        client, app, shopify_sandbox, shop_domain):
+    integration = install_store(client, app, shop_domain)
+    store = shopify_sandbox.shop(shop_domain)
+    for number in range(12):  # more than the 10 levels the first request reads per item
+        store.locations[72_000 + number] = SandboxLocation(id=72_000 + number, name=f"Depot {number}")
+    levels = {72_000 + number: number + 1 for number in range(12)}
+    shopify_sandbox.set_webhook_delivery(paused=True)
+    try:
+        created = shopify_sandbox.create_product(shop_domain, "Widely Stocked Lamp",
+                                                 [{"sku": "LAMP-1", "price": "30.00", "levels": levels}])
+        run = _import(integration, INCREMENTAL)
+    finally:
+        shopify_sandbox.release_webhooks()
+    assert run.status == "succeeded"
+    item = created.variants[0].inventory_item_id
+    stored = _stored_catalog(integration)["levels"]
+    assert {location: stored[(item, location)] for location in levels} == levels
+
+
 def test_paged_reads_stay_under_the_cost_limit_and_a_forced_throttle_is_retried(
         client, app, shopify_sandbox, shop_domain):
     integration = install_store(client, app, shop_domain)
@@ -139,7 +162,14 @@ def test_paged_reads_stay_under_the_cost_limit_and_a_forced_throttle_is_retried(
     db.session.commit()
     shopify_sandbox.clear_request_log()
     assert _import(integration, INCREMENTAL).status == "succeeded"
-    assert len(shopify_sandbox.request_log(shop_domain)) > 20
+    store = shopify_sandbox.shop(shop_domain)
+    items = sum(len(product.variants) for product in store.products.values())
+    reads = shopify_sandbox.request_log(shop_domain)
+    # Products a page at a time, their stock 25 items a request: paged, and every request under the cap.
+    assert len(reads) >= (math.ceil(len(store.products) / queries.PRODUCTS_PAGE_SIZE)
+                          + math.ceil(items / queries.INVENTORY_ITEMS_PAGE_SIZE))
+    assert max(entry["requested_cost"] for entry in reads) <= 1000
+    assert sum(entry["operation"] == "query" for entry in reads) < items  # not one request per item
     assert shopify_sandbox.throttled_requests(shop_domain) == []
 
     shopify_sandbox.add_fault("throttle", count=1, shop=shop_domain)

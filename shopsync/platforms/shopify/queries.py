@@ -93,6 +93,18 @@ query InventoryItemsPage($first: Int!, $after: String, $query: String) {
   }
 }""" + _LEVEL_FIELDS
 
+# Levels of up to INVENTORY_ITEMS_PAGE_SIZE items by id (nodes come back in the order of $ids, null for
+# an item deleted since). Follow an item's inventoryLevels.pageInfo with INVENTORY_ITEM_LEVELS_PAGE.
+INVENTORY_ITEMS_BY_ID = """
+query InventoryItemsById($ids: [ID!]!) {
+  nodes(ids: $ids) {
+    ... on InventoryItem {
+      id legacyResourceId
+      inventoryLevels(first: 10) { pageInfo { hasNextPage endCursor } nodes { ...LevelFields } }
+    }
+  }
+}""" + _LEVEL_FIELDS
+
 # Levels of one item, for items stocked at more than 10 locations.
 INVENTORY_ITEM_LEVELS_PAGE = """
 query InventoryItemLevelsPage($id: ID!, $first: Int!, $after: String) {
