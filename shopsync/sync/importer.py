@@ -25,8 +25,9 @@ from sqlalchemy import exists, select
 from ..extensions import db
 from ..models import Integration, Product, ProductLink, SyncRun, utcnow
 from ..models.integration import SHOPIFY
-from ..platforms.http import PermanentError, PlatformError, new_session
+from ..platforms.http import AuthError, PermanentError, PlatformError, new_session
 from ..platforms.shopify import queries
+from ..platforms.shopify.admin import ACCESS_DENIED
 from ..platforms.shopify.bulk import FINISHED, BulkResult, bulk_status, iter_jsonl, start_bulk_query
 from ..platforms.shopify.catalog import (
     ImageRow,
@@ -44,7 +45,7 @@ from ..platforms.shopify.catalog import (
 from . import runs
 from .catalog_writer import CatalogWriter
 from .dirty import mark_variants_dirty
-from .shopify_access import ShopifyAdmin, shopify_admin
+from .shopify_access import ShopifyAdmin, mark_missing_permission, shopify_admin
 
 BATCH_ROWS = 20000
 INCREMENTAL_OVERLAP = timedelta(minutes=5)
@@ -182,6 +183,9 @@ def export_catalog(client: ShopifyAdmin) -> list[BulkResult]:
                   start_bulk_query(client, queries.BULK_INVENTORY_LEVELS)]
     exports = [_wait_for_export(client, operation, poll) for operation in operations]
     for export in exports:
+        if export.error_code == ACCESS_DENIED:
+            mark_missing_permission(client.integration, "the catalog export was refused")
+            raise AuthError("Shopify refused the catalog export (ACCESS_DENIED)", code=ACCESS_DENIED)
         if not export.completed:
             raise PermanentError(f"Shopify's catalog export ended {export.status.lower()}"
                                  + (f" ({export.error_code})" if export.error_code else ""))

@@ -18,7 +18,7 @@ from ..models.integration import NEEDS_REAUTH
 from ..notify.alerts import report_failure
 from ..platforms.http import AuthError
 from ..platforms.shopify import oauth
-from ..platforms.shopify.admin import AdminClient
+from ..platforms.shopify.admin import ACCESS_DENIED, AdminClient
 from ..platforms.shopify.throttle import RedisCostBucket
 from ..security import credentials
 
@@ -52,6 +52,9 @@ class ShopifyAdmin(AdminClient):
         try:
             return super().execute(query, variables)
         except AuthError as refused:
+            if refused.code == ACCESS_DENIED:  # a new token would carry the same grant
+                mark_missing_permission(self.integration, refused.message)
+                raise
             if self._retried_auth:
                 mark_needs_reauth(self.integration, "Shopify refused ShopSync's access after a token refresh.")
                 raise
@@ -103,6 +106,13 @@ def refresh_access_token(integration: Integration, failed_token: str | None = No
 
 def reauthorize_path(integration: Integration) -> str:
     return f"/auth/shopify?shop={integration.external_id}"
+
+
+def mark_missing_permission(integration: Integration, detail: str) -> None:
+    """Shopify refused a field the store's grant does not cover (the app asks for more than the merchant
+    approved): only the merchant can grant it, by going through the install screen again."""
+    mark_needs_reauth(integration, f"ShopSync needs a permission this store has not granted ({detail[:300]}). "
+                                   "Reconnect the store to grant it.")
 
 
 def mark_needs_reauth(integration: Integration, reason: str) -> None:

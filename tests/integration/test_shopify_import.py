@@ -198,6 +198,24 @@ def test_expired_token_is_refreshed_and_a_revoked_one_needs_reauthorization(
     assert (alert.kind, alert.subject_key) == ("needs_reauth", f"integration:{integration.id}")
 
 
+@pytest.mark.parametrize("mode", [INCREMENTAL, FULL])
+def test_a_grant_missing_a_permission_asks_the_merchant_to_reconnect(client, app, shopify_sandbox, shop_domain, mode):
+    integration = install_store(client, app, shop_domain)
+    shopify_sandbox.narrow_grant(shop_domain, "read_products,read_locations")  # read_inventory not approved
+    integration.catalog_updated_through -= timedelta(days=1)
+    db.session.commit()
+    token = access_token(integration)
+    run = _import(integration, mode)
+    assert run.status == "failed"
+    assert integration.status == "needs_reauth"
+    assert "needs a permission this store has not granted" in integration.status_reason
+    if mode == INCREMENTAL:
+        assert "read_inventory" in integration.status_reason
+    alert = db.session.execute(select(Alert).where(Alert.tenant_id == integration.tenant_id)).scalar_one()
+    assert (alert.kind, alert.subject_key) == ("needs_reauth", f"integration:{integration.id}")
+    assert access_token(integration) == token  # a refreshed token would carry the same grant: none was asked for
+
+
 def test_bulk_import_of_a_20000_variant_catalog(client, app, shopify_sandbox, shop_domain):
     integration = install_store(client, app, shop_domain, import_catalog=False)
     assert shopify_sandbox.load_generated_catalog(shop_domain, 20_000) == 20_000

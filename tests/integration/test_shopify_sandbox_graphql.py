@@ -145,3 +145,30 @@ def test_page_of_250_is_fast(shopify_sandbox, token):
     body = shopify_sandbox.graphql(token, query).json()
     assert len(body["data"]["products"]["nodes"]) == len(body["data"]["productVariants"]["nodes"]) == 250
     assert time.monotonic() - started < 0.5
+
+
+def test_a_token_without_a_scope_is_refused_the_fields_that_need_it(shopify_sandbox):
+    token = shopify_sandbox.install(scope="read_products")["access_token"]
+    assert shopify_sandbox.graphql(token, "{ products(first: 1) { nodes { id } } }").json()["data"]["products"]
+    body = shopify_sandbox.graphql(token, "{ products(first: 1) { nodes { id } } locations(first: 5) { nodes { id } } }"
+                                   ).json()
+    assert body["data"] is None  # locations is non-null, so its null takes the whole answer with it
+    [error] = body["errors"]
+    assert error["message"] == "Access denied for locations field. Required access: `read_locations` access scope."
+    assert error["path"] == ["locations"] and error["extensions"]["code"] == "ACCESS_DENIED"
+    assert error["extensions"]["requiredAccess"] == "`read_locations` access scope."
+
+    item = shopify_sandbox.sandbox.shop(SHOP).products[8_000_000_001].variants[0].inventory_item_id
+    stock = shopify_sandbox.graphql(token, "query($ids: [ID!]!) { nodes(ids: $ids) { id } }",
+                                    {"ids": [f"gid://shopify/InventoryItem/{item}"]}).json()
+    assert stock["data"] is None
+    assert stock["errors"][0]["message"].endswith("Required access: `read_inventory` access scope.")
+    levels = shopify_sandbox.graphql(token, """{ productVariants(first: 1) { nodes { inventoryItem { id
+        inventoryLevels(first: 1) { nodes { updatedAt } } } } } }""").json()
+    assert levels["errors"][0]["path"][-1] == "inventoryLevels"
+
+    # A write scope brings its read scope with it, as on Shopify.
+    writer = shopify_sandbox.install(scope="write_products,write_inventory,read_locations")["access_token"]
+    both = shopify_sandbox.graphql(writer, "query($ids: [ID!]!) { nodes(ids: $ids) { id } }",
+                                   {"ids": [f"gid://shopify/InventoryItem/{item}"]}).json()
+    assert "errors" not in both and both["data"]["nodes"][0]["id"].endswith(str(item))

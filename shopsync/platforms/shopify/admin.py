@@ -28,7 +28,8 @@ from shopsync.platforms.shopify.throttle import CostBucket, InMemoryCostBucket, 
 _shared_costs = QueryCostMemo()
 
 _RETRYABLE_CODES = {"INTERNAL_SERVER_ERROR", "SERVICE_UNAVAILABLE"}
-_AUTH_CODES = {"ACCESS_DENIED", "UNAUTHORIZED", "FORBIDDEN"}
+ACCESS_DENIED = "ACCESS_DENIED"  # the token's grant lacks a scope the query needs
+_AUTH_CODES = {ACCESS_DENIED, "UNAUTHORIZED", "FORBIDDEN"}
 
 
 class ShopifyUserErrors(PermanentError):

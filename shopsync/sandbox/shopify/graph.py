@@ -28,15 +28,36 @@ QUANTITY_NAMES = ("available", "on_hand", "committed", "reserved", "incoming", "
                   "safety_stock", "quality_control")
 
 
+ACCESS_SCOPES_DOCS = "https://shopify.dev/api/usage/access-scopes"
+# The access scope each kind of object needs, as Shopify enforces it for the fields ShopSync reads.
+SCOPE_OF = {"Product": "read_products", "ProductVariant": "read_products", "InventoryItem": "read_inventory",
+            "InventoryLevel": "read_inventory", "Location": "read_locations"}
+
+
+def granted_scopes(scope: str) -> frozenset[str]:
+    """The scopes a grant carries; a write_ scope implies its read_ scope, as on Shopify."""
+    scopes = {s.strip() for s in scope.split(",") if s.strip()}
+    return frozenset(scopes | {"read_" + s[len("write_"):] for s in scopes if s.startswith("write_")})
+
+
 @dataclass
 class Context:
     shop: Shop
     sandbox: Any  # ShopifySandbox; typed loosely to avoid an import cycle
     base_url: str  # absolute URL of the blueprint root, e.g. http://127.0.0.1:5000/shopify
     api_version: str
+    scopes: frozenset[str]  # what the request's access token was granted
 
     def image_url(self, image_id: int) -> str:
         return f"{self.base_url}/_images/{image_id}.svg"
+
+    def require(self, kind: str, field: str) -> None:
+        """Refuse `field` as Shopify does when the token lacks the scope its objects need."""
+        scope = SCOPE_OF[kind]
+        if scope not in self.scopes:
+            raise GraphQLError(f"Access denied for {field} field. Required access: `{scope}` access scope.",
+                               extensions={"code": "ACCESS_DENIED", "documentation": ACCESS_SCOPES_DOCS,
+                                           "requiredAccess": f"`{scope}` access scope."})
 
 
 def connection(items: Iterable[Any], args: dict, *, key: Callable, ident: Callable, wrap: Callable,
@@ -211,10 +232,12 @@ class InventoryItemView(_Stamped):
                 for location_id in sorted(self._v.levels) if location_id in locations]
 
     def inventoryLevels(self, info=None, all_items=False, query=None, **args) -> dict:
+        self._ctx.require("InventoryLevel", "inventoryLevels")
         return connection(self._levels(), args, key=lambda level: level._location.id,
                           ident=lambda level: level._location.id, wrap=lambda level: level, all_items=all_items)
 
     def inventoryLevel(self, info=None, locationId=None, **_args):
+        self._ctx.require("InventoryLevel", "inventoryLevel")
         target = parse_gid(locationId or "")
         return next((level for level in self._levels() if target and level._location.id == target[1]), None)
 
@@ -345,17 +368,20 @@ class Root:
     # -- catalog ---------------------------------------------------------------------------
     def products(self, info=None, all_items=False, **args) -> dict:
         ctx = self._ctx
+        ctx.require("Product", "products")
         matches = matcher(args.get("query"), PRODUCT_SEARCH)
         items = [p for p in ctx.shop.products.values() if matches(p)]
         return connection(items, args, key=PRODUCT_SORT[args.get("sortKey") or "ID"], ident=lambda p: p.id,
                           wrap=lambda p: ProductView(ctx, p), all_items=all_items)
 
     def productsCount(self, info=None, query=None, **_args) -> dict:
+        self._ctx.require("Product", "productsCount")
         matches = matcher(query, PRODUCT_SEARCH)
         return _count(sum(1 for p in self._ctx.shop.products.values() if matches(p)))
 
     def productVariants(self, info=None, all_items=False, **args) -> dict:
         ctx = self._ctx
+        ctx.require("ProductVariant", "productVariants")
         matches = matcher(args.get("query"), VARIANT_SEARCH)
         items = [(p, v) for p in ctx.shop.products.values() for v in p.variants if matches((p, v))]
         sort = {"UPDATED_AT": lambda pv: pv[1].updated_at, "SKU": lambda pv: pv[1].sku}.get(
@@ -365,6 +391,7 @@ class Root:
 
     def inventoryItems(self, info=None, all_items=False, **args) -> dict:
         ctx = self._ctx
+        ctx.require("InventoryItem", "inventoryItems")
         matches = matcher(args.get("query"), VARIANT_SEARCH)
         items = [(p, v) for p in ctx.shop.products.values() for v in p.variants if matches((p, v))]
         return connection(items, args, key=lambda pv: pv[1].inventory_item_id,
@@ -372,40 +399,44 @@ class Root:
                           wrap=lambda pv: InventoryItemView(ctx, *pv), all_items=all_items)
 
     def locations(self, info=None, all_items=False, **args) -> dict:
+        self._ctx.require("Location", "locations")
         include_inactive = args.get("includeInactive", False)
         items = [loc for loc in self._ctx.shop.locations.values() if include_inactive or loc.is_active]
         sort = {"ID": lambda loc: loc.id}.get(args.get("sortKey"), lambda loc: loc.name)
         return connection(items, args, key=sort, ident=lambda loc: loc.id, wrap=LocationView, all_items=all_items)
 
     def node(self, info=None, id=None):
-        return self._lookup(id)
+        return self._lookup(id, "node")
 
     def nodes(self, info=None, ids=()):
         if len(ids) > 250:
             raise GraphQLError("The input array size of 251 is greater than the maximum allowed of 250.")
-        return [self._lookup(value) for value in ids]
+        return [self._lookup(value, "nodes") for value in ids]
 
     def product(self, info=None, id=None):
-        return self._typed(id, "Product")
+        return self._typed(id, "Product", "product")
 
     def productVariant(self, info=None, id=None):
-        return self._typed(id, "ProductVariant")
+        return self._typed(id, "ProductVariant", "productVariant")
 
     def inventoryItem(self, info=None, id=None):
-        return self._typed(id, "InventoryItem")
+        return self._typed(id, "InventoryItem", "inventoryItem")
 
     def location(self, info=None, id=None):
-        return self._typed(id, "Location")
+        return self._typed(id, "Location", "location")
 
-    def _typed(self, value, kind):
-        found = self._lookup(value)
+    def _typed(self, value, kind, field):
+        self._ctx.require(kind, field)
+        found = self._lookup(value, field)
         return found if found is not None and found.typename == kind else None
 
-    def _lookup(self, value):
+    def _lookup(self, value, field):
         parsed = parse_gid(value or "")
         if parsed is None:
             raise GraphQLError(f"Invalid global id '{value}'", extensions={"code": "argumentLiteralsIncompatible"})
         kind, number = parsed
+        if kind in SCOPE_OF:
+            self._ctx.require(kind, field)
         shop, ctx = self._ctx.shop, self._ctx
         if kind == "Product" and number in shop.products:
             return ProductView(ctx, shop.products[number])

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from graphql import GraphQLError
+
 from shopsync.sandbox.demo_catalog import demo_products, generated_products
 
 from .bulk import BulkQueryError, Exporter, Plan
@@ -425,6 +427,14 @@ class ShopifySandbox:
             for token in [t for t, record in self._tokens.items() if record.shop == domain]:
                 del self._tokens[token]
 
+    def narrow_grant(self, domain: str, scope: str) -> None:
+        """The shop's tokens (and those their refresh tokens give) carry only `scope` from now on: as when
+        an app update asks for a scope the merchant has not approved yet."""
+        with self.lock:
+            for record in [*self._tokens.values(), *self._refresh_tokens.values()]:
+                if record.shop == domain:
+                    record.scope = scope
+
     # -- bulk operations ------------------------------------------------------------------------
     def start_bulk_query(self, ctx: Context, query: str) -> tuple[BulkOperation | None, list[dict]]:
         try:
@@ -464,10 +474,12 @@ class ShopifySandbox:
         try:
             with open(path, "w", encoding="utf-8", buffering=1 << 20) as out:
                 exporter = Exporter(plan, out, cancelled=lambda: operation.id in self._cancelled)
-                exporter.run(Root(Context(snapshot, self, ctx.base_url, ctx.api_version)))
-            failed = False
-        except Exception:  # noqa: BLE001 - any failure becomes FAILED, like Shopify's INTERNAL_SERVER_ERROR
-            failed = True
+                exporter.run(Root(Context(snapshot, self, ctx.base_url, ctx.api_version, ctx.scopes)))
+            failure = None
+        except GraphQLError as error:  # a field the token's scopes do not reach
+            failure = (error.extensions or {}).get("code") or "INTERNAL_SERVER_ERROR"
+        except Exception:  # noqa: BLE001 - any other failure becomes FAILED, like Shopify's INTERNAL_SERVER_ERROR
+            failure = "INTERNAL_SERVER_ERROR"
         with self.lock:
             operation.object_count = exporter.object_count if exporter else 0
             operation.root_object_count = exporter.root_object_count if exporter else 0
@@ -478,9 +490,8 @@ class ShopifySandbox:
             if operation.id in self._cancelled:
                 operation.status = "CANCELED"
                 operation.partial_data_url = url
-            elif failed:
-                operation.status, operation.error_code, operation.partial_data_url = \
-                    "FAILED", "INTERNAL_SERVER_ERROR", url
+            elif failure:
+                operation.status, operation.error_code, operation.partial_data_url = "FAILED", failure, url
             else:
                 operation.status, operation.url = "COMPLETED", url
             self._fire(ctx.shop.domain, "BULK_OPERATIONS_FINISH", {
