@@ -182,6 +182,17 @@ def test_token_errors_are_typed_and_leak_nothing(server, status, error_type):
     assert "the-code" not in str(caught.value) and "secret-xyz" not in str(caught.value)
 
 
+def test_retry_after_is_kept_in_seconds_and_a_date_is_not_misread(server):
+    server.answer(429, {"error": "too_many_requests"}, headers={"Retry-After": "7"})
+    with pytest.raises(TransientError) as caught:
+        oauth.exchange_code(server.url, "key", "secret", "the-code")
+    assert caught.value.retry_after == 7.0
+    server.answer(503, raw=b"<html>down</html>", headers={"Retry-After": "Wed, 25 Nov 2026 12:00:00 GMT"})
+    with pytest.raises(TransientError) as caught:
+        oauth.refresh_token(server.url, "key", "secret", "shprt_old")
+    assert caught.value.retry_after is None
+
+
 def test_an_error_in_a_200_answer_or_no_json_is_refused(server):
     server.answer(200, {"error": "invalid_request", "error_description": "code the-code was not found"})
     with pytest.raises(AuthError) as caught:

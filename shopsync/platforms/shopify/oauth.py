@@ -143,9 +143,9 @@ def _refuse_failed_answer(response: requests.Response) -> requests.Response:
     message = f"Shopify token request failed (HTTP {status}, {code})"
     request_id = response.headers.get("X-Request-Id")
     if status == 429 or status >= 500:
-        retry_after = response.headers.get("Retry-After")
+        retry_after = response.headers.get("Retry-After", "")
         raise TransientError(message, code=code, request_id=request_id,
-                             retry_after=float(retry_after) if retry_after else None)
+                             retry_after=float(retry_after) if retry_after.isdigit() else None)
     if status in (400, 401, 403):
         raise AuthError(message, code=code, request_id=request_id)
     raise PermanentError(message, code=code, request_id=request_id)
