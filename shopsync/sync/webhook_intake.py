@@ -25,7 +25,6 @@ from ..platforms.shopify.webhooks import WebhookDelivery
 from .group_commit import GroupCommit
 from .sql import dialect_insert
 
-PLATFORM = "shopify"
 Delivery = tuple[WebhookDelivery, bytes]
 
 
@@ -75,7 +74,7 @@ def _record_statement(dialect_name: str):
         Integration.platform == SHOPIFY, Integration.external_id == bindparam("shop")).scalar_subquery()
     columns = ("delivery_id", "webhook_id", "topic", "triggered_at", "received_at", "payload")
     return dialect_insert(dialect_name)(WebhookEvent).values(
-        tenant_id=tenant_id, platform=PLATFORM, shop=bindparam("shop"),
+        tenant_id=tenant_id, platform=SHOPIFY, shop=bindparam("shop"),
         **{column: bindparam(column, type_=WebhookEvent.__table__.c[column].type) for column in columns},
     ).on_conflict_do_nothing(index_elements=["platform", "delivery_id"]).returning(
         WebhookEvent.delivery_id, WebhookEvent.id)
