@@ -117,3 +117,6 @@ class InventoryLevel(TenantOwned, db.Model):
     location_id: Mapped[int] = mapped_column(BigId, nullable=False)  # Shopify's location id
     available: Mapped[int] = mapped_column(Integer, nullable=False)
     shopify_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When this level was last read back from Shopify (a webhook's time could not order it); cleared whenever
+    # its quantity changes, so while set the row holds Shopify's quantity as of that moment or later.
+    read_back_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import (BigInteger, Column, Integer, MetaData, String, Table, Text, and_, delete, exists, false,
-                        literal, or_, select, true)
+                        literal, null, or_, select, true)
 from sqlalchemy.engine import Connection
 from sqlalchemy.schema import CreateTable
 
@@ -163,8 +163,11 @@ class CatalogWriter:
         statement = self._insert(table).from_select(names + keys + columns, source)
         changing = (["product_id"] if with_product and "integration_id" in table.c else []) + columns
         condition = _differs(table, statement.excluded, changing)
+        updates = {name: statement.excluded[name] for name in changing}
+        if "read_back_at" in table.c:  # new values: what was read back no longer describes the row
+            updates["read_back_at"] = null()
         statement = statement.on_conflict_do_update(
-            index_elements=conflict, set_={name: statement.excluded[name] for name in changing},
+            index_elements=conflict, set_=updates,
             where=and_(_newer(table, statement.excluded, strictly_newer), condition) if newer else condition)
         written = list(self.conn.execute(statement.returning(returning)).scalars())
         self._mark_seen(seen, stage)

@@ -23,8 +23,11 @@ from sqlalchemy import select
 from shopsync.extensions import db
 from shopsync.jobs.webhooks import WEBHOOK_RETRY
 from shopsync.models import InventoryLevel, ProductLink, Variant, WebhookEvent
+from shopsync.platforms.shopify.catalog import InventoryLevelRow, parse_datetime
+from shopsync.sync.catalog_writer import CatalogWriter
 from shopsync.sync.planner import plan_dirty
 from shopsync.sync.rules import desired_price, desired_quantity
+from shopsync.sync.webhook_processing import CLOCK_MARGIN
 from tests.support.convergence import RULES, STOCK_LOCATION
 from tests.support.scenario import linked_store
 from tests.support.shopify_import import run_jobs, take_jobs
@@ -245,3 +248,45 @@ def test_an_event_failing_transiently_does_not_hold_up_the_others_queued_with_it
     assert db.session.get(WebhookEvent, in_doubt).outcome == "refetched"
     assert db.session.get(WebhookEvent, fine).outcome == "applied"  # applied once, not again
     assert _stored_stock(store, link.inventory_item_id) == 52
+
+
+def test_a_burst_of_same_second_stock_updates_is_read_back_once(client, app, store, shopify_sandbox):
+    link = store.links[1]
+    first, second, third, last = _stock_changes(shopify_sandbox, store, link, 301, 302, 303, 304)
+    assert _apply(client, app, last) == "applied"
+    take_jobs(app, PROCESS)  # whatever else the sandbox delivered: only these deliveries are under test
+    in_doubt = [_redeliver(client, app, delivery) for delivery in (first, second, third)]
+    held = _redeliver(client, app, first, event_id=str(uuid.uuid4()))  # a copy, applied at the end
+    [held_job] = take_jobs(app, PROCESS, arg=held)
+    time.sleep(CLOCK_MARGIN.total_seconds() + 0.2)  # the worker runs behind the deliveries, as during a sale
+    shopify_sandbox.clear_request_log()
+    assert run_jobs(app, PROCESS) == 3
+    db.session.expire_all()
+    assert [db.session.get(WebhookEvent, event_id).outcome for event_id in in_doubt] == [
+        "refetched", "read_back_since", "read_back_since"]
+    assert _admin_calls(shopify_sandbox, store.shop) == 1
+    assert _stored_stock(store, link.inventory_item_id) == 304
+
+    # Another quantity written since (an import's snapshot with the same time, say) makes that read back
+    # out of date: the held delivery, which arrived before it, is read back again rather than dropped.
+    same_second = parse_datetime(json.loads(first.body)["updated_at"])
+    with db.engine.begin() as connection:
+        CatalogWriter(connection, store.tenant_id, store.shopify_integration_id).levels(
+            [InventoryLevelRow(link.inventory_item_id, STOCK_LOCATION, 999, same_second)])
+    held_job.func(*held_job.args)
+    db.session.expire_all()
+    assert db.session.get(WebhookEvent, held).outcome == "refetched"
+    assert _admin_calls(shopify_sandbox, store.shop) == 2
+    assert _stored_stock(store, link.inventory_item_id) == 304
+
+
+def test_a_delivery_that_arrived_after_the_read_back_is_read_back_again(client, app, store, shopify_sandbox):
+    link = store.links[1]
+    first, second, last = _stock_changes(shopify_sandbox, store, link, 311, 312, 313)
+    assert _apply(client, app, last) == "applied"
+    assert _apply(client, app, first) == "refetched"
+    shopify_sandbox.clear_request_log()
+    # Arrived (just) after that read back: it cannot be known to be covered by it.
+    assert _apply(client, app, second) == "refetched"
+    assert _admin_calls(shopify_sandbox, store.shop) == 1
+    assert _stored_stock(store, link.inventory_item_id) == 313
