@@ -159,12 +159,11 @@ def _inventory_level(event: WebhookEvent, integration: Integration, body: dict) 
     if not items:
         if not writer.levels_in_doubt([level]):
             return "stale_or_unchanged", set()
-        return _read_back_level(integration, writer, level, event.received_at)
+        return _read_back_level(integration, level, event.received_at)
     return "applied", mark_variants_dirty(integration.tenant_id, writer.variant_ids_for_items(items))
 
 
-def _read_back_level(integration: Integration, writer: CatalogWriter, level: InventoryLevelRow,
-                     received_at: datetime) -> Result:
+def _read_back_level(integration: Integration, level: InventoryLevelRow, received_at: datetime) -> Result:
     """Settle a level in doubt with Shopify's current quantity, read under the row's lock.
 
     Not read again when it was read back after this delivery arrived: the row then holds
@@ -184,6 +183,7 @@ def _read_back_level(integration: Integration, writer: CatalogWriter, level: Inv
                                                      "locationId": to_gid("Location", level.location_id)})
     node = (item.get("inventoryItem") or {}).get("inventoryLevel")
     current = [inventory_level_from_node(node, level.inventory_item_id)] if node else []
+    writer = _writer(integration)  # on this transaction's connection: a token refresh above commits
     items = writer.levels(current)
     if current and current[0].available is not None:
         db.session.execute(update(InventoryLevel).where(

@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from shopsync.extensions import db
 from shopsync.jobs.webhooks import WEBHOOK_RETRY
-from shopsync.models import InventoryLevel, ProductLink, Variant, WebhookEvent
+from shopsync.models import Integration, InventoryLevel, ProductLink, Variant, WebhookEvent, utcnow
 from shopsync.platforms.shopify.catalog import InventoryLevelRow, parse_datetime
 from shopsync.sync.catalog_writer import CatalogWriter
 from shopsync.sync.planner import plan_dirty
@@ -290,3 +290,16 @@ def test_a_delivery_that_arrived_after_the_read_back_is_read_back_again(client, 
     assert _apply(client, app, second) == "refetched"
     assert _admin_calls(shopify_sandbox, store.shop) == 1
     assert _stored_stock(store, link.inventory_item_id) == 313
+
+
+def test_a_read_back_that_first_refreshes_the_token_still_settles_the_level(client, app, store, shopify_sandbox):
+    link = store.links[3]
+    older, newer = _stock_changes(shopify_sandbox, store, link, 321, 322)
+    assert _apply(client, app, newer) == "applied"
+    integration = db.session.get(Integration, store.shopify_integration_id)
+    integration.access_token_expires_at = utcnow()  # the read back refreshes it first, which commits
+    db.session.commit()
+    assert _apply(client, app, older) == "refetched"
+    assert _stored_stock(store, link.inventory_item_id) == 322
+    db.session.refresh(integration)
+    assert integration.access_token_expires_at > utcnow()
