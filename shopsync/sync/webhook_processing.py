@@ -45,7 +45,6 @@ from .shopify_access import shopify_admin
 
 log = logging.getLogger(__name__)
 
-PLATFORM = "shopify"
 # The web process stamps a delivery's arrival and the worker a read back, on clocks that may differ a
 # little: a read back covers only deliveries that arrived at least this long before it was sent.
 CLOCK_MARGIN = timedelta(seconds=1)
@@ -55,7 +54,7 @@ def unprocessed_event_ids(older_than_seconds: float, limit: int = 500) -> list[i
     """Events received a while ago and still not applied: their job was lost."""
     cutoff = utcnow() - timedelta(seconds=older_than_seconds)
     return list(db.session.execute(select(WebhookEvent.id).where(
-        WebhookEvent.platform == PLATFORM, WebhookEvent.processed_at.is_(None),
+        WebhookEvent.platform == SHOPIFY, WebhookEvent.processed_at.is_(None),
         WebhookEvent.received_at < cutoff).order_by(WebhookEvent.id).limit(limit)).scalars())
 
 

@@ -187,8 +187,12 @@ def _scope_set(scopes: str | Iterable[str]) -> set[str]:
     return {s.strip() for s in items if s and s.strip()}
 
 
+def granted_scopes(scopes: str | Iterable[str]) -> frozenset[str]:
+    """What a grant allows: Shopify collapses write_x to imply read_x."""
+    have = _scope_set(scopes)
+    return frozenset(have | {"read_" + s[len("write_"):] for s in have if s.startswith("write_")})
+
+
 def missing_scopes(granted: str | Iterable[str], required: str | Iterable[str]) -> set[str]:
-    """Required scopes the grant lacks; Shopify collapses write_x to imply read_x."""
-    have = _scope_set(granted)
-    have |= {"read_" + s[len("write_"):] for s in have if s.startswith("write_")}
-    return _scope_set(required) - have
+    """Required scopes the grant lacks."""
+    return _scope_set(required) - granted_scopes(granted)

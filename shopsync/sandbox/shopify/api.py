@@ -7,8 +7,10 @@ from typing import Any
 from graphql import OperationDefinitionNode, OperationType, execute
 from graphql.execution.values import get_variable_values
 
+from shopsync.platforms.shopify.oauth import granted_scopes
+
 from .cost import MAX_COST, CostWalker, max_cost_error
-from .graph import Context, Root, granted_scopes
+from .graph import Context, Root
 from .mutations import Mutations
 from .sandbox import ShopifySandbox
 from .schema import admin_schema, checked_document, shopify_error

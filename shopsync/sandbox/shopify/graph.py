@@ -34,12 +34,6 @@ SCOPE_OF = {"Product": "read_products", "ProductVariant": "read_products", "Inve
             "InventoryLevel": "read_inventory", "Location": "read_locations"}
 
 
-def granted_scopes(scope: str) -> frozenset[str]:
-    """The scopes a grant carries; a write_ scope implies its read_ scope, as on Shopify."""
-    scopes = {s.strip() for s in scope.split(",") if s.strip()}
-    return frozenset(scopes | {"read_" + s[len("write_"):] for s in scopes if s.startswith("write_")})
-
-
 @dataclass
 class Context:
     shop: Shop
