@@ -48,7 +48,7 @@ def _csrf(html: str) -> str:
     return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
 
 
-def test_install_shows_the_demo_catalog_with_no_configuration(embedded):
+def test_install_imports_the_demo_catalog_and_follows_its_changes_with_no_configuration(embedded):
     base, instance = embedded
     browser = requests.Session()
     login = browser.post(base + "/login", data={"shop": "demo-store", "csrf_token": _csrf(
@@ -69,3 +69,12 @@ def test_install_shows_the_demo_catalog_with_no_configuration(embedded):
         time.sleep(1)
     assert "SS-0001-S" in page and "Classic Tee" in page
     assert (instance / "shopsync.db").exists() and (instance / "token_key").exists()
+    # A price change in the sandbox's Shopify reaches the app as a signed webhook, recorded in SQLite
+    # and applied by the in-process worker.
+    control = base + "/sandbox/shopify/_control/shops/demo-store.myshopify.com"
+    [variant] = requests.get(control + "/variants", params={"sku": "SS-0001-S"}, timeout=10).json()
+    requests.post(f"{control}/variants/{variant['id']}/price", json={"price": "987.65"}, timeout=10).raise_for_status()
+    deadline = time.monotonic() + 30
+    while "987.65" not in browser.get(base + "/products", params={"q": "SS-0001-S"}).text:
+        assert time.monotonic() < deadline, "the price change never reached the catalog"
+        time.sleep(0.5)

@@ -5,10 +5,12 @@ import base64
 import hashlib
 import hmac
 import json
+import time
 import uuid
 from datetime import timedelta
 from decimal import Decimal
 
+import psycopg
 import pytest
 from sqlalchemy import func, select, update
 
@@ -99,6 +101,23 @@ def test_oversize_body_is_refused_before_reading(client, app, shop_domain):
 
 def test_invalid_shop_header_is_refused(client, app):
     assert _post(client, app, "evil.example.com", "products/delete", {"id": 1}).status_code == 400
+
+
+def test_intake_reconnects_when_the_database_dropped_its_connection(client, app, shop_domain):
+    first, second = f"evt-before-{shop_domain}", f"evt-after-{shop_domain}"
+    assert _post(client, app, shop_domain, "products/delete", {"id": 1}, event_id=first).status_code == 200
+    # A database restart as the intake sees it: every idle connection is gone, its held one included.
+    with psycopg.connect(app.config["SQLALCHEMY_DATABASE_URI"].replace("+psycopg", ""), autocommit=True) as admin:
+        dropped = admin.execute("SELECT array_agg(pid) FROM pg_stat_activity WHERE datname = current_database() "
+                                "AND state = 'idle' AND pid <> pg_backend_pid()").fetchone()[0]
+        assert dropped
+        admin.execute("SELECT pg_terminate_backend(pid) FROM unnest(%s::int[]) AS pid", [dropped])
+        deadline = time.monotonic() + 10
+        while admin.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(%s)", [dropped]).fetchone()[0]:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+    assert _post(client, app, shop_domain, "products/delete", {"id": 1}, event_id=second).status_code == 200
+    assert [event.delivery_id for event in _events(shop_domain)] == [first, second]
 
 
 def test_duplicate_delivery_is_acknowledged_and_applied_once(client, app, store):

@@ -212,7 +212,9 @@ def _check_latest_wins(one: dict, timeline, order) -> None:
         delivery = WebhookDelivery(topic=topic, shop_domain=one["shop"], api_version="2026-10",
                                    webhook_id=str(uuid.uuid4()), event_id=event_ids[index],
                                    triggered_at=triggered[index])
-        [event_row] = record_deliveries([(delivery, body)])
+        with db.engine.connect() as connection:
+            [event_row] = record_deliveries(connection.execution_options(isolation_level="AUTOCOMMIT"),
+                                            [(delivery, body)])
         if event_row is not None:
             process_event(event_row)
     prices = [value for topic, _, value in timeline if topic == "products/update"]
