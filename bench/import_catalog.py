@@ -163,7 +163,7 @@ def main(argv=None) -> None:
             exports = export_catalog(client)
             export_seconds = time.perf_counter() - started
             started = time.perf_counter()
-            load_catalog(integration, run, exports, snapshot)
+            load_catalog(integration, run, client, exports, snapshot)
             import_seconds = time.perf_counter() - started
             peak_rss = _rss_mb()
 

@@ -6,9 +6,10 @@ them into place. Children find their parent's row id by joining on the Shopify
 id, so rows of one batch never wait for ids from the database. An update only
 happens when the incoming row is at least as new as the stored one (Shopify's
 updated_at) and actually differs; what changed comes back through RETURNING.
-Shopify's times have whole seconds, so a webhook writes only strictly newer rows
-and asks which stored rows have its time but other values (`*_in_doubt`): for
-those, which change came last cannot be told from the payload.
+Shopify's times have whole seconds, so webhooks and imports write only strictly
+newer rows and learn which stored rows have the incoming time but other values
+(`Upserted.in_doubt`): for those, which change came last cannot be told from the
+rows, and the caller reads Shopify back. Only a read back writes "at least as new".
 
 A full import also records every Shopify id it saw in "seen" temp tables (on
 its own connection), so rows Shopify no longer has can be swept afterwards
@@ -16,8 +17,9 @@ without holding the catalog in memory.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import (BigInteger, Column, Integer, MetaData, String, Table, Text, and_, delete, exists, false,
                         literal, null, or_, select, true)
@@ -30,6 +32,13 @@ from ..platforms.shopify.catalog import ImageRow, InventoryLevelRow, LocationRow
 from .sql import dialect_insert
 
 _temp = MetaData()
+
+
+class Upserted(NamedTuple):
+    written: Collection  # rows written: new, or newer and different
+    # Strictly newer writes only: stored rows with the incoming row's Shopify time but other values. Two
+    # changes fell in one second, and which came last cannot be told from the rows.
+    in_doubt: list
 
 
 def _stage(name: str, *columns: Column) -> Table:
@@ -139,12 +148,14 @@ class CatalogWriter:
     # -- upserts -------------------------------------------------------------------------------
     def _upsert(self, stage: Table, seen: Table, tuples: list[tuple], *, table: Table, keys: list[str],
                 columns: list[str], conflict: list[str], returning, newer: bool = True, with_product: bool = False,
-                unless=false(), strictly_newer: bool = False):
+                unless=false(), strictly_newer: bool = False, doubt=None) -> Upserted:
         """Stage `tuples`, then move them into `table` where new, or newer and different.
 
         `keys` are staging columns copied as they are; `with_product` puts the parent's
         row id (found by its Shopify id) in product_id; the integration id is added
-        when the table has one; staged rows matching `unless` are left out.
+        when the table has one; staged rows matching `unless` are left out. A strictly
+        newer write also returns `doubt` (a staged column) for the staged rows whose
+        stored row has their Shopify time but other values, asked while they are staged.
         """
         self._stage_rows(stage, tuples)
         owner = [self._literal(self.tenant_id)]
@@ -170,58 +181,44 @@ class CatalogWriter:
             index_elements=conflict, set_=updates,
             where=and_(_newer(table, statement.excluded, strictly_newer), condition) if newer else condition)
         written = list(self.conn.execute(statement.returning(returning)).scalars())
+        in_doubt = []
+        if strictly_newer and len(written) < len(tuples):  # a row written is not in doubt (a first import's are all)
+            same_time = and_(table.c.integration_id == self.integration_id,
+                             table.c.shopify_updated_at == stage.c.shopify_updated_at,
+                             *(table.c[key] == stage.c[key] for key in keys))
+            values = [name for name in columns if name != "shopify_updated_at"]
+            in_doubt = list(self.conn.execute(select(doubt).select_from(stage.join(table, same_time))
+                                              .where(_differs(table, stage.c, values))).scalars())
         self._mark_seen(seen, stage)
         self._clear(stage)
-        return written
+        return Upserted(written, in_doubt)
 
-    def _in_doubt(self, stage: Table, tuples: list[tuple], *, table: Table, keys: list[str], values: list[str],
-                  returning) -> list:
-        """Stored rows with the staged row's Shopify time but other values."""
-        if not tuples:
-            return []
-        self._stage_rows(stage, tuples)
-        same_time = and_(table.c.integration_id == self.integration_id,
-                         table.c.shopify_updated_at == stage.c.shopify_updated_at,
-                         *(table.c[key] == stage.c[key] for key in keys))
-        found = list(self.conn.execute(select(returning).select_from(stage.join(table, same_time))
-                                       .where(_differs(table, stage.c, values))).scalars())
-        self._clear(stage)
-        return found
-
-    def products(self, rows: Iterable[ProductRow], *, strictly_newer: bool = False) -> set[int]:
-        """Upsert products; returns the Shopify ids written (new, or newer and different)."""
+    def products(self, rows: Iterable[ProductRow], *, strictly_newer: bool = False) -> Upserted:
+        """Upsert products; written: the Shopify ids written (new, or newer and different), as a set;
+        in_doubt: Shopify ids."""
         tuples = list({row.id: _product_tuple(row) for row in rows}.values())
         if not tuples:
-            return set()
+            return Upserted(set(), [])
         table = Product.__table__
-        return set(self._upsert(
+        written, in_doubt = self._upsert(
             STAGE_PRODUCTS, SEEN_PRODUCTS, tuples, table=table, keys=["shopify_id"],
             columns=_PRODUCT_VALUES + ["shopify_updated_at"], conflict=["integration_id", "shopify_id"],
             returning=table.c.shopify_id, unless=self._deleted(STAGE_PRODUCTS.c.shopify_id),
-            strictly_newer=strictly_newer))
+            strictly_newer=strictly_newer, doubt=STAGE_PRODUCTS.c.shopify_id)
+        return Upserted(set(written), in_doubt)
 
-    def products_in_doubt(self, rows: Iterable[ProductRow]) -> list[int]:
-        """Shopify ids of stored products with the same Shopify time as `rows` but other values."""
-        table = Product.__table__
-        return self._in_doubt(STAGE_PRODUCTS, [_product_tuple(row) for row in rows], table=table,
-                              keys=["shopify_id"], values=_PRODUCT_VALUES, returning=table.c.shopify_id)
-
-    def variants(self, rows: Iterable[VariantRow], *, strictly_newer: bool = False) -> list[int]:
-        """Upsert variants of products already stored; returns the ids of variant rows written."""
+    def variants(self, rows: Iterable[VariantRow], *, strictly_newer: bool = False) -> Upserted:
+        """Upsert variants of products already stored; written: variant row ids; in_doubt: the Shopify ids
+        of their products (a product is read back whole)."""
         tuples = list({row.id: _variant_tuple(row) for row in rows}.values())
         if not tuples:
-            return []
+            return Upserted([], [])
         table = Variant.__table__
         return self._upsert(
             STAGE_VARIANTS, SEEN_VARIANTS, tuples, table=table, keys=["shopify_id"],
             columns=_VARIANT_VALUES + ["shopify_updated_at"], conflict=["integration_id", "shopify_id"],
-            returning=table.c.id, with_product=True, strictly_newer=strictly_newer)
-
-    def variants_in_doubt(self, rows: Iterable[VariantRow]) -> list[int]:
-        """Row ids of stored variants with the same Shopify time as `rows` but other values."""
-        table = Variant.__table__
-        return self._in_doubt(STAGE_VARIANTS, [_variant_tuple(row) for row in rows], table=table,
-                              keys=["shopify_id"], values=_VARIANT_VALUES, returning=table.c.id)
+            returning=table.c.id, with_product=True, strictly_newer=strictly_newer,
+            doubt=STAGE_VARIANTS.c.product_shopify_id)
 
     def images(self, rows: Iterable[ImageRow]) -> None:
         """Images carry no Shopify time: the newest write wins."""
@@ -232,27 +229,20 @@ class CatalogWriter:
                          columns=["url", "alt", "position"], conflict=["product_id", "shopify_id"],
                          returning=table.c.id, newer=False, with_product=True)
 
-    def levels(self, rows: Iterable[InventoryLevelRow], *, strictly_newer: bool = False) -> list[int]:
-        """Upsert stock levels; returns the inventory item ids whose level was written.
+    def levels(self, rows: Iterable[InventoryLevelRow], *, strictly_newer: bool = False) -> Upserted:
+        """Upsert stock levels; written and in_doubt: inventory item ids.
 
         Untracked items report no `available`; they keep no level row.
         """
         tuples = self._level_tuples(rows)
         if not tuples:
-            return []
+            return Upserted([], [])
         table = InventoryLevel.__table__
         return self._upsert(
             STAGE_LEVELS, SEEN_LEVELS, tuples, table=table, keys=["inventory_item_id", "location_id"],
             columns=_LEVEL_VALUES + ["shopify_updated_at"],
             conflict=["integration_id", "inventory_item_id", "location_id"], returning=table.c.inventory_item_id,
-            strictly_newer=strictly_newer)
-
-    def levels_in_doubt(self, rows: Iterable[InventoryLevelRow]) -> list[int]:
-        """Inventory item ids of stored levels with the same Shopify time as `rows` but another quantity."""
-        table = InventoryLevel.__table__
-        return self._in_doubt(STAGE_LEVELS, self._level_tuples(rows), table=table,
-                              keys=["inventory_item_id", "location_id"], values=_LEVEL_VALUES,
-                              returning=table.c.inventory_item_id)
+            strictly_newer=strictly_newer, doubt=STAGE_LEVELS.c.inventory_item_id)
 
     @staticmethod
     def _level_tuples(rows: Iterable[InventoryLevelRow]) -> list[tuple]:

@@ -43,7 +43,7 @@ from ..platforms.shopify.catalog import (
     variant_from_node,
 )
 from . import runs
-from .catalog_writer import CatalogWriter
+from .catalog_writer import CatalogWriter, Upserted
 from .dirty import mark_variants_dirty
 from .shopify_access import ShopifyAdmin, mark_missing_permission, shopify_admin
 
@@ -87,10 +87,17 @@ class _Progress:
 
 
 class _Batch:
-    """Rows buffered for one set-based write; parents are written before children."""
+    """Rows buffered for one set-based write; parents are written before children.
 
-    def __init__(self, conn, writer: CatalogWriter, progress: _Progress, has_links: bool):
+    Rows are written only where strictly newer than what is stored. A stored row with the
+    same Shopify second but other values came from a webhook for another change in that
+    second, and the import cannot tell which change came last (an export can be minutes
+    old): such rows are read back from Shopify and what it has now is written.
+    """
+
+    def __init__(self, conn, writer: CatalogWriter, progress: _Progress, has_links: bool, client: ShopifyAdmin):
         self.conn, self.writer, self.progress, self.has_links = conn, writer, progress, has_links
+        self.client = client
         self.products: list[ProductRow] = []
         self.variants: list[VariantRow] = []
         self.images: list[ImageRow] = []
@@ -122,13 +129,18 @@ class _Batch:
 
     def flush(self, done: int) -> None:
         writer = self.writer
-        written_products = writer.products(self.products)
-        changed = writer.variants(self.variants)
+        products = writer.products(self.products, strictly_newer=True)
+        variants = writer.variants(self.variants, strictly_newer=True)
         writer.images(self.images)
-        changed_items = writer.levels(self.levels)
+        levels = writer.levels(self.levels, strictly_newer=True)
         for product_id, (variant_ids, image_ids) in self.complete.items():
-            if product_id in written_products:
+            if product_id in products.written:
                 writer.prune_product(product_id, variant_ids, image_ids)
+        changed, changed_items = list(variants.written), list(levels.written)
+        for product_id in sorted(set(products.in_doubt) | set(variants.in_doubt)):
+            changed += write_current_product(writer, self.client, product_id)
+        if levels.in_doubt:
+            changed_items += writer.levels(stock_of(self.client, sorted(set(levels.in_doubt)))).written
         if self.has_links:
             changed = changed + writer.variant_ids_for_items(changed_items)
         self.conn.commit()
@@ -192,8 +204,8 @@ def export_catalog(client: ShopifyAdmin) -> list[BulkResult]:
     return exports
 
 
-def load_catalog(integration: Integration, run: SyncRun, exports: list[BulkResult], unchanged_since: datetime,
-                 on_batch=None) -> set[int]:
+def load_catalog(integration: Integration, run: SyncRun, client: ShopifyAdmin, exports: list[BulkResult],
+                 unchanged_since: datetime, on_batch=None) -> set[int]:
     """Stream the export files into the catalog in batches, then sweep what they no longer hold."""
     progress = _Progress(run, on_batch)
     run.total = sum(export.object_count or 0 for export in exports)
@@ -203,7 +215,7 @@ def load_catalog(integration: Integration, run: SyncRun, exports: list[BulkResul
     sweep = db.session.execute(select(exists().where(Product.integration_id == integration.id))).scalar()
     with db.engine.connect() as conn:
         writer = CatalogWriter(conn, integration.tenant_id, integration.id, track_seen=sweep)
-        batch = _Batch(conn, writer, progress, _has_links(integration))
+        batch = _Batch(conn, writer, progress, _has_links(integration), client)
         lines = [0]
         download = new_session()
         for export in exports:
@@ -235,7 +247,7 @@ def full_import(integration: Integration, run: SyncRun, on_batch=None) -> set[in
             location_from_node(node) for node in client.paginate(
                 queries.LOCATIONS_PAGE, {"first": queries.LOCATIONS_PAGE_SIZE}, "locations"))
         conn.commit()
-    return load_catalog(integration, run, export_catalog(client), snapshot, on_batch)
+    return load_catalog(integration, run, client, export_catalog(client), snapshot, on_batch)
 
 
 # -- incremental import --------------------------------------------------------------------------
@@ -263,6 +275,28 @@ def all_images(client: ShopifyAdmin, node: dict, product_id: int) -> list[ImageR
                                  "product.media")
     images = (image_from_media_node(m, product_id, position) for position, m in enumerate(media, start=1))
     return [image for image in images if image is not None]
+
+
+def write_product(writer: CatalogWriter, product: ProductRow, variants: list[VariantRow], images: list[ImageRow],
+                  *, strictly_newer: bool = False) -> tuple[Upserted, Upserted]:
+    """A product with all its variants and images; returns what was written of the product and of its variants."""
+    product_rows = writer.products([product], strictly_newer=strictly_newer)
+    variant_rows = writer.variants(variants, strictly_newer=strictly_newer)
+    if product.id in product_rows.written:
+        writer.images(images)
+        writer.prune_product(product.id, [v.id for v in variants], [i.id for i in images])
+    return product_rows, variant_rows
+
+
+def write_current_product(writer: CatalogWriter, client: ShopifyAdmin, product_id: int) -> list[int]:
+    """Write the product as Shopify has it now; returns the variant rows that changed."""
+    node = client.execute(queries.PRODUCT_BY_ID, {"id": to_gid("Product", product_id)})["product"]
+    if node is None:
+        return []  # deleted meanwhile: its products/delete delivery removes it
+    product = product_from_node(node)
+    _, variants = write_product(writer, product, all_variants(client, node, product.id),
+                                all_images(client, node, product.id))
+    return list(variants.written)
 
 
 def stock_of(client: ShopifyAdmin, inventory_item_ids: list[int]) -> list[InventoryLevelRow]:
@@ -296,7 +330,7 @@ def incremental_import(integration: Integration, run: SyncRun, on_batch=None) ->
     products = 0
     with db.engine.connect() as conn:
         batch = _Batch(conn, CatalogWriter(conn, integration.tenant_id, integration.id), progress,
-                       _has_links(integration))
+                       _has_links(integration), client)
         waiting: list[tuple[ProductRow, list[VariantRow], list[ImageRow]]] = []  # for their stock
 
         def add_waiting() -> None:

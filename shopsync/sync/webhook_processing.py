@@ -35,12 +35,11 @@ from ..models.integration import DISCONNECTED, SHOPIFY
 from ..platforms.http import PlatformError
 from ..platforms.shopify import queries
 from ..platforms.shopify import webhooks as payloads
-from ..platforms.shopify.catalog import (ImageRow, InventoryLevelRow, ProductRow, VariantRow,
-                                         inventory_level_from_node, product_from_node, to_gid)
+from ..platforms.shopify.catalog import InventoryLevelRow, inventory_level_from_node, to_gid
 from ..security.credentials import forget_tokens
 from .catalog_writer import CatalogWriter
 from .dirty import mark_variants_dirty
-from .importer import all_images, all_variants, notify_bulk_finished
+from .importer import notify_bulk_finished, write_current_product, write_product
 from .shopify_access import shopify_admin
 
 log = logging.getLogger(__name__)
@@ -109,24 +108,15 @@ def _product_changed(event: WebhookEvent, integration: Integration, body: dict) 
         Product.integration_id == integration.id, Product.shopify_id == product.id)).scalar_one_or_none()
     if stored is not None and product.updated_at is not None and product.updated_at < stored:
         return "stale", set()
-    written, changed = _write_product(writer, product, payload.variants, payload.images, strictly_newer=True)
-    if writer.products_in_doubt([product]) or writer.variants_in_doubt(payload.variants):
+    product_rows, variant_rows = write_product(writer, product, payload.variants, payload.images,
+                                               strictly_newer=True)
+    changed = list(variant_rows.written)
+    if product_rows.in_doubt or variant_rows.in_doubt:
         return "refetched", mark_variants_dirty(integration.tenant_id, changed + _refetch_product(
             integration, product.id))
-    if not written and not changed:
+    if not product_rows.written and not changed:
         return "unchanged", set()
     return "applied", mark_variants_dirty(integration.tenant_id, changed)
-
-
-def _write_product(writer: CatalogWriter, product: ProductRow, variants: list[VariantRow], images: list[ImageRow],
-                   *, strictly_newer: bool = False) -> tuple[set[int], list[int]]:
-    """A product with all its variants and images; returns (products written, variant rows written)."""
-    written = writer.products([product], strictly_newer=strictly_newer)
-    changed = writer.variants(variants, strictly_newer=strictly_newer)
-    if product.id in written:
-        writer.images(images)
-        writer.prune_product(product.id, [v.id for v in variants], [i.id for i in images])
-    return written, changed
 
 
 def _refetch_product(integration: Integration, product_id: int) -> list[int]:
@@ -134,13 +124,7 @@ def _refetch_product(integration: Integration, product_id: int) -> list[int]:
     client = shopify_admin(integration)  # a token refresh commits: lock after it
     db.session.execute(select(Product.id).where(Product.integration_id == integration.id,
                                                 Product.shopify_id == product_id).with_for_update())
-    node = client.execute(queries.PRODUCT_BY_ID, {"id": to_gid("Product", product_id)})["product"]
-    if node is None:
-        return []  # deleted meanwhile: its products/delete delivery removes it
-    product = product_from_node(node)
-    _, changed = _write_product(_writer(integration), product, all_variants(client, node, product.id),
-                                all_images(client, node, product.id))
-    return changed
+    return write_current_product(_writer(integration), client, product_id)
 
 
 def _product_deleted(event: WebhookEvent, integration: Integration, body: dict) -> Result:
@@ -154,12 +138,12 @@ def _inventory_level(event: WebhookEvent, integration: Integration, body: dict) 
     if level.available is None:
         return "untracked", set()
     writer = _writer(integration)
-    items = writer.levels([level], strictly_newer=True)
-    if not items:
-        if not writer.levels_in_doubt([level]):
-            return "stale_or_unchanged", set()
+    written, in_doubt = writer.levels([level], strictly_newer=True)
+    if in_doubt:
         return _read_back_level(integration, level, event.received_at)
-    return "applied", mark_variants_dirty(integration.tenant_id, writer.variant_ids_for_items(items))
+    if not written:
+        return "stale_or_unchanged", set()
+    return "applied", mark_variants_dirty(integration.tenant_id, writer.variant_ids_for_items(written))
 
 
 def _read_back_level(integration: Integration, level: InventoryLevelRow, received_at: datetime) -> Result:
@@ -183,7 +167,7 @@ def _read_back_level(integration: Integration, level: InventoryLevelRow, receive
     node = (item.get("inventoryItem") or {}).get("inventoryLevel")
     current = [inventory_level_from_node(node, level.inventory_item_id)] if node else []
     writer = _writer(integration)  # on this transaction's connection: a token refresh above commits
-    items = writer.levels(current)
+    items = writer.levels(current).written
     if current and current[0].available is not None:
         db.session.execute(update(InventoryLevel).where(
             *this_level, InventoryLevel.available == current[0].available).values(read_back_at=sent_at))

@@ -1,4 +1,4 @@
-"""Two Shopify changes within one second, delivered out of order: the later one must win.
+"""Two Shopify changes within one second, delivered out of order or read by an import: the later one must win.
 
 Shopify's updated_at (and the sandbox's) has whole seconds, so such deliveries carry the same time.
 When the stored row has that time but other values, the current state is read from the Admin API.
@@ -7,6 +7,7 @@ Deliveries are the sandbox's own (captured while delivery is paused), re-sent si
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import hmac
 import json
@@ -16,6 +17,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
+import requests
 from rq import Queue, SimpleWorker
 from rq.registry import ScheduledJobRegistry
 from sqlalchemy import select
@@ -25,11 +27,14 @@ from shopsync.jobs.webhooks import WEBHOOK_RETRY
 from shopsync.models import Integration, InventoryLevel, ProductLink, Variant, WebhookEvent, utcnow
 from shopsync.platforms.shopify.catalog import InventoryLevelRow, parse_datetime
 from shopsync.sync.catalog_writer import CatalogWriter
+from shopsync.sync.importer import SNAPSHOT_MARGIN, create_import_run, export_catalog, load_catalog
 from shopsync.sync.planner import plan_dirty
 from shopsync.sync.rules import desired_price, desired_quantity
+from shopsync.sync.shopify_access import shopify_admin
 from shopsync.sync.webhook_processing import CLOCK_MARGIN
 from tests.support.convergence import RULES, STOCK_LOCATION
 from tests.support.scenario import linked_store
+from tests.support.shopify_fake_http import scripted_server, server  # noqa: F401 (fixtures)
 from tests.support.shopify_import import run_jobs, take_jobs
 
 pytestmark = pytest.mark.usefixtures("app_context")
@@ -267,7 +272,7 @@ def test_a_burst_of_same_second_stock_updates_is_read_back_once(client, app, sto
     assert _admin_calls(shopify_sandbox, store.shop) == 1
     assert _stored_stock(store, link.inventory_item_id) == 304
 
-    # Another quantity written since (an import's snapshot with the same time, say) makes that read back
+    # Another quantity written since with the same time (as another read back writes it) makes that read back
     # out of date: the held delivery, which arrived before it, is read back again rather than dropped.
     same_second = parse_datetime(json.loads(first.body)["updated_at"])
     with db.engine.begin() as connection:
@@ -303,3 +308,43 @@ def test_a_read_back_that_first_refreshes_the_token_still_settles_the_level(clie
     assert _stored_stock(store, link.inventory_item_id) == 322
     db.session.refresh(integration)
     assert integration.access_token_expires_at > utcnow()
+
+
+def _export_taken_between(admin, server, earlier: dict) -> list:
+    """A real export of the catalog as it is now, with the lines in `earlier` (by id) put back to an earlier
+    change of the same second, served from `server`: the export of a full import that ran between two changes."""
+    served = []
+    for number, export in enumerate(export_catalog(admin)):
+        lines = [json.loads(line) for line in requests.get(export.url, timeout=10).text.splitlines() if line]
+        for line in lines:
+            line.update(earlier.get((line["id"], line.get("location", {}).get("id")), {}))
+        server.answer(200, raw="\n".join(json.dumps(line) for line in lines).encode())
+        served.append(dataclasses.replace(export, url=f"{server.url}/export-{number}.jsonl"))
+    return served
+
+
+def test_an_import_that_read_the_earlier_of_two_same_second_changes_keeps_the_later_one(
+        client, app, store, shopify_sandbox, server):
+    stock_link, price_link = store.links[3], store.links[4]
+    _, newer_stock = _stock_changes(shopify_sandbox, store, stock_link, 71, 72)
+    assert _apply(client, app, newer_stock) == "applied"
+    _, newer_price = _same_second(shopify_sandbox, "products/update", *(
+        lambda price=price: shopify_sandbox.set_price(store.shop, price_link.variant_id, price)
+        for price in ("81.00", "82.00")))
+    assert _apply(client, app, newer_price) == "applied"
+    integration = db.session.get(Integration, store.shopify_integration_id)
+    admin = shopify_admin(integration)
+    level_id = (f"gid://shopify/InventoryLevel/{STOCK_LOCATION}?inventory_item_id={stock_link.inventory_item_id}",
+                f"gid://shopify/Location/{STOCK_LOCATION}")
+    exports = _export_taken_between(admin, server, {
+        level_id: {"quantities": [{"name": "available", "quantity": 71}]},
+        (f"gid://shopify/ProductVariant/{price_link.variant_id}", None): {"price": "81.00"}})
+    shopify_sandbox.clear_request_log()
+
+    load_catalog(integration, create_import_run(integration, "manual"), admin, exports, utcnow() - SNAPSHOT_MARGIN)
+
+    assert _stored_stock(store, stock_link.inventory_item_id) == 72
+    variant = db.session.execute(select(Variant).where(Variant.integration_id == store.shopify_integration_id,
+                                                       Variant.shopify_id == price_link.variant_id)).scalar_one()
+    assert variant.price == Decimal("82.00")
+    assert _admin_calls(shopify_sandbox, store.shop) == 2  # the level's item and the product, read back once each
