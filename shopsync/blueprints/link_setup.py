@@ -11,7 +11,7 @@ import secrets
 from flask import (Blueprint, Response, current_app, flash, redirect, render_template, request,
                    stream_with_context, url_for)
 from flask_login import login_required
-from sqlalchemy import or_, select
+from sqlalchemy import or_
 
 from ..extensions import db
 from ..models import Integration, Product, ProductLink, TikTokProduct, TikTokSku, Variant

@@ -5,7 +5,7 @@ import itertools
 import secrets
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
 from limits import RateLimitItemPerSecond
