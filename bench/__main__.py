@@ -36,7 +36,7 @@ class Benchmark:
 
 BENCHMARKS = (
     Benchmark("import_catalog", ("--variants", "50000"), ("--variants", "5000"),
-              r"^(catalog:|export|import|floor|ratio|peak RSS)"),
+              r"^(catalog:|export|import|re-import|floor|ratio|peak RSS)"),
     Benchmark("webhook_ingest", ("--deliveries", "20000"), ("--deliveries", "3000"),
               r"^(gunicorn|bare WSGI|trivial route|intake|ratio|after the duplicates|aim)"),
     Benchmark("push_latency", ("--changes", "300"), ("--changes", "60"),

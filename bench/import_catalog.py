@@ -8,6 +8,8 @@ token, bulk exports, JSONL streamed over HTTP, parsed and upserted in batches in
 a fresh PostgreSQL database. Times reported:
   export   the sandbox generating its two JSONL files (Shopify's side, not ours)
   import   our local work: download stream, parse, stage, upsert, sweep
+  re-import  the same files again: every row compared and kept (what a scheduled full
+           import of an unchanged catalog costs), as a ratio to the first import
   floor    COPY of the very same rows, prepared in memory beforehand, into the
            same tables (a second store of the same tenant), side by side in this run
 and peak RSS of this process (resource.getrusage), before and after the import.
@@ -166,6 +168,9 @@ def main(argv=None) -> None:
             load_catalog(integration, run, client, exports, snapshot)
             import_seconds = time.perf_counter() - started
             peak_rss = _rss_mb()
+            started = time.perf_counter()
+            load_catalog(integration, create_import_run(integration, "manual"), client, exports, snapshot)
+            reimport_seconds = time.perf_counter() - started
 
             rows = _floor_rows(db.session, integration.id, generated)
             db.session.commit()
@@ -184,6 +189,8 @@ def main(argv=None) -> None:
         print(f"floor (COPY of the same rows into the same tables): {floor_seconds:.2f}s = "
               f"{generated / floor_seconds:,.0f} variants/s")
         print(f"ratio import/floor: {import_seconds / floor_seconds:.2f}x")
+        print(f"re-import of the same files, nothing changed (compare, keep, sweep): {reimport_seconds:.2f}s = "
+              f"{reimport_seconds / import_seconds:.2f}x the first import")
         print(f"peak RSS: {baseline_rss:.0f} MB before the import, {peak_rss:.0f} MB after "
               f"(+{peak_rss - baseline_rss:.0f} MB)")
     finally:
