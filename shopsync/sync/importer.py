@@ -36,6 +36,7 @@ from ..platforms.shopify.catalog import (
     VariantRow,
     image_from_media_node,
     inventory_level_from_node,
+    inventory_levels_from_item_node,
     location_from_node,
     product_from_node,
     rows_from_bulk_lines,
@@ -310,8 +311,8 @@ def stock_of(client: ShopifyAdmin, inventory_item_ids: list[int]) -> list[Invent
         for item_id, node in zip(chunk, nodes):
             if not node:
                 continue  # deleted since the product was read
+            levels += inventory_levels_from_item_node(node)
             connection = node["inventoryLevels"]
-            levels += [inventory_level_from_node(level, item_id) for level in connection["nodes"]]
             if connection["pageInfo"]["hasNextPage"]:
                 levels += [inventory_level_from_node(level, item_id) for level in client.paginate(
                     queries.INVENTORY_ITEM_LEVELS_PAGE,
