@@ -145,9 +145,10 @@ def main(argv=None) -> None:
         from shopsync import create_app
         from shopsync.extensions import db
         from shopsync.models import Integration, utcnow
-        from shopsync.sync.importer import (SNAPSHOT_MARGIN, create_import_run, export_catalog, load_catalog)
-        from shopsync.sync.installation import install
-        from shopsync.sync.shopify_access import shopify_admin, shopify_base_url
+        from shopsync.sync.catalog.shopify_import import (SNAPSHOT_MARGIN, create_import_run, export_catalog,
+                                                          load_catalog)
+        from shopsync.sync.connections.installation import install
+        from shopsync.sync.connections.shopify_access import shopify_admin, shopify_base_url
 
         app = create_app({"SHOPIFY_BULK_POLL_SECONDS": 0.2})
         with app.app_context():

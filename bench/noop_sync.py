@@ -37,7 +37,7 @@ def main() -> None:
     from shopsync.extensions import db
     from shopsync.models import (Integration, InventoryLevel, Location, Product, ProductLink, Tenant,
                                  TikTokProduct, TikTokSku, TikTokWarehouse, Variant)
-    from shopsync.sync import flush
+    from shopsync.sync.pushes import flush
 
     app = create_app()
     with app.app_context():

@@ -40,8 +40,8 @@ def sync_webhooks():
 def import_shop(shop: str, changed_only: bool):
     """Import a store's Shopify catalog now, in this process."""
     from .jobs.imports import request_flushes
-    from .sync.importer import FULL, INCREMENTAL, create_import_run, run_import
-    from .sync.installation import shopify_integration
+    from .sync.catalog.shopify_import import FULL, INCREMENTAL, create_import_run, run_import
+    from .sync.connections.installation import shopify_integration
 
     integration = shopify_integration(shop.lower())
     if integration is None:

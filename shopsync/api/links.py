@@ -9,10 +9,11 @@ from flask_smorest import abort as detailed_abort
 from ..blueprints.links import MAX_BATCH
 from ..extensions import db
 from ..models import ProductLink, TikTokSku, Variant
-from ..sync import link_actions, link_listing
-from ..sync.link_actions import LinkError
-from ..sync.link_listing import STATES, LinkFilters
-from ..sync.rules import ROUNDINGS, SCHEDULES, SettingsError
+from ..sync.links import actions as link_actions
+from ..sync.links import listing as link_listing
+from ..sync.links.actions import LinkError
+from ..sync.links.listing import STATES, LinkFilters
+from ..sync.pushes.rules import ROUNDINGS, SCHEDULES, SettingsError
 from ..tenancy import current_tenant_id, get_or_404, scoped
 from .fields import ID, Id, Money, Text
 from .pagination import PageArgs, encode_cursor, page_schema

@@ -4,7 +4,7 @@ from __future__ import annotations
 import marshmallow as ma
 from flask_smorest import Blueprint
 
-from ..sync.product_listing import STATUSES, decode_cursor, list_products
+from ..sync.catalog.product_listing import STATUSES, decode_cursor, list_products
 from ..tenancy import current_tenant_id
 from .fields import MAX_ID, Money, Text
 from .pagination import PageArgs

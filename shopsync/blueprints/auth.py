@@ -17,7 +17,7 @@ from ..extensions import limiter
 from ..jobs import enqueue
 from ..platforms.http import PlatformError
 from ..platforms.shopify import oauth as shopify_oauth
-from ..sync import installation
+from ..sync.connections import installation
 from .safety import safe_next_url
 
 bp = Blueprint("auth", __name__)

@@ -7,7 +7,8 @@ from sqlalchemy import func
 
 from ..extensions import db
 from ..models import Integration, Product, ProductLink, SyncLog
-from ..sync import link_listing, log_listing
+from ..sync import log_listing
+from ..sync.links import listing as link_listing
 from ..tenancy import current_tenant, current_tenant_id, scoped
 
 bp = Blueprint("dashboard", __name__)

@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 from ..extensions import db
 from ..models import Integration, Location, SyncRun
 from ..models.integration import NEEDS_REAUTH, TIKTOK
-from ..sync.rules import LinkSettings, SettingsError, clean_settings
-from ..sync.shop_defaults import change_defaults
+from ..sync.pushes.rules import LinkSettings, SettingsError, clean_settings
+from ..sync.pushes.shop_defaults import change_defaults
 from ..tenancy import current_tenant_id, get_or_404, scoped
 from .settings_form import settings_input, typed_values
 

@@ -15,10 +15,12 @@ from sqlalchemy import or_
 
 from ..extensions import db
 from ..models import Integration, Product, ProductLink, TikTokProduct, TikTokSku, Variant
-from ..sync import link_actions, link_csv, linking
-from ..sync.link_actions import LinkError
-from ..sync.link_listing import LinkFilters, matching_ids
-from ..sync.rules import SettingsError
+from ..sync.links import actions as link_actions
+from ..sync.links import csv_io as link_csv
+from ..sync.links import auto as linking
+from ..sync.links.actions import LinkError
+from ..sync.links.listing import LinkFilters, matching_ids
+from ..sync.pushes.rules import SettingsError
 from ..tenancy import current_tenant_id, scoped
 from .links import tiktok_integrations
 

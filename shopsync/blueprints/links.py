@@ -6,10 +6,11 @@ from flask_login import login_required
 
 from ..extensions import db
 from ..models import Integration, Location, ProductLink, SyncLog
-from ..sync import link_actions, link_listing
-from ..sync.link_listing import LinkFilters
-from ..sync.planner import plan_links
-from ..sync.rules import ROUNDINGS, SCHEDULES, SETTING_NAMES, LinkSettings, SettingsError
+from ..sync.links import actions as link_actions
+from ..sync.links import listing as link_listing
+from ..sync.links.listing import LinkFilters
+from ..sync.pushes.planner import plan_links
+from ..sync.pushes.rules import ROUNDINGS, SCHEDULES, SETTING_NAMES, LinkSettings, SettingsError
 from ..tenancy import current_tenant_id, get_or_404, scoped
 from .paging import before_arg
 from .safety import same_site_referrer

@@ -6,7 +6,8 @@ from flask_login import login_required
 
 from ..models import SyncRun
 from ..models.sync import TRIGGERS
-from ..sync import link_actions, log_listing
+from ..sync import log_listing
+from ..sync.links import actions as link_actions
 from ..sync.log_listing import RESULTS, LogFilters
 from ..tenancy import current_tenant_id, get_or_404
 from .paging import before_arg

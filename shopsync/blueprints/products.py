@@ -6,7 +6,7 @@ from flask_login import login_required
 
 from ..jobs.imports import start_import
 from ..models import SyncRun
-from ..sync.product_listing import STATUSES, import_status, list_products
+from ..sync.catalog.product_listing import STATUSES, import_status, list_products
 from ..tenancy import current_tenant_id, get_or_404
 
 bp = Blueprint("products", __name__)

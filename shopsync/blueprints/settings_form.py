@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import request
 
-from ..sync.rules import SETTING_NAMES
+from ..sync.pushes.rules import SETTING_NAMES
 
 
 def settings_input() -> dict:

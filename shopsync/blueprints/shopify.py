@@ -10,8 +10,8 @@ from flask import Blueprint, abort, current_app, request
 from ..extensions import csrf
 from ..platforms.shopify.oauth import is_valid_shop_domain
 from ..platforms.shopify.webhooks import WebhookDelivery, verify_webhook_hmac_any
-from ..sync.webhook_intake import accept_delivery
-from ..sync.webhook_subscriptions import WEBHOOK_PATH
+from ..sync.intake.shopify import accept_delivery
+from ..sync.connections.webhook_subscriptions import WEBHOOK_PATH
 
 bp = Blueprint("shopify_webhooks", __name__)
 

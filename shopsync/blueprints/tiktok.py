@@ -13,8 +13,8 @@ from ..models.integration import ACTIVE, TIKTOK
 from ..platforms.http import PlatformError, new_session
 from ..platforms.tiktok import oauth
 from ..platforms.tiktok.products import authorized_shops
-from ..sync import tiktok_connect
-from ..sync.tiktok_access import seller_client
+from ..sync.connections import tiktok_connect
+from ..sync.connections.tiktok_access import seller_client
 from ..tenancy import current_tenant_id, get_or_404
 
 bp = Blueprint("tiktok", __name__)

@@ -5,7 +5,7 @@ from rq import Retry
 
 from ..extensions import db
 from ..models import Integration, SyncRun
-from ..sync.importer import (BULK_TIMEOUT_SECONDS, FULL, INCREMENTAL, create_import_run, run_import,
+from ..sync.catalog.shopify_import import (BULK_TIMEOUT_SECONDS, FULL, INCREMENTAL, create_import_run, run_import,
                              unfinished_import)
 from . import app_job, enqueue
 from .pushes import request_flush

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from ..extensions import db
 from ..models import Integration
-from ..sync.shopify_access import shopify_admin
-from ..sync.webhook_subscriptions import SubscriptionChanges, sync_webhook_subscriptions, webhook_address
+from ..sync.connections.shopify_access import shopify_admin
+from ..sync.connections.webhook_subscriptions import SubscriptionChanges, sync_webhook_subscriptions, webhook_address
 from . import app_job
 from .imports import start_import
 

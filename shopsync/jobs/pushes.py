@@ -31,8 +31,8 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import Integration, ProductLink, SyncRun
 from ..platforms.http import TransientError
-from ..sync import flush as pushes
-from ..sync.reconcile import reconcile_shop
+from ..sync.pushes import flush as pushes
+from ..sync.pushes.reconcile import reconcile_shop
 from ..sync.runs import finish_run, mark_running, start_run
 from . import app_job, queue
 

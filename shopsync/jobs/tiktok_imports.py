@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from ..models import Integration
-from ..sync import runs, tiktok_importer
+from ..sync import runs
+from ..sync.catalog import tiktok_import as tiktok_importer
 from . import app_job, enqueue
 
 IMPORT_TIMEOUT = 3 * 3600  # seconds; a 100k-SKU shop pages through at TikTok's rate

@@ -1,7 +1,7 @@
 """Scheduled token upkeep."""
 from __future__ import annotations
 
-from ..sync.tiktok_access import refresh_expiring_tokens
+from ..sync.connections.tiktok_access import refresh_expiring_tokens
 from . import app_job
 
 

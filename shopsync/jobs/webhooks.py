@@ -7,7 +7,7 @@ from rq import Retry
 from rq.exceptions import DuplicateJobError
 
 from ..extensions import db
-from ..sync.webhook_processing import process_event, unprocessed_event_ids
+from ..sync.catalog.webhooks import process_event, unprocessed_event_ids
 from . import app_job, enqueue
 from .imports import request_flushes
 from .pushes import _delete_if_over, _fetch

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from shopsync.extensions import db
 from shopsync.jobs.pushes import flush_job_id
 from shopsync.models import Integration, ProductLink, Tenant
-from shopsync.sync.rules import LinkSettings
+from shopsync.sync.pushes.rules import LinkSettings
 from tests.support.api import seed_catalog
 from tests.support.journeys import install_shop
 

@@ -246,8 +246,8 @@ def test_dashboard_shows_states_and_failures_with_a_fix_link(app, merchant):
 
 def test_link_page_shows_a_price_that_cannot_sync_for_want_of_a_currency_rate(app, merchant):
     from shopsync.models import Integration
-    from shopsync.sync.pusher import push_plan
-    from shopsync.sync.planner import plan_links
+    from shopsync.sync.pushes.pusher import push_plan
+    from shopsync.sync.pushes.planner import plan_links
 
     client, tenant_id, seeded = merchant
     link_id = seeded["links"][0]

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from shopsync.extensions import db
 from shopsync.models import SyncRun
-from shopsync.sync.product_listing import list_products
+from shopsync.sync.catalog.product_listing import list_products
 from tests.support.shopify_import import install_store, run_jobs, shopify_integration
 
 

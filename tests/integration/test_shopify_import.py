@@ -14,8 +14,8 @@ from shopsync.platforms.http import PlatformError
 from shopsync.platforms.shopify import queries
 from shopsync.sandbox.shopify.store import Location as SandboxLocation
 from shopsync.security.credentials import access_token
-from shopsync.sync.importer import FULL, INCREMENTAL, create_import_run, run_import
-from shopsync.sync.webhook_subscriptions import webhook_address
+from shopsync.sync.catalog.shopify_import import FULL, INCREMENTAL, create_import_run, run_import
+from shopsync.sync.connections.webhook_subscriptions import webhook_address
 from tests.support.shopify_import import install_store
 
 pytestmark = pytest.mark.usefixtures("app_context")

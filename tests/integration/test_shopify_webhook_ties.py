@@ -26,12 +26,12 @@ from shopsync.extensions import db
 from shopsync.jobs.webhooks import WEBHOOK_RETRY
 from shopsync.models import Integration, InventoryLevel, ProductLink, Variant, WebhookEvent, utcnow
 from shopsync.platforms.shopify.catalog import InventoryLevelRow, parse_datetime
-from shopsync.sync.catalog_writer import CatalogWriter
-from shopsync.sync.importer import SNAPSHOT_MARGIN, create_import_run, export_catalog, load_catalog
-from shopsync.sync.planner import plan_dirty
-from shopsync.sync.rules import desired_price, desired_quantity
-from shopsync.sync.shopify_access import shopify_admin
-from shopsync.sync.webhook_processing import CLOCK_MARGIN
+from shopsync.sync.catalog.writer import CatalogWriter
+from shopsync.sync.catalog.shopify_import import SNAPSHOT_MARGIN, create_import_run, export_catalog, load_catalog
+from shopsync.sync.pushes.planner import plan_dirty
+from shopsync.sync.pushes.rules import desired_price, desired_quantity
+from shopsync.sync.connections.shopify_access import shopify_admin
+from shopsync.sync.catalog.webhooks import CLOCK_MARGIN
 from tests.support.convergence import RULES, STOCK_LOCATION
 from tests.support.scenario import linked_store
 from tests.support.shopify_fake_http import scripted_server, server  # noqa: F401 (fixtures)

@@ -21,7 +21,7 @@ from shopsync.jobs.pushes import flush_job_id
 from shopsync.models import (Integration, InventoryLevel, Product, ProductLink, Tenant, TikTokProduct, TikTokSku,
                              Variant, WebhookEvent, utcnow)
 from shopsync.jobs.webhooks import recover_unprocessed_webhooks
-from shopsync.sync.webhook_subscriptions import webhook_address
+from shopsync.sync.connections.webhook_subscriptions import webhook_address
 from tests.support.shopify_import import install_store, run_jobs, take_jobs
 
 pytestmark = pytest.mark.usefixtures("app_context")
@@ -239,7 +239,7 @@ def test_products_created_and_deleted_in_shopify(app, store, shopify_sandbox):
 
 
 def test_bulk_operation_finish_wakes_the_import(app, store):
-    from shopsync.sync.importer import bulk_finished_key
+    from shopsync.sync.catalog.shopify_import import bulk_finished_key
 
     gid = "gid://shopify/BulkOperation/" + str(uuid.uuid4().int % 10**9)
     redis = app.extensions["shopsync.redis"]
@@ -321,7 +321,7 @@ def test_a_delete_wins_over_an_older_update_arriving_after_it(client, app, store
 
 
 def test_an_import_exported_before_a_deletion_does_not_bring_the_product_back(client, app, store, shopify_sandbox):
-    from shopsync.sync.importer import FULL, create_import_run, run_import
+    from shopsync.sync.catalog.shopify_import import FULL, create_import_run, run_import
 
     # The export still lists the product (Shopify deleted it after the snapshot), the delete webhook came first.
     product = list(shopify_sandbox.shop(store.external_id).products.values())[3]
@@ -349,7 +349,7 @@ def test_retention_forgets_old_deletions_only(client, app, store):
 
 
 def test_a_product_swept_by_the_full_import_stays_deleted(client, app, store, shopify_sandbox):
-    from shopsync.sync.importer import FULL, create_import_run, run_import
+    from shopsync.sync.catalog.shopify_import import FULL, create_import_run, run_import
 
     shopify_sandbox.set_webhook_delivery(paused=True)  # the delete webhook is lost: only the import notices
     try:

@@ -14,7 +14,7 @@ from shopsync.extensions import db
 from shopsync.jobs import queue
 from shopsync.models import Location, ProductLink, SyncLog, SyncRun, Tenant
 from shopsync.platforms.tiktok.products import SEARCH_PATH
-from shopsync.sync.link_actions import change_settings
+from shopsync.sync.links.actions import change_settings
 from tests.support.mail import Mailbox, _LoopbackController, text_part
 from tests.support.sync_journey import (inventory_calls, links_settled, price_calls, sent_prices, sent_quantities,
                                         set_up_synced_shop, wait_for)

@@ -12,8 +12,8 @@ from shopsync.extensions import db
 from shopsync.jobs import queue
 from shopsync.jobs.pushes import QUEUE, flush_job_id, request_flush
 from shopsync.models import ProductLink
-from shopsync.sync import flush
-from shopsync.sync.dirty import mark_variants_dirty
+from shopsync.sync.pushes import flush
+from shopsync.sync.pushes.dirty import mark_variants_dirty
 from tests.support.factories import LOCATION_IDS, make_world, no_lock, sandbox, set_stock  # noqa: F401
 from tests.support.sync_journey import sent_quantities, wait_for
 from tests.support.worker import rq_worker  # noqa: F401 - fixture

@@ -6,8 +6,9 @@ from sqlalchemy import select
 
 from shopsync.extensions import db
 from shopsync.models import ProductLink, TikTokSku, Variant
-from shopsync.sync import link_csv, linking
-from shopsync.sync.link_actions import LinkError
+from shopsync.sync.links import csv_io as link_csv
+from shopsync.sync.links import auto as linking
+from shopsync.sync.links.actions import LinkError
 from tests.support.factories import make_world, sandbox  # noqa: F401
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import event
 
 from shopsync.extensions import db
 from shopsync.models import Integration, ProductLink, TikTokSku
-from shopsync.sync.planner import build_plan, plan_dirty, plan_links, pushable
+from shopsync.sync.pushes.planner import build_plan, plan_dirty, plan_links, pushable
 from tests.support.factories import LOCATION_IDS, add_listing, make_world, set_price, set_stock
 
 

@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from shopsync.extensions import db
 from shopsync.models import Alert, Integration, ProductLink, SyncLog, SyncRun, TikTokSku
-from shopsync.sync import flush
-from shopsync.sync.dirty import mark_variants_dirty
+from shopsync.sync.pushes import flush
+from shopsync.sync.pushes.dirty import mark_variants_dirty
 from tests.support.factories import LOCATION_IDS, make_world, no_lock, sandbox, set_stock  # noqa: F401
 
 NO_LOCK = no_lock
@@ -69,7 +69,7 @@ def test_only_the_changed_sku_and_field_is_sent(sandbox):
 
 def test_change_during_push_keeps_the_link_dirty(sandbox, monkeypatch):
     world = make_world(sandbox, skus=1)
-    from shopsync.sync import pusher
+    from shopsync.sync.pushes import pusher
 
     real = pusher.update_inventory
 

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from shopsync.extensions import db
 from shopsync.jobs.pushes import flush_job_id, request_flush
 from shopsync.models import ProductLink, SyncLog
-from shopsync.sync import flush
-from shopsync.sync.dirty import mark_variants_dirty
+from shopsync.sync.pushes import flush
+from shopsync.sync.pushes.dirty import mark_variants_dirty
 from tests.support.factories import LOCATION_IDS, make_world, no_lock, sandbox, set_stock  # noqa: F401
 from tests.support.worker import rq_worker, running_worker, stop  # noqa: F401 - fixture
 

@@ -12,7 +12,7 @@ from shopsync.models import Alert, Integration, Tenant, utcnow
 from shopsync.platforms.http import AuthError
 from shopsync.platforms.tiktok import products
 from shopsync.security.credentials import access_token, refresh_token
-from shopsync.sync.tiktok_access import call_with_refresh, refresh_expiring_tokens
+from shopsync.sync.connections.tiktok_access import call_with_refresh, refresh_expiring_tokens
 from tests.support.journeys import connect_tiktok, install_shop
 from tests.support.mail import mailbox, run_alert_emails, text_part  # noqa: F401 (fixture)
 

@@ -11,7 +11,7 @@ from sqlalchemy import event, func, select
 from shopsync.extensions import db
 from shopsync.models import Alert, Integration, SyncRun, TikTokProduct, TikTokSku, TikTokWarehouse
 from shopsync.platforms.tiktok.products import RESULT_WINDOW, SEARCH_PATH
-from shopsync.sync.tiktok_importer import import_catalog
+from shopsync.sync.catalog.tiktok_import import import_catalog
 from tests.support.journeys import connect_tiktok, install_shop
 from tests.support.mail import run_alert_emails
 

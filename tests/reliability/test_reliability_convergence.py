@@ -34,7 +34,7 @@ import pytest
 from shopsync.jobs import enqueue
 from shopsync.jobs.pushes import sync_due_links
 from shopsync.jobs.webhooks import recover_unprocessed_webhooks
-from shopsync.sync.webhook_subscriptions import WEBHOOK_PATH
+from shopsync.sync.connections.webhook_subscriptions import WEBHOOK_PATH
 from tests.support.convergence import (ChangeMaker, RedisServer, WorkerProcess, full_size, positions, received,
                                        round_groups, stale_pushes, wait_until_settled, wrong_values)
 from tests.support.scenario import linked_store

@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 
 from shopsync.extensions import db
 from shopsync.models import ProductLink, Variant, WebhookEvent
-from shopsync.sync import link_csv
+from shopsync.sync.links import csv_io as link_csv
 from tests.conftest import TEST_DATABASE_URL
 from tests.support.api import bearer, create_api_key
 from tests.support.factories import make_world, sandbox  # noqa: F401 - fixture
@@ -145,7 +145,7 @@ def test_no_token_or_secret_anywhere_after_a_whole_journey(app, app_context, cli
     tiktok_sandbox.set_fault("token_expired", count=1)  # a refresh happens: fresh tokens must not leak either
     from tests.support.shopify_import import run_jobs
     run_jobs(app, "shopsync.jobs.webhooks.process_webhooks")
-    from shopsync.sync import flush
+    from shopsync.sync.pushes import flush
     flush.flush_dirty(store.tiktok_integration_id, "webhook", lambda: None)
 
     secrets = {app.config["SHOPIFY_API_SECRET"], app.config["TIKTOK_APP_SECRET"], app.config["SECRET_KEY"],

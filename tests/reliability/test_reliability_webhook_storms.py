@@ -24,8 +24,8 @@ from shopsync.models import InventoryLevel, Integration, Product, Variant, Webho
 from shopsync.jobs.webhooks import recover_unprocessed_webhooks
 from shopsync.platforms.shopify.webhooks import WebhookDelivery
 from shopsync.sandbox.shopify.webhooks import sign
-from shopsync.sync.webhook_intake import accept_delivery, record_deliveries
-from shopsync.sync.webhook_processing import process_event
+from shopsync.sync.intake.shopify import accept_delivery, record_deliveries
+from shopsync.sync.catalog.webhooks import process_event
 from tests.support.convergence import (ChangeMaker, STOCK_LOCATION, WorkerProcess, full_size, received, stale_pushes,
                                        wait_until_settled, wrong_values)
 from tests.support.factories import LOCATION_IDS, make_world, sandbox  # noqa: F401 - fixture

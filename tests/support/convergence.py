@@ -27,7 +27,7 @@ from sqlalchemy import func, select
 
 from shopsync.extensions import Queues, db
 from shopsync.models import ProductLink, Variant, WebhookEvent
-from shopsync.sync.rules import LinkSettings, desired_price, desired_quantity
+from shopsync.sync.pushes.rules import LinkSettings, desired_price, desired_quantity
 from tests.support.redis_server import free_port
 from tests.support.scenario import LinkedStore
 from tests.support.worker import stop

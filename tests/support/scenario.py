@@ -15,9 +15,10 @@ from sqlalchemy import select
 
 from shopsync.extensions import db
 from shopsync.models import Product, ProductLink, TikTokProduct, TikTokSku, Variant
-from shopsync.sync import flush, tiktok_importer
-from shopsync.sync.dirty import mark_links_dirty
-from shopsync.sync.linking import apply_auto_link, preview_auto_link
+from shopsync.sync.pushes import flush
+from shopsync.sync.catalog import tiktok_import as tiktok_importer
+from shopsync.sync.pushes.dirty import mark_links_dirty
+from shopsync.sync.links.auto import apply_auto_link, preview_auto_link
 from tests.support.journeys import connect_tiktok
 from tests.support.shopify_import import install_store
 

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from shopsync.extensions import Queues, db
 from shopsync.models import Integration
-from shopsync.sync.importer import unfinished_import
+from shopsync.sync.catalog.shopify_import import unfinished_import
 from tests.support.journeys import install_shop
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from shopsync.extensions import db
 from shopsync.models import Integration, ProductLink, SyncRun, TikTokProduct, TikTokSku, Variant
-from shopsync.sync.linking import apply_auto_link, preview_auto_link
+from shopsync.sync.links.auto import apply_auto_link, preview_auto_link
 from tests.support.journeys import connect_tiktok, install_shop
 
 INVENTORY_PATH = "/product/202309/products/{product_id}/inventory/update"

@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from shopsync.sync.group_commit import GroupCommit
+from shopsync.sync.intake.group_commit import GroupCommit
 
 
 class Recorder:

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from shopsync.sync.rules import (SETTING_NAMES, LinkSettings, SettingsError, clean_settings, desired_price,
+from shopsync.sync.pushes.rules import (SETTING_NAMES, LinkSettings, SettingsError, clean_settings, desired_price,
                                  desired_quantity)
 
 

@@ -14,11 +14,11 @@ from typing import Iterable, Literal
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import aliased
 
-from ..extensions import db
-from ..models import (Integration, InventoryLevel, Location, ProductLink, TikTokProduct, TikTokSku,
+from ...extensions import db
+from ...models import (Integration, InventoryLevel, Location, ProductLink, TikTokProduct, TikTokSku,
                       TikTokWarehouse, Variant)
-from ..models.integration import ACTIVE
-from ..models.links import PENDING
+from ...models.integration import ACTIVE
+from ...models.links import PENDING
 from .rules import SETTING_NAMES, LinkSettings, clean_settings, desired_price, desired_quantity
 
 Reference = Literal["pushed", "tiktok", "either"]

@@ -22,14 +22,14 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import exists, select
 
-from ..extensions import db
-from ..models import Integration, Product, ProductLink, SyncRun, utcnow
-from ..models.integration import SHOPIFY
-from ..platforms.http import AuthError, PermanentError, PlatformError, new_session
-from ..platforms.shopify import queries
-from ..platforms.shopify.admin import ACCESS_DENIED
-from ..platforms.shopify.bulk import FINISHED, BulkResult, bulk_status, iter_jsonl, start_bulk_query
-from ..platforms.shopify.catalog import (
+from ...extensions import db
+from ...models import Integration, Product, ProductLink, SyncRun, utcnow
+from ...models.integration import SHOPIFY
+from ...platforms.http import AuthError, PermanentError, PlatformError, new_session
+from ...platforms.shopify import queries
+from ...platforms.shopify.admin import ACCESS_DENIED
+from ...platforms.shopify.bulk import FINISHED, BulkResult, bulk_status, iter_jsonl, start_bulk_query
+from ...platforms.shopify.catalog import (
     ImageRow,
     InventoryLevelRow,
     ProductRow,
@@ -43,10 +43,10 @@ from ..platforms.shopify.catalog import (
     to_gid,
     variant_from_node,
 )
-from . import runs
-from .catalog_writer import CatalogWriter, Upserted
-from .dirty import mark_variants_dirty
-from .shopify_access import ShopifyAdmin, mark_missing_permission, shopify_admin
+from .. import runs
+from .writer import CatalogWriter, Upserted
+from ..pushes.dirty import mark_variants_dirty
+from ..connections.shopify_access import ShopifyAdmin, mark_missing_permission, shopify_admin
 
 BATCH_ROWS = 20000
 INCREMENTAL_OVERLAP = timedelta(minutes=5)

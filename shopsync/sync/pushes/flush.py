@@ -10,13 +10,13 @@ from collections.abc import Callable
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import aliased
 
-from ..extensions import db
-from ..models import Integration, ProductLink, SyncRun, utcnow
-from ..models.integration import ACTIVE
+from ...extensions import db
+from ...models import Integration, ProductLink, SyncRun, utcnow
+from ...models.integration import ACTIVE
 from .planner import build_plan, plan_dirty, plan_links, pushable
 from .pusher import PushOutcome, push_plan
 from .rules import SCHEDULES, LinkSettings
-from .runs import count_run, finish_run, start_run
+from ..runs import count_run, finish_run, start_run
 
 MAX_FLUSH_ROUNDS = 20
 KeepAlive = Callable[[], None]

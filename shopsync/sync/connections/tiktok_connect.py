@@ -10,13 +10,13 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from ..extensions import db
-from ..models import Integration, utcnow
-from ..models.integration import ACTIVE, DISCONNECTED, NEEDS_REAUTH, TIKTOK
-from ..notify import alerts
-from ..platforms.tiktok.oauth import TokenSet
-from ..platforms.tiktok.products import Shop
-from ..security import credentials
+from ...extensions import db
+from ...models import Integration, utcnow
+from ...models.integration import ACTIVE, DISCONNECTED, NEEDS_REAUTH, TIKTOK
+from ...notify import alerts
+from ...platforms.tiktok.oauth import TokenSet
+from ...platforms.tiktok.products import Shop
+from ...security import credentials
 from .tiktok_access import reauth_subject
 
 # The currency each TikTok Shop market sells in; the first import confirms it from real prices.

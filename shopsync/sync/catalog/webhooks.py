@@ -29,18 +29,18 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select, update
 
-from ..extensions import db
-from ..models import Integration, InventoryLevel, Product, Tenant, WebhookEvent, utcnow
-from ..models.integration import DISCONNECTED, SHOPIFY
-from ..platforms.http import PlatformError
-from ..platforms.shopify import queries
-from ..platforms.shopify import webhooks as payloads
-from ..platforms.shopify.catalog import InventoryLevelRow, inventory_level_from_node, to_gid
-from ..security.credentials import forget_tokens
-from .catalog_writer import CatalogWriter
-from .dirty import mark_variants_dirty
-from .importer import notify_bulk_finished, write_current_product, write_product
-from .shopify_access import shopify_admin
+from ...extensions import db
+from ...models import Integration, InventoryLevel, Product, Tenant, WebhookEvent, utcnow
+from ...models.integration import DISCONNECTED, SHOPIFY
+from ...platforms.http import PlatformError
+from ...platforms.shopify import queries
+from ...platforms.shopify import webhooks as payloads
+from ...platforms.shopify.catalog import InventoryLevelRow, inventory_level_from_node, to_gid
+from ...security.credentials import forget_tokens
+from .writer import CatalogWriter
+from ..pushes.dirty import mark_variants_dirty
+from .shopify_import import notify_bulk_finished, write_current_product, write_product
+from ..connections.shopify_access import shopify_admin
 
 log = logging.getLogger(__name__)
 

@@ -13,9 +13,9 @@ from datetime import datetime
 
 from sqlalchemy import exists, or_, select, tuple_
 
-from ..extensions import db
-from ..models import Image, Integration, InventoryLevel, Location, Product, SyncRun, Variant
-from ..models.integration import SHOPIFY
+from ...extensions import db
+from ...models import Image, Integration, InventoryLevel, Location, Product, SyncRun, Variant
+from ...models.integration import SHOPIFY
 
 PAGE_SIZE = 50
 STATUSES = ("active", "draft", "archived")

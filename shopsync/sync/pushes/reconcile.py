@@ -11,14 +11,14 @@ from collections.abc import Callable
 
 from sqlalchemy import bindparam, select, update
 
-from ..extensions import db
-from ..models import Integration, ProductLink, SyncRun, TikTokSku
-from ..platforms.http import PlatformError, TransientError
-from ..platforms.tiktok.products import iter_products
+from ...extensions import db
+from ...models import Integration, ProductLink, SyncRun, TikTokSku
+from ...platforms.http import PlatformError, TransientError
+from ...platforms.tiktok.products import iter_products
 from .planner import build_plan, pushable
 from .pusher import PushOutcome, push_plan
-from .runs import finish_run, start_run
-from .tiktok_access import call_with_refresh
+from ..runs import finish_run, start_run
+from ..connections.tiktok_access import call_with_refresh
 
 
 def reconcile_shop(tiktok_integration_id: int, keep_alive: Callable[[], None] = lambda: None) -> PushOutcome:

@@ -17,14 +17,14 @@ from flask import current_app
 from sqlalchemy import Connection, Engine, bindparam, select
 from sqlalchemy.exc import DBAPIError
 
-from ..extensions import db
-from ..jobs import enqueue
-from ..jobs.webhooks import WEBHOOK_RETRY
-from ..models import Integration, WebhookEvent, utcnow
-from ..models.integration import SHOPIFY
-from ..platforms.shopify.webhooks import WebhookDelivery
+from ...extensions import db
+from ...jobs import enqueue
+from ...jobs.webhooks import WEBHOOK_RETRY
+from ...models import Integration, WebhookEvent, utcnow
+from ...models.integration import SHOPIFY
+from ...platforms.shopify.webhooks import WebhookDelivery
 from .group_commit import GroupCommit
-from .sql import dialect_insert
+from ..sql import dialect_insert
 
 Delivery = tuple[WebhookDelivery, bytes]
 

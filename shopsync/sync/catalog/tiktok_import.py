@@ -16,14 +16,14 @@ from flask import current_app
 from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from ..extensions import db
-from ..models import Integration, SyncRun, TikTokProduct, TikTokSku, TikTokWarehouse, utcnow
-from ..notify import alerts
-from ..platforms.http import AuthError, PlatformError
-from ..platforms.tiktok import products as tiktok
-from ..platforms.tiktok.client import TikTokClient
-from . import runs
-from .tiktok_access import call_with_refresh
+from ...extensions import db
+from ...models import Integration, SyncRun, TikTokProduct, TikTokSku, TikTokWarehouse, utcnow
+from ...notify import alerts
+from ...platforms.http import AuthError, PlatformError
+from ...platforms.tiktok import products as tiktok
+from ...platforms.tiktok.client import TikTokClient
+from .. import runs
+from ..connections.tiktok_access import call_with_refresh
 
 PAGE_SIZE = tiktok.MAX_PAGE_SIZE
 SWEEP_BATCH = 1000

@@ -5,8 +5,8 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from ..extensions import db
-from ..models import Integration
+from ...extensions import db
+from ...models import Integration
 from .dirty import mark_shop_dirty
 from .rules import clean_settings
 
@@ -23,6 +23,6 @@ def change_defaults(integration: Integration, data: Mapping[str, Any]) -> None:
     shops = mark_shop_dirty(integration.tenant_id, integration.id)
     db.session.commit()
     if shops:
-        from ..jobs.pushes import request_flush
+        from ...jobs.pushes import request_flush
 
         request_flush(integration.id, "manual")

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from ..extensions import db
-from ..models import Integration, Tenant, User, utcnow
-from ..models.integration import ACTIVE, SHOPIFY
-from ..security.credentials import store_tokens
+from ...extensions import db
+from ...models import Integration, Tenant, User, utcnow
+from ...models.integration import ACTIVE, SHOPIFY
+from ...security.credentials import store_tokens
 
 
 def shopify_integration(shop: str) -> Integration | None:

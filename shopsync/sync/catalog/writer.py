@@ -26,10 +26,10 @@ from sqlalchemy import (BigInteger, Column, Integer, MetaData, String, Table, Te
 from sqlalchemy.engine import Connection
 from sqlalchemy.schema import CreateTable
 
-from ..models import DeletedProduct, Image, InventoryLevel, Location, Product, Variant
-from ..models._types import Money, UTCDateTime, utcnow
-from ..platforms.shopify.catalog import ImageRow, InventoryLevelRow, LocationRow, ProductRow, VariantRow
-from .sql import dialect_insert
+from ...models import DeletedProduct, Image, InventoryLevel, Location, Product, Variant
+from ...models._types import Money, UTCDateTime, utcnow
+from ...platforms.shopify.catalog import ImageRow, InventoryLevelRow, LocationRow, ProductRow, VariantRow
+from ..sql import dialect_insert
 
 _temp = MetaData()
 

@@ -11,11 +11,11 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ..extensions import db
-from ..models import ProductLink, SyncRun, TikTokSku, Variant, utcnow
-from ..models.links import PENDING
-from .dirty import mark_links_dirty
-from .rules import clean_settings
+from ...extensions import db
+from ...models import ProductLink, SyncRun, TikTokSku, Variant, utcnow
+from ...models.links import PENDING
+from ..pushes.dirty import mark_links_dirty
+from ..pushes.rules import clean_settings
 
 
 def owned_ids(tenant_id: int, link_ids: Iterable[int]) -> list[int]:
@@ -76,7 +76,7 @@ def change_settings(tenant_id: int, link_ids: Iterable[int], data: Mapping[str, 
 
 def sync_now(tenant_id: int, link_ids: Iterable[int], trigger: str = "manual") -> SyncRun | None:
     """Push these links now (paused links are skipped by the push); None when none were given."""
-    from ..jobs.pushes import sync_now as start_push
+    from ...jobs.pushes import sync_now as start_push
 
     ids = owned_ids(tenant_id, link_ids)
     if not ids:
@@ -92,7 +92,7 @@ def _update(ids: list[int], **values) -> None:
 
 
 def _request_flushes(tiktok_integration_ids: set[int], trigger: str) -> None:
-    from ..jobs.pushes import request_flush
+    from ...jobs.pushes import request_flush
 
     for integration_id in sorted(tiktok_integration_ids):
         request_flush(integration_id, trigger)

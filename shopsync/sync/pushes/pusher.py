@@ -14,17 +14,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from sqlalchemy import insert, update
 
-from ..extensions import db
-from ..models import Integration, ProductLink, SyncLog, TikTokSku, utcnow
-from ..models.integration import ACTIVE
-from ..models.links import ERROR, OK, PENDING
-from ..notify import alerts
-from ..platforms.http import AuthError, PermanentError, PlatformError, TransientError
-from ..platforms.tiktok.products import (SkuInventory, SkuPrice, UpdateResult, format_amount, update_inventory,
+from ...extensions import db
+from ...models import Integration, ProductLink, SyncLog, TikTokSku, utcnow
+from ...models.integration import ACTIVE
+from ...models.links import ERROR, OK, PENDING
+from ...notify import alerts
+from ...platforms.http import AuthError, PermanentError, PlatformError, TransientError
+from ...platforms.tiktok.products import (SkuInventory, SkuPrice, UpdateResult, format_amount, update_inventory,
                                          update_prices)
 from .planner import INVENTORY, PRICE, PROBLEM, Plan, Problem, ProductPlan, SkuChange
-from .runs import count_run
-from .tiktok_access import call_with_refresh
+from ..runs import count_run
+from ..connections.tiktok_access import call_with_refresh
 
 LINK_PATH = "/product-links/{link_id}"  # the link page, where the merchant fixes it
 FIELD_LABELS = {PRICE: "Price", INVENTORY: "Stock"}

@@ -17,12 +17,12 @@ from typing import Iterator
 
 from sqlalchemy import insert, select, update
 
-from ..extensions import db
-from ..models import Integration, ProductLink, TikTokProduct, TikTokSku, Variant, utcnow
-from ..models.links import PENDING
-from .dirty import mark_links_dirty
-from .link_actions import LinkError
-from .rules import SETTING_NAMES, SettingsError, clean_settings
+from ...extensions import db
+from ...models import Integration, ProductLink, TikTokProduct, TikTokSku, Variant, utcnow
+from ...models.links import PENDING
+from ..pushes.dirty import mark_links_dirty
+from .actions import LinkError
+from ..pushes.rules import SETTING_NAMES, SettingsError, clean_settings
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 50_000
@@ -229,7 +229,7 @@ def apply(tenant_id: int, checked: CsvPreview) -> tuple[int, int]:
                            execution_options={"synchronize_session": False})
     shops = mark_links_dirty(tenant_id, [row.link_id for row in checked.updates])
     db.session.commit()
-    from ..jobs.pushes import request_flush
+    from ...jobs.pushes import request_flush
 
     for shop in sorted(shops | set(sku_shops.values())):
         request_flush(shop, "manual")

@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 
 from flask import current_app
 
-from ..platforms.shopify import queries
-from ..platforms.shopify.admin import AdminClient
-from ..platforms.shopify.webhooks import WEBHOOK_TOPICS
+from ...platforms.shopify import queries
+from ...platforms.shopify.admin import AdminClient
+from ...platforms.shopify.webhooks import WEBHOOK_TOPICS
 
 WEBHOOK_PATH = "/webhooks/shopify"
 

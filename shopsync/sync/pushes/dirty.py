@@ -9,8 +9,8 @@ from collections.abc import Iterable
 
 from sqlalchemy import select, update
 
-from ..extensions import db
-from ..models import ProductLink, utcnow
+from ...extensions import db
+from ...models import ProductLink, utcnow
 
 
 def mark_variants_dirty(tenant_id: int, variant_ids: Iterable[int]) -> set[int]:

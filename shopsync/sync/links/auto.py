@@ -13,9 +13,9 @@ from typing import Iterable, Literal
 
 from sqlalchemy import select
 
-from ..extensions import db
-from ..models import Integration, ProductLink, TikTokSku, Variant
-from .link_actions import LinkError, create_links
+from ...extensions import db
+from ...models import Integration, ProductLink, TikTokSku, Variant
+from .actions import LinkError, create_links
 
 MatchBy = Literal["sku", "barcode"]
 

@@ -11,8 +11,8 @@ from decimal import Decimal
 
 from sqlalchemy import case, func, or_, select, union
 
-from ..extensions import db
-from ..models import Integration, Product, ProductLink, TikTokProduct, TikTokSku, Variant
+from ...extensions import db
+from ...models import Integration, Product, ProductLink, TikTokProduct, TikTokSku, Variant
 
 PAGE_SIZE = 50
 STATES = ("ok", "pending", "error", "paused")

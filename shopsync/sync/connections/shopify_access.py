@@ -12,15 +12,15 @@ from datetime import timedelta
 
 from flask import current_app
 
-from ..extensions import db
-from ..models import Integration, utcnow
-from ..models.integration import NEEDS_REAUTH
-from ..notify.alerts import report_failure
-from ..platforms.http import AuthError
-from ..platforms.shopify import oauth
-from ..platforms.shopify.admin import ACCESS_DENIED, AdminClient
-from ..platforms.shopify.throttle import RedisCostBucket
-from ..security import credentials
+from ...extensions import db
+from ...models import Integration, utcnow
+from ...models.integration import NEEDS_REAUTH
+from ...notify.alerts import report_failure
+from ...platforms.http import AuthError
+from ...platforms.shopify import oauth
+from ...platforms.shopify.admin import ACCESS_DENIED, AdminClient
+from ...platforms.shopify.throttle import RedisCostBucket
+from ...security import credentials
 
 REFRESH_MARGIN = timedelta(minutes=5)
 _LOCK_SECONDS = 60

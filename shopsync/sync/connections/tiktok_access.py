@@ -17,15 +17,15 @@ from flask import current_app
 from redis.exceptions import LockError
 from sqlalchemy import select
 
-from ..extensions import db
-from ..models import Integration, utcnow
-from ..models.integration import ACTIVE, NEEDS_REAUTH, TIKTOK
-from ..notify import alerts
-from ..platforms.http import AuthError, TransientError, new_session
-from ..platforms.tiktok import oauth
-from ..platforms.tiktok.client import TikTokClient
-from ..platforms.tiktok.limiter import ShopRateLimiter, build_rate_limiter
-from ..security import credentials
+from ...extensions import db
+from ...models import Integration, utcnow
+from ...models.integration import ACTIVE, NEEDS_REAUTH, TIKTOK
+from ...notify import alerts
+from ...platforms.http import AuthError, TransientError, new_session
+from ...platforms.tiktok import oauth
+from ...platforms.tiktok.client import TikTokClient
+from ...platforms.tiktok.limiter import ShopRateLimiter, build_rate_limiter
+from ...security import credentials
 
 log = logging.getLogger(__name__)
 
