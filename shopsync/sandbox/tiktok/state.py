@@ -5,7 +5,7 @@ import itertools
 import secrets
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
 from limits import RateLimitItemPerSecond
@@ -14,6 +14,7 @@ from limits.strategies import MovingWindowRateLimiter
 
 from shopsync.sandbox.tiktok.catalog import IdSequence, Product, Seller, Shop, Sku, add_generated_products, demo_seller
 from shopsync.sandbox.tiktok.faults import Faults
+from shopsync.sandbox.tiktok.listing_desk import ListingDesk
 
 DAY = 86_400
 DEFAULTS = {
@@ -49,6 +50,8 @@ class Call:
     timestamp: float
     code: int | None = None
     http_status: int | None = None
+    raw_body: bytes = field(default=b"", repr=False)  # for multipart uploads; not kept once judged
+    content_type: str = ""
 
     def as_json(self) -> dict:
         return {"method": self.method, "path": self.path, "shop_id": self.shop_id, "query": self.query,
@@ -77,6 +80,9 @@ class TikTokSandbox:
             self._request_numbers = itertools.count(1)
             self._throttle = MovingWindowRateLimiter(MemoryStorage())
             self._qps = RateLimitItemPerSecond(int(self.settings["tiktok_qps"]), 1)
+            if getattr(self, "listing_desk", None):
+                self.listing_desk.cancel_timers()
+            self.listing_desk = ListingDesk(self.settings, self.clock)
 
     @property
     def shops(self) -> list[Shop]:
