@@ -61,6 +61,8 @@ class Variant:
     levels: dict[int, int]
     updated_at: datetime
     tracked: bool = True
+    options: list[str] = field(default_factory=list)  # values, in the order of the product's option names
+    weight: tuple[Decimal, str] | None = None  # value, unit (GRAMS | KILOGRAMS | OUNCES | POUNDS)
 
     @property
     def inventory_quantity(self) -> int:
@@ -79,6 +81,11 @@ class Product:
     variants: list[Variant]
     created_at: datetime
     updated_at: datetime
+    description_html: str = ""
+    tags: list[str] = field(default_factory=list)
+    option_names: list[str] = field(default_factory=list)
+    metafields: dict[str, str] = field(default_factory=dict)  # "namespace.key" -> value
+    collections: list[str] = field(default_factory=list)  # titles
 
 
 @dataclass
@@ -202,14 +209,16 @@ def product_from_demo(demo: DemoProduct, index: int) -> Product:
         Variant(
             id=v.id, product_id=demo.id, title=v.title, sku=v.sku, barcode=v.barcode, price=v.price,
             compare_at_price=v.compare_at_price, position=v.position, inventory_item_id=v.inventory_item_id,
-            levels=dict(v.levels), updated_at=stamp,
+            levels=dict(v.levels), updated_at=stamp, options=[v.title],
+            weight=(Decimal(demo.weight_grams), "GRAMS"),
         )
         for v in demo.variants
     ]
     return Product(
         id=demo.id, title=demo.title, handle=demo.handle, status=demo.status, vendor=demo.vendor,
         product_type=demo.product_type, image_ids=list(demo.image_ids), variants=variants,
-        created_at=stamp, updated_at=stamp,
+        created_at=stamp, updated_at=stamp, description_html=demo.description_html, tags=list(demo.tags),
+        option_names=[demo.option_name], collections=[demo.product_type],
     )
 
 
