@@ -84,6 +84,7 @@ def upgrade():
     sa.Column('daily_limit', sa.Integer(), nullable=False),
     sa.Column('quota_resets_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('keep_content_in_step', sa.Boolean(), nullable=False),
+    sa.Column('package_defaults', sa.JSON(), nullable=False),
     sa.Column('attribute_fingerprints', sa.JSON(), nullable=False),
     sa.Column('tenant_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_listing_shops_tenant_id_tenants'), ondelete='CASCADE'),

@@ -37,6 +37,8 @@ class ListingShop(TenantOwned, db.Model):
     # Set when TikTok said the day's listing limit is reached: nothing is submitted before then.
     quota_resets_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     keep_content_in_step: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    # Package weight and dimensions for products Shopify has none for: see CategoryTemplate.package
+    package_defaults: Mapped[dict] = mapped_column(JSON, default=dict, nullable=False)
     # Which mandatory attributes TikTok asked for, per category, when listings were last checked.
     attribute_fingerprints: Mapped[dict] = mapped_column(JSON, default=dict, nullable=False)
 

@@ -29,6 +29,7 @@ RECOVERED = "recovered"
 LINK_FAILED = "link_failed"
 NEEDS_REAUTH = "needs_reauth"
 RUN_FAILED = "run_failed"
+LISTING_FAILED = "listing_failed"  # TikTok's review rejected a published listing
 
 _JOBS = "shopsync.jobs.notifications."
 _EMAIL_RETRY = Retry(max=3, interval=[30, 120, 600])

@@ -12,6 +12,7 @@ KIND_TITLES = {
     "link_failed": "A product stopped syncing to TikTok Shop",
     "needs_reauth": "A store needs to be reconnected",
     "run_failed": "A sync run failed",
+    "listing_failed": "TikTok's review rejected a listing",
 }
 
 

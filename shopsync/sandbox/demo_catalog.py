@@ -24,6 +24,12 @@ _KINDS = (  # kind, product type, option values, option name, grams shipped
     ("Tote Bag", "Accessories", ("Natural", "Black"), "Color", 300),
     ("Sneakers", "Footwear", ("40", "41", "42", "43", "44"), "Shoe Size", 1100),
 )
+# What a merchant keeps in product metafields, which publishing maps to TikTok's required attributes.
+_METAFIELDS = {
+    "Tee": {"custom.material": "Cotton"}, "Hoodie": {"custom.material": "Cotton, Polyester"},
+    "Cap": {"custom.material": "Cotton"}, "Mug": {"custom.material": "Ceramic"},
+    "Tote Bag": {"custom.material": "Canvas"}, "Sneakers": {"custom.upper_material": "Canvas"},
+}
 _ADJECTIVES = ("Classic", "Sunset", "Ocean", "Forest", "Retro", "Minimal")
 
 
@@ -54,6 +60,7 @@ class DemoProduct:
     tags: tuple[str, ...] = ()
     option_name: str = "Title"
     weight_grams: int = 500
+    metafields: dict[str, str] = field(default_factory=dict)  # "namespace.key" -> value
 
 
 def demo_products(seed: int = 7) -> list[DemoProduct]:
@@ -117,4 +124,5 @@ def _product(rng: random.Random, number: int, title: str, product_type: str, opt
         tags=(product_type.lower(), title.split()[0].lower()),
         option_name=option_name,
         weight_grams=grams,
+        metafields=dict(_METAFIELDS.get(title.split(" ", 1)[-1], {})),
     )

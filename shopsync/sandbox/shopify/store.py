@@ -218,7 +218,7 @@ def product_from_demo(demo: DemoProduct, index: int) -> Product:
         id=demo.id, title=demo.title, handle=demo.handle, status=demo.status, vendor=demo.vendor,
         product_type=demo.product_type, image_ids=list(demo.image_ids), variants=variants,
         created_at=stamp, updated_at=stamp, description_html=demo.description_html, tags=list(demo.tags),
-        option_names=[demo.option_name], collections=[demo.product_type],
+        option_names=[demo.option_name], collections=[demo.product_type], metafields=dict(demo.metafields),
     )
 
 

@@ -1,0 +1,48 @@
+"""Publishing Shopify products to the TikTok sandbox through the engine: checked, created once, linked, audited."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from shopsync.extensions import db
+from shopsync.models import Listing, ListingImage, ProductLink, TikTokSku, Variant
+from shopsync.sync.listings import audit
+from shopsync.sync.listings.publish import Publisher
+from tests.support.listings import publishing_store
+from tests.support.sync_journey import wait_for
+
+
+@pytest.fixture
+def store(app_context, client, app, tiktok_sandbox, shop_domain):
+    tiktok_sandbox.clear_faults()
+    return publishing_store(client, app, tiktok_sandbox, shop_domain)
+
+
+def _creates(tiktok_sandbox):
+    return [c for c in tiktok_sandbox.calls(path="/product/202309/products", method="POST") if c.code == 0]
+
+
+def test_demo_products_are_checked_created_once_linked_and_go_live(store, tiktok_sandbox):
+    products = store.products("Classic Tee", "Sunset Mug", "Retro Sneakers")
+    outcome = Publisher(store.integration).publish(products)
+    assert len(outcome.submitted) == 3 and not outcome.blocked, db.session.execute(
+        select(Listing.problems)).scalars().all()
+    assert len(_creates(tiktok_sandbox)) == 3
+    listings = db.session.execute(select(Listing).where(Listing.tenant_id == store.tenant_id)).scalars().all()
+    assert {listing.category_path.rsplit(" > ")[-1] for listing in listings} >= {"Mugs"}
+    variants = db.session.execute(select(func.count(Variant.id)).where(
+        Variant.product_id.in_([p.id for p in products]))).scalar_one()
+    links = db.session.execute(select(ProductLink).where(ProductLink.tenant_id == store.tenant_id)).scalars().all()
+    assert len(links) == variants and all(link.dirty for link in links)
+    images = db.session.execute(select(func.count(ListingImage.id)).where(
+        ListingImage.tiktok_integration_id == store.tiktok_integration_id)).scalar_one()
+    uploads = [c for c in tiktok_sandbox.calls(path="/product/202309/images/upload") if c.code == 0]
+    assert images == len(uploads) > 0
+    wait_for(lambda: sum(audit.follow(store.integration).values()) >= 0 and all(
+        listing.state == "live" for listing in db.session.execute(select(Listing)).scalars()
+        if listing.tenant_id == store.tenant_id), timeout=10, every=0.3)
+    again = Publisher(store.integration).publish(products)
+    assert len(again.skipped) == 3 and len(_creates(tiktok_sandbox)) == 3
+    sku_count = db.session.execute(select(func.count(TikTokSku.id)).where(
+        TikTokSku.integration_id == store.tiktok_integration_id)).scalar_one()
+    assert sku_count == variants
