@@ -86,7 +86,7 @@ def register(bp: Blueprint, sandbox) -> None:
 
     @bp.post("/_control/listings/lost-answers")
     def listings_lost_answers():
-        """The next N creates are carried out, but their answers stall past the client's timeout."""
+        """The next N creates are carried out, but answered with a gateway timeout."""
         with sandbox.lock:
             desk().lost_answers = max(0, int(body().get("count", 1)))
             return jsonify(lost_answers=desk().lost_answers)

@@ -1,0 +1,116 @@
+"""Proof: 0 duplicate listings under faults, lost answers and a crash between TikTok's answer and our commit;
+every created SKU is linked."""
+from __future__ import annotations
+
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select, update
+
+from shopsync.extensions import db
+from shopsync.models import Listing, ProductLink, Variant, utcnow
+from shopsync.platforms.http import TransientError
+from shopsync.platforms.tiktok import listings as tiktok
+from shopsync.sync.connections.tiktok_access import call_with_refresh
+from shopsync.sync.listings.publish import Publisher
+from tests.support.listings import publishing_store
+
+TITLES = ("Classic Tee", "Sunset Tee", "Ocean Mug", "Forest Cap", "Retro Tote Bag", "Minimal Hoodie")
+
+
+@pytest.fixture
+def store(app_context, client, app, tiktok_sandbox, shop_domain):
+    tiktok_sandbox.clear_faults()
+    yield publishing_store(client, app, tiktok_sandbox, shop_domain)
+    tiktok_sandbox.clear_faults()
+
+
+def _tiktok_products_by_external_id(tiktok_sandbox) -> Counter:
+    shop = tiktok_sandbox.shops[0]
+    with tiktok_sandbox.lock:
+        return Counter(p.external_product_id for p in shop.products.values() if p.external_product_id)
+
+
+def _every_sku_linked(store, products) -> None:
+    variants = db.session.execute(select(func.count(Variant.id)).where(
+        Variant.product_id.in_([p.id for p in products]))).scalar_one()
+    links = db.session.execute(select(func.count(ProductLink.id)).where(
+        ProductLink.tiktok_integration_id == store.tiktok_integration_id)).scalar_one()
+    assert links == variants
+
+
+def test_faults_and_lost_answers_make_no_duplicate(store, tiktok_sandbox):
+    products = store.products(*TITLES)
+    tiktok_sandbox.listing_desk.lost_answers = 3  # three creates are made, then answered "timeout"
+    tiktok_sandbox.set_fault("server_error", probability=0.25, seed=5)
+    tiktok_sandbox.set_fault("rate_limit", probability=0.1, seed=5)
+    publisher = Publisher(store.integration)
+    for _ in range(8):  # a job retried until everything is settled, as RQ's retries would
+        try:
+            publisher.publish(products)
+        except TransientError:
+            db.session.rollback()
+        db.session.execute(update(Listing).where(Listing.state == "submitting").values(
+            submitted_at=utcnow() - timedelta(minutes=5)))  # the next run treats them as a dead worker's
+        db.session.commit()
+        states = set(db.session.execute(select(Listing.state).where(
+            Listing.tenant_id == store.tenant_id)).scalars())
+        if states <= {"pending", "live"} and len(_tiktok_products_by_external_id(tiktok_sandbox)) == len(TITLES):
+            break
+    tiktok_sandbox.clear_faults()
+    Publisher(store.integration).drain()
+    made = _tiktok_products_by_external_id(tiktok_sandbox)
+    assert len(made) == len(TITLES) and set(made.values()) == {1}, made
+    assert tiktok_sandbox.listing_desk.lost_answers == 0
+    listings = db.session.execute(select(Listing).where(Listing.tenant_id == store.tenant_id)).scalars().all()
+    assert {listing.state for listing in listings} <= {"pending", "live"}
+    assert len({listing.tiktok_product_id for listing in listings}) == len(TITLES)
+    _every_sku_linked(store, products)
+
+
+def test_a_crash_after_tiktoks_answer_is_recovered_without_a_second_listing(store, tiktok_sandbox):
+    product, = store.products("Classic Tee")
+    publisher = Publisher(store.integration)
+    listing = publisher.listing_for(product)
+    assert publisher.check(listing)
+    listing.state, listing.queued_at = "queued", utcnow()
+    db.session.commit()
+    # The worker claims the listing and sends the create; TikTok makes the product, and the worker dies
+    # before it can write down TikTok's answer.
+    db.session.execute(update(Listing).where(Listing.id == listing.id).values(
+        state="submitting", idempotency_key="crash-key", submitted_at=utcnow() - timedelta(minutes=5)))
+    db.session.commit()
+    body = dict(listing.body, idempotency_key="crash-key", save_mode="LISTING")
+    made = call_with_refresh(store.integration, lambda client: tiktok.create_product(client, body))
+    tiktok_sandbox.clear_calls()
+
+    assert Publisher(store.integration).recover() == 1
+
+    db.session.refresh(listing)
+    assert listing.state == "pending" and listing.tiktok_product_id == made.product_id
+    assert not tiktok_sandbox.calls(path="/product/202309/products", method="POST")  # found, not created again
+    assert _tiktok_products_by_external_id(tiktok_sandbox)[product_gid(product)] == 1
+    _every_sku_linked(store, [product])
+
+
+def test_a_crash_before_the_create_reached_tiktok_creates_it_once(store, tiktok_sandbox):
+    product, = store.products("Sunset Mug")
+    publisher = Publisher(store.integration)
+    listing = publisher.listing_for(product)
+    assert publisher.check(listing)
+    db.session.execute(update(Listing).where(Listing.id == listing.id).values(
+        state="submitting", idempotency_key="never-sent", submitted_at=utcnow() - timedelta(minutes=5)))
+    db.session.commit()
+
+    assert Publisher(store.integration).recover() == 1
+    assert Publisher(store.integration).recover() == 0
+
+    db.session.refresh(listing)
+    assert listing.state == "pending"
+    assert _tiktok_products_by_external_id(tiktok_sandbox)[product_gid(product)] == 1
+    _every_sku_linked(store, [product])
+
+
+def product_gid(product) -> str:
+    return f"gid://shopify/Product/{product.shopify_id}"
