@@ -51,7 +51,9 @@ def publish_products(tenant_id: int, tiktok_integration_id: int, product_ids: It
 
     if check_only:
         for product in products:
-            passed = publisher.check(publisher.listing_for(product))
+            listing = publisher.listing_for(product)
+            listing.run_id = run_id
+            passed = publisher.check(listing)
             progress(done=int(passed), failed=int(not passed))
         runs.finish_run(run_id, f"Checked {len(products)} products")
         return
