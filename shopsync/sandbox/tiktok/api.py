@@ -12,9 +12,8 @@ from typing import Any, Mapping
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 
-from shopsync.platforms.tiktok.client import takes_shop_cipher
-from shopsync.platforms.tiktok.signing import sign
 from shopsync.sandbox.tiktok.catalog import Product, Shop
+from shopsync.sandbox.tiktok.signature import expected_sign, wants_shop_cipher
 from shopsync.sandbox.tiktok.state import Call, TikTokSandbox
 
 MAX_PAGE_SIZE = 100
@@ -105,7 +104,7 @@ def _check_gateway(sandbox: TikTokSandbox, call: Call, headers: Mapping[str, str
     if int(timestamp) > now + TIMESTAMP_MAX_AHEAD:
         raise Refused(36009004, "Invalid timestamp: the timestamp is more than 30 seconds in the future", 401)
     signed_body = None if call.method == "GET" else raw_body
-    expected = sign(call.path, query, signed_body, settings["tiktok_app_secret"])
+    expected = expected_sign(settings["tiktok_app_secret"], call.path, query, signed_body)
     if not hmac.compare_digest(expected, query["sign"]):
         raise Refused(106001, "Invalid sign", 401)
     token = headers.get("x-tts-access-token", "")
@@ -124,7 +123,7 @@ def _check_gateway(sandbox: TikTokSandbox, call: Call, headers: Mapping[str, str
 
 def _check_shop_cipher(sandbox: TikTokSandbox, call: Call) -> Shop | None:
     cipher = call.query.get("shop_cipher", "")
-    if not takes_shop_cipher(call.method, call.path):
+    if not wants_shop_cipher(call.method, call.path):
         if cipher:
             raise Refused(36009004, "Invalid shop_cipher: shop_cipher is not required for this API")
         return None
