@@ -6,7 +6,7 @@ import requests
 
 from shopsync.sandbox.tiktok import buying
 from tests.support.shopify_sandbox import webhook_receiver  # noqa: F401 - fixture
-from tests.support.tiktok import access_token_for, running_sandbox
+from tests.support.tiktok import running, running_sandbox, token  # noqa: F401 - fixtures
 from tests.support.tiktok_calls import call, eventually, webhook_is_signed
 
 SKU = "TT-ONLY-STICKERS"
@@ -17,17 +17,6 @@ USPS, UPS = "7117858858072016686", "7117859084333745966"
 def server():
     with running_sandbox(tiktok_on_hold_seconds=3600, tiktok_webhook_retry_delays=(0.05,)) as running:
         yield running
-
-
-@pytest.fixture
-def running(server):
-    server.sandbox.reset()
-    return server
-
-
-@pytest.fixture
-def token(running):
-    return access_token_for(running)
 
 
 def ship(running, token, order_id, body):

@@ -8,7 +8,7 @@ import requests
 
 from shopsync.sandbox.tiktok.buying import OrderError
 from tests.support.shopify_sandbox import webhook_receiver  # noqa: F401 - fixture
-from tests.support.tiktok import access_token_for, running_sandbox
+from tests.support.tiktok import running, running_sandbox, token  # noqa: F401 - fixtures
 from tests.support.tiktok_calls import call, eventually, webhook_is_signed
 
 SEARCH = "/order/202309/orders/search"
@@ -21,18 +21,6 @@ SKU = "TT-ONLY-STICKERS"
 def server():
     with running_sandbox(tiktok_on_hold_seconds=3600, tiktok_webhook_retry_delays=(0.05, 0.05)) as running:
         yield running
-
-
-@pytest.fixture
-def running(server):
-    server.sandbox.reset()
-    server.sandbox.events.outbox.set_controls(copies=1, drop=0, paused=False)
-    return server
-
-
-@pytest.fixture
-def token(running):
-    return access_token_for(running)
 
 
 def stock(running, seller_sku=SKU):
