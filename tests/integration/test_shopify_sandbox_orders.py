@@ -6,6 +6,7 @@ import hmac
 import json
 
 import pytest
+import requests
 
 from tests.support.shopify_sandbox import API_SECRET, SHOP, shopify_sandbox, webhook_receiver  # noqa: F401
 from tests.support.tiktok_calls import eventually
@@ -377,3 +378,46 @@ def test_refund_with_cancel_restock_takes_unshipped_units_off_the_order(shopify_
     nodes = gql(shopify_sandbox, token, """query O($id: ID!) { order(id: $id) { lineItems(first: 5) { nodes {
         quantity currentQuantity unfulfilledQuantity } } } }""", {"id": order["id"]})["data"]["order"]
     assert nodes["lineItems"]["nodes"] == [{"quantity": 2, "currentQuantity": 1, "unfulfilledQuantity": 1}]
+
+
+# ---- the merchant's side: the control page -------------------------------------------------------------------
+def test_the_merchant_fulfils_an_order_from_the_admin_page(shopify_sandbox, token, webhook_receiver):
+    subscribe(shopify_sandbox, token, webhook_receiver.url, "FULFILLMENTS_CREATE")
+    item = variant(shopify_sandbox)
+    order = create(shopify_sandbox, token, tiktok_order(item.id, quantity=2))["order"]
+    fo = order["fulfillmentOrders"]["nodes"][0]
+    gql(shopify_sandbox, token, HOLD, {"id": fo["id"]})
+    admin = f"{shopify_sandbox.url}/_control/shops/{SHOP}/admin"
+    page = requests.get(admin, timeout=5).text
+    assert "TT-576461413038785752" in page and "Fulfill items" not in page  # held: nothing to ship yet
+    order_id = order["id"].rsplit("/", 1)[1]
+    held = requests.post(f"{shopify_sandbox.url}/_control/shops/{SHOP}/orders/{order_id}/fulfil",
+                         json={"tracking_number": "1Z1", "tracking_company": "UPS"}, timeout=5)
+    assert held.status_code == 400 and "on hold" in held.json()["message"]
+    gql(shopify_sandbox, token, RELEASE, {"id": fo["id"]})
+    assert "Fulfill items" in requests.get(admin, timeout=5).text
+    answer = requests.post(f"{admin}/orders/{order_id}/fulfil",
+                           data={"tracking_company": "UPS", "tracking_number": "1Z999AA10123456784"}, timeout=5)
+    assert answer.status_code == 200 and answer.url == admin and "1Z999AA10123456784" in answer.text
+    status = gql(shopify_sandbox, token, STATUS, {"id": order["id"]})["data"]["order"]
+    assert status["displayFulfillmentStatus"] == "FULFILLED"
+    shopify_sandbox.sandbox.wait_for_webhooks(5)
+    shipped = received(webhook_receiver, "fulfillments/create")
+    assert shipped[0]["tracking_company"] == "UPS" and shipped[0]["tracking_number"] == "1Z999AA10123456784"
+
+
+def test_plan_and_order_location_controls(shopify_sandbox, token):
+    base = f"{shopify_sandbox.url}/_control/shops/{SHOP}"
+    item = variant(shopify_sandbox)
+    other = sorted(shopify_sandbox.sandbox.shop(SHOP).locations)[-1]
+    assert requests.post(f"{base}/order-location", json={"location_id": other}, timeout=5).status_code == 200
+    before = item.levels.get(other, 0)
+    order = create(shopify_sandbox, token, tiktok_order(item.id, quantity=1))["order"]
+    assert order["fulfillmentOrders"]["nodes"][0]["assignedLocation"]["location"]["id"].endswith(f"/{other}")
+    assert item.levels[other] == before - 1
+    assert requests.post(f"{base}/order-location", json={"location_id": 1}, timeout=5).status_code == 404
+    assert requests.post(f"{base}/plan", json={"plan": "enterprise"}, timeout=5).status_code == 400
+    assert requests.post(f"{base}/plan", json={"plan": "development"}, timeout=5).json() == {"plan": "development"}
+    assert shopify_sandbox.sandbox.shop(SHOP).plan == "development"
+    listed = requests.get(f"{base}/orders", timeout=5).json()
+    assert [o["source_identifier"] for o in listed] == ["576461413038785752"]
