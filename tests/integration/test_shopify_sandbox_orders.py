@@ -421,3 +421,31 @@ def test_plan_and_order_location_controls(shopify_sandbox, token):
     assert shopify_sandbox.sandbox.shop(SHOP).plan == "development"
     listed = requests.get(f"{base}/orders", timeout=5).json()
     assert [o["source_identifier"] for o in listed] == ["576461413038785752"]
+
+
+def test_order_update_changes_the_address_and_tracking_updates_send_fulfillments_update(shopify_sandbox, token,
+                                                                                         webhook_receiver):
+    subscribe(shopify_sandbox, token, webhook_receiver.url, "ORDERS_UPDATED", "FULFILLMENTS_UPDATE")
+    item = variant(shopify_sandbox)
+    order = create(shopify_sandbox, token, tiktok_order(item.id, shippingAddress=None))["order"]
+    address = {"firstName": "Sam", "lastName": "Rivera", "address1": "200 Lake Shore Dr", "city": "Chicago",
+               "provinceCode": "IL", "countryCode": "US", "zip": "60601"}
+    updated = gql(shopify_sandbox, token, """mutation U($input: OrderInput!) { orderUpdate(input: $input) {
+        order { shippingAddress { city zip countryCodeV2 } tags } userErrors { field message } } }""",
+                  {"input": {"id": order["id"], "shippingAddress": address, "tags": ["TikTok Shop", "released"]}})
+    assert updated["data"]["orderUpdate"]["order"] == {"shippingAddress": {"city": "Chicago", "zip": "60601",
+                                                                           "countryCodeV2": "US"},
+                                                       "tags": ["released", "TikTok Shop"]}
+    fo = order["fulfillmentOrders"]["nodes"][0]
+    made = gql(shopify_sandbox, token, FULFIL, {"fulfillment": {"lineItemsByFulfillmentOrder": [
+        {"fulfillmentOrderId": fo["id"]}], "trackingInfo": {"company": "UPS", "number": "1Z1"}}})
+    fulfillment_id = made["data"]["fulfillmentCreate"]["fulfillment"]["id"]
+    fixed = gql(shopify_sandbox, token, """mutation T($id: ID!, $tracking: FulfillmentTrackingInput!) {
+        fulfillmentTrackingInfoUpdate(fulfillmentId: $id, trackingInfoInput: $tracking, notifyCustomer: false) {
+        fulfillment { trackingInfo(first: 3) { company number } } userErrors { field message } } }""",
+                {"id": fulfillment_id, "tracking": {"company": "USPS", "number": "9400111899223856928499"}})
+    assert fixed["data"]["fulfillmentTrackingInfoUpdate"]["fulfillment"]["trackingInfo"] == [
+        {"company": "USPS", "number": "9400111899223856928499"}]
+    shopify_sandbox.sandbox.wait_for_webhooks(5)
+    assert received(webhook_receiver, "fulfillments/update")[0]["tracking_number"] == "9400111899223856928499"
+    assert received(webhook_receiver, "orders/updated")[0]["shipping_address"]["city"] == "Chicago"

@@ -201,6 +201,12 @@ def cancel(sandbox: ShopifySandbox, shop: Shop, order: Order, reason: str, resto
     sandbox.fire(shop.domain, "ORDERS_UPDATED", order_payload(order))
 
 
+def touch(sandbox: ShopifySandbox, shop: Shop, order: Order) -> None:
+    """An edit of the order's own fields: orders/updated."""
+    order.updated_at = now()
+    sandbox.fire(shop.domain, "ORDERS_UPDATED", order_payload(order))
+
+
 def find(shop: Shop, order_gid: str | None, kind: str) -> tuple[Order, object] | None:
     """The order and its Order, FulfillmentOrder or Fulfillment that this global id names, if any."""
     parsed = parse_gid(order_gid or "")

@@ -78,6 +78,25 @@ class OrderMutations:
             return order_book.route(self._ctx.shop, None), {}
         return None, None
 
+    def orderUpdate(self, info=None, input=None) -> dict:
+        """Edit what an order's fields allow after creation: address, tags, note, attributes, email."""
+        ctx = self._ctx
+        ctx.require_scope(WRITE_ORDERS, "orderUpdate")
+        order = self._order(input["id"])
+        if order is None:
+            return {"order": None, "userErrors": [{"field": ["id"], "message": "Order does not exist"}]}
+        if "shippingAddress" in input:
+            order.shipping_address = input["shippingAddress"]
+        if "tags" in input:
+            order.tags = sorted({t.strip() for t in input["tags"] or [] if t.strip()}, key=str.lower)
+        if "customAttributes" in input:
+            order.custom_attributes = [{"key": a["key"], "value": a.get("value")} for a in input["customAttributes"]]
+        for name, attribute in (("note", "note"), ("email", "email")):
+            if name in input:
+                setattr(order, attribute, input[name])
+        order_book.touch(ctx.sandbox, ctx.shop, order)
+        return {"order": OrderView(ctx, order), "userErrors": []}
+
     def orderCancel(self, info=None, orderId=None, reason=None, restock=None, refund=None, refundMethod=None,
                     notifyCustomer=False, staffNote=None) -> dict:
         ctx = self._ctx
