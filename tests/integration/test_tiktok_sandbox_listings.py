@@ -1,4 +1,5 @@
 """The TikTok sandbox's listing endpoints, driven through ShopSync's client calls and by hand."""
+import json
 import time
 
 import pytest
@@ -8,6 +9,8 @@ from shopsync.platforms.http import PermanentError
 from shopsync.platforms.tiktok import listings
 from shopsync.platforms.tiktok.signing import sign
 from tests.support.images import image_bytes
+from tests.support.shopify_sandbox import webhook_receiver  # noqa: F401 - fixture
+from tests.support.tiktok_calls import call, eventually, webhook_is_signed
 from tests.support.tiktok import APP_KEY, APP_SECRET, access_token_for, client_for, running_sandbox
 
 
@@ -148,7 +151,8 @@ def test_create_is_idempotent_audited_and_announced(running, client):
     assert listings.product_state(client, first.product_id).status == "PENDING"
     assert _wait(lambda: listings.product_state(client, first.product_id).status == "ACTIVATE")
     events = running.sandbox.listing_desk.events
-    assert {e["type"] for e in events} == {5, 37} and events[0]["data"]["status"] == "PRODUCT_FIRST_PASS_REVIEW"
+    assert {e["event_type"] for e in events} == {"PRODUCT_STATUS_CHANGE", "PRODUCT_AUDIT_STATUS_CHANGE"}
+    assert events[0]["data"]["status"] == "PRODUCT_FIRST_PASS_REVIEW"
     assert listings.find_by_external_id(client, "gid://shopify/Product/1", ["HOOD-S"]) == first.product_id
 
 
@@ -184,3 +188,18 @@ def test_daily_quota_and_prerequisites(running, client):
     with pytest.raises(PermanentError) as blocked:
         listings.create_product(client, _product_body(running, client, external_product_id="third"))
     assert blocked.value.code == 12052419
+
+
+def test_audit_outcomes_are_sent_as_signed_product_webhooks(running, client, webhook_receiver):
+    token = access_token_for(running)
+    for event_type in ("PRODUCT_STATUS_CHANGE", "PRODUCT_AUDIT_STATUS_CHANGE"):
+        status, answer = call(running, token, "PUT", "/event/202309/webhooks",
+                              {"event_type": event_type, "address": webhook_receiver.url})
+        assert status == 200 and answer["code"] == 0
+    created = listings.create_product(client, _product_body(running, client))
+    eventually(lambda: len(webhook_receiver.deliveries) == 2)
+    assert all(webhook_is_signed(d) for d in webhook_receiver.deliveries)
+    bodies = sorted((json.loads(d["body"]) for d in webhook_receiver.deliveries), key=lambda b: b["type"])
+    assert [b["type"] for b in bodies] == [5, 37]
+    assert bodies[0]["data"]["product_id"] == int(created.product_id)  # TikTok sends a number
+    assert bodies[1]["data"]["audit"]["status"] == "APPROVED" and bodies[0]["tts_notification_id"]

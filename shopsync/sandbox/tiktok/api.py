@@ -10,13 +10,12 @@ from typing import Any, Mapping
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 
-from shopsync.platforms.tiktok.client import takes_shop_cipher
-from shopsync.platforms.tiktok.signing import sign
-from shopsync.sandbox.tiktok import listing_api
-from shopsync.sandbox.tiktok.answers import Answer, Refused
+from shopsync.sandbox.tiktok import aftersale_api, event_api, fulfillment_api, listing_api, order_api
+from shopsync.sandbox.tiktok.answers import Answer, Refused, page_size
 from shopsync.sandbox.tiktok.catalog import Product, Shop
 from shopsync.sandbox.tiktok.page_tokens import decode_page_token as _decode_page_token
 from shopsync.sandbox.tiktok.page_tokens import encode_page_token as _encode_page_token
+from shopsync.sandbox.tiktok.signature import expected_sign, wants_shop_cipher
 from shopsync.sandbox.tiktok.state import Call, TikTokSandbox
 
 MAX_PAGE_SIZE = 100
@@ -36,6 +35,7 @@ _ROUTES = Map([
     Rule("/product/202309/products/<product_id>", methods=["GET"], endpoint="product"),
     Rule("/product/202309/products/<product_id>/inventory/update", methods=["POST"], endpoint="inventory"),
     Rule("/product/202309/products/<product_id>/prices/update", methods=["POST"], endpoint="prices"),
+    *order_api.RULES, *event_api.RULES, *fulfillment_api.RULES, *aftersale_api.RULES,
 ], strict_slashes=False).bind("open-api.tiktokglobalshop.com")
 
 
@@ -94,7 +94,7 @@ def _check_gateway(sandbox: TikTokSandbox, call: Call, headers: Mapping[str, str
     content_type = headers.get("content-type", "").lower()
     multipart = content_type.startswith("multipart/form-data") and bool(_UPLOADS.match(call.path))
     signed_body = None if call.method == "GET" or multipart else raw_body  # multipart bodies are not signed
-    expected = sign(call.path, query, signed_body, settings["tiktok_app_secret"])
+    expected = expected_sign(settings["tiktok_app_secret"], call.path, query, signed_body)
     if not hmac.compare_digest(expected, query["sign"]):
         raise Refused(106001, "Invalid sign", 401)
     token = headers.get("x-tts-access-token", "")
@@ -113,7 +113,7 @@ def _check_gateway(sandbox: TikTokSandbox, call: Call, headers: Mapping[str, str
 
 def _check_shop_cipher(sandbox: TikTokSandbox, call: Call) -> Shop | None:
     cipher = call.query.get("shop_cipher", "")
-    if not takes_shop_cipher(call.method, call.path):
+    if not wants_shop_cipher(call.method, call.path):
         if cipher:
             raise Refused(36009004, "Invalid shop_cipher: shop_cipher is not required for this API")
         return None
@@ -136,9 +136,7 @@ def _warehouses(sandbox: TikTokSandbox, shop: Shop, call: Call) -> Answer:
 
 
 def _search(sandbox: TikTokSandbox, shop: Shop, call: Call) -> Answer:
-    page_size = call.query.get("page_size", "")
-    if not page_size.isdigit() or not 1 <= int(page_size) <= MAX_PAGE_SIZE:
-        raise Refused(36009004, f"Invalid param: page_size must be between 1 and {MAX_PAGE_SIZE}")
+    size = page_size(call, MAX_PAGE_SIZE)
     offset = _decode_page_token(call.query.get("page_token", ""))
     filters = call.body if isinstance(call.body, dict) else {}
     seller_skus = filters.get("seller_skus") or []
@@ -147,7 +145,7 @@ def _search(sandbox: TikTokSandbox, shop: Shop, call: Call) -> Answer:
     matching = [p for p in shop.products.values() if _matches(p, filters)]
     if offset >= RESULT_WINDOW:
         raise Refused(12052180, "Only the first 10000 results can be paged; narrow the search")
-    page = matching[offset:offset + int(page_size)]
+    page = matching[offset:offset + size]
     following = offset + len(page)
     token = _encode_page_token(following) if following < len(matching) else ""
     return Answer(data={"products": [_product_json(shop, p) for p in page], "next_page_token": token,
@@ -207,7 +205,8 @@ def _prices(sandbox: TikTokSandbox, shop: Shop, call: Call, product_id: str) -> 
 
 
 _ENDPOINTS = {"shops": _shops, "warehouses": _warehouses, "search": _search, "product": _product,
-              "inventory": _inventory, "prices": _prices}
+              "inventory": _inventory, "prices": _prices, **order_api.ENDPOINTS, **event_api.ENDPOINTS,
+              **fulfillment_api.ENDPOINTS, **aftersale_api.ENDPOINTS}
 
 
 # ---- helpers ---------------------------------------------------------------------------------------

@@ -315,18 +315,19 @@ def _end_audit(sandbox, shop: Shop, product: Product, listing: Listing) -> None:
 
 
 def _announce(sandbox, shop: Shop, product: Product, approved: bool) -> None:
-    """Product status webhooks (types 5 and 37), kept in the desk's event list for subscribers."""
+    """Product status webhooks (types 5 and 37) to the shop's subscriptions; kept in the desk's list too."""
     stamp = int(sandbox.clock())
-    events = [
-        {"type": 5, "shop_id": shop.id, "timestamp": stamp,
-         "data": {"product_id": int(product.id), "status": "PRODUCT_FIRST_PASS_REVIEW" if approved else
-                  "PRODUCT_AUDIT_FAILURE", "suspended_reason": "", "update_time": stamp}},
-        {"type": 37, "shop_id": shop.id, "timestamp": stamp,
-         "data": {"product_id": int(product.id), "audit": {"status": "APPROVED" if approved else "FAILED",
-                                                           "pre_approved_reasons": []},
-                  "integrated_platform_statuses": [], "update_time": stamp}},
-    ]
-    _desk(sandbox).events.extend(events)
+    notices = (
+        ("PRODUCT_STATUS_CHANGE", {"product_id": int(product.id), "status": "PRODUCT_FIRST_PASS_REVIEW" if approved
+                                   else "PRODUCT_AUDIT_FAILURE", "suspended_reason": "", "update_time": stamp}),
+        ("PRODUCT_AUDIT_STATUS_CHANGE", {"product_id": int(product.id), "audit": {
+            "status": "APPROVED" if approved else "FAILED", "pre_approved_reasons": []},
+            "integrated_platform_statuses": [], "update_time": stamp}),
+    )
+    for event_type, data in notices:
+        notification_id = sandbox.events.notify(shop.id, event_type, data, stamp)
+        _desk(sandbox).events.append({"event_type": event_type, "shop_id": shop.id, "data": data,
+                                      "tts_notification_id": notification_id})
 
 
 ENDPOINTS: dict[str, Any] = {
