@@ -6,7 +6,9 @@ from sqlalchemy import func, select
 
 from shopsync.extensions import db
 from shopsync.models import Listing, ListingImage, ProductLink, TikTokSku, Variant
+from shopsync.sandbox.tiktok.listing_desk import AuditScript
 from shopsync.sync.listings import audit
+from shopsync.sync.listings.facts import recheck_categories
 from shopsync.sync.listings.publish import Publisher
 from tests.support.listings import publishing_store
 from tests.support.sync_journey import wait_for
@@ -46,3 +48,41 @@ def test_demo_products_are_checked_created_once_linked_and_go_live(store, tiktok
     sku_count = db.session.execute(select(func.count(TikTokSku.id)).where(
         TikTokSku.integration_id == store.tiktok_integration_id)).scalar_one()
     assert sku_count == variants
+
+
+def test_a_new_mandatory_attribute_flags_the_listings_of_that_category(store, tiktok_sandbox):
+    tee, mug = store.products("Classic Tee", "Sunset Mug")
+    publisher = Publisher(store.integration)
+    assert len(publisher.publish([tee, mug]).submitted) == 2
+    tiktok_sandbox.listing_desk.tree_revision = 1  # TikTok now requires Pattern (apparel) and Room (home)
+
+    changed = recheck_categories(store.integration)
+
+    listings = {listing.product_id: listing for listing in db.session.execute(
+        select(Listing).where(Listing.tenant_id == store.tenant_id)).scalars()}
+    assert set(changed) == {listings[tee.id].category_id, listings[mug.id].category_id}
+    assert "Pattern" in listings[tee.id].attention and "Room" in listings[mug.id].attention
+    other = store.products("Sunset Tee")[0]
+    assert Publisher(store.integration).publish([other]).blocked  # checked against the new rules at once
+    listing = db.session.execute(select(Listing).where(Listing.product_id == other.id)).scalar_one()
+    assert any(p["message"].startswith("Pattern") for p in listing.problems)
+
+
+def test_a_rejected_listing_is_fixed_and_resubmitted_as_an_edit_of_the_same_product(store, tiktok_sandbox):
+    tee, = store.products("Retro Tee")
+    tiktok_sandbox.listing_desk.scripts[f"gid://shopify/Product/{tee.shopify_id}"] = AuditScript(
+        "reject", ["The main image shows a brand logo you are not authorized to use"])
+    publisher = Publisher(store.integration)
+    publisher.publish([tee])
+    listing = db.session.execute(select(Listing).where(Listing.product_id == tee.id)).scalar_one()
+    wait_for(lambda: audit.follow(store.integration) is not None and db.session.get(Listing, listing.id).state
+             == "failed", timeout=10, every=0.3)
+    db.session.refresh(listing)
+    assert "brand logo" in listing.audit_reasons[-1]["reasons"][0]
+    product_id = listing.tiktok_product_id
+    tiktok_sandbox.listing_desk.scripts.clear()  # the merchant fixed the image in Shopify
+    assert Publisher(store.integration).resubmit(listing)
+    assert listing.state == "pending" and listing.tiktok_product_id == product_id
+    wait_for(lambda: audit.follow(store.integration) is not None and db.session.get(Listing, listing.id).state
+             == "live", timeout=10, every=0.3)
+    assert len(_creates(tiktok_sandbox)) == 1
