@@ -3,7 +3,9 @@ in a shop's queue, follow TikTok's audits, and re-check categories TikTok change
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import timedelta
 
+from flask import current_app
 from sqlalchemy import select
 
 from ..extensions import db
@@ -14,7 +16,7 @@ from ..sync import runs
 from ..sync.listings import audit
 from ..sync.listings.facts import recheck_categories
 from ..sync.listings.publish import Publisher
-from . import app_job, enqueue
+from . import app_job, enqueue, queue
 
 QUEUE = "default"
 _PATH = "shopsync.jobs.listings."
@@ -50,12 +52,15 @@ def publish_products(tenant_id: int, tiktok_integration_id: int, product_ids: It
         db.session.commit()
 
     if check_only:
+        passed = 0
         for product in products:
             listing = publisher.listing_for(product)
             listing.run_id = run_id
-            passed = publisher.check(listing)
-            progress(done=int(passed), failed=int(not passed))
-        runs.finish_run(run_id, f"Checked {len(products)} products")
+            ok = publisher.check(listing)
+            passed += ok
+            progress(done=int(ok), failed=int(not ok))
+        runs.finish_run(run_id, f"Checked {len(products)} products: {passed} passed TikTok's check, "
+                                f"{len(products) - passed} need fixes", status="succeeded")
         return
     try:
         outcome = publisher.publish(products, save_as_draft=save_as_draft, run_id=run_id, progress=progress)
@@ -64,6 +69,8 @@ def publish_products(tenant_id: int, tiktok_integration_id: int, product_ids: It
         runs.finish_run(run_id, "Publishing stopped on an error; what was submitted stays submitted.",
                         status="failed")
         raise
+    if outcome.submitted:
+        follow_soon(integration.id)
     parts = [f"{len(outcome.submitted)} submitted to TikTok", f"{len(outcome.blocked)} need fixes"]
     if outcome.waiting:
         parts.append(f"{len(outcome.waiting)} wait for the shop's readiness or its daily listing limit")
@@ -81,6 +88,7 @@ def resubmit_listings(tenant_id: int, listing_ids: Iterable[int]) -> int:
     for listing in listings:
         integration = _shop(tenant_id, listing.tiktok_integration_id)
         if integration is not None and Publisher(integration).resubmit(listing):
+            follow_soon(integration.id)
             done += 1
     return done
 
@@ -91,6 +99,29 @@ def drain_shop(tiktok_integration_id: int) -> int:
     if integration is None or integration.status != ACTIVE:
         return 0
     return len(Publisher(integration).drain().submitted)
+
+
+FOLLOW_ROUNDS = 6  # then the periodic poll (every 5 minutes) carries on
+
+
+def follow_soon(tiktok_integration_id: int, round_: int = 0) -> None:
+    """Look at TikTok's review of this shop's new listings shortly, then at growing intervals."""
+    delay = current_app.config["LISTING_FOLLOW_SECONDS"] * (2 ** round_)
+    queue(QUEUE).enqueue_in(timedelta(seconds=delay), _PATH + "follow_shop", tiktok_integration_id, round_,
+                            job_id=f"shopsync-follow-listings-{tiktok_integration_id}-{round_}")
+
+
+@app_job
+def follow_shop(tiktok_integration_id: int, round_: int = 0) -> int:
+    integration = db.session.get(Integration, tiktok_integration_id)
+    if integration is None or integration.status != ACTIVE:
+        return 0
+    moved = sum(audit.follow(integration).values())
+    still_pending = db.session.execute(select(Listing.id).where(
+        Listing.tiktok_integration_id == integration.id, Listing.state == PENDING).limit(1)).first()
+    if still_pending and round_ + 1 < FOLLOW_ROUNDS:
+        follow_soon(integration.id, round_ + 1)
+    return moved
 
 
 @app_job

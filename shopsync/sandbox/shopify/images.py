@@ -28,6 +28,7 @@ def placeholder_png(image_id: int, side: int = 800) -> bytes:
     color = _PALETTE[image_id % len(_PALETTE)]
     draw.rounded_rectangle((side // 5, side // 5, 4 * side // 5, 4 * side // 5), radius=side // 10, fill=color)
     draw.ellipse((side // 3, side // 3, 2 * side // 3, 2 * side // 3), fill="white")
+    draw.text((side // 2 - 40, side // 2 - 5), f"Image {image_id}", fill="black")  # every image its own bytes
     out = io.BytesIO()
     image.save(out, "PNG", optimize=False)
     return out.getvalue()

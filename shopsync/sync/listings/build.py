@@ -36,7 +36,7 @@ class Built:
 
 
 def build(integration: Integration, shop: ListingShop, listing: Listing, source: SourceProduct,
-          templates: list[CategoryTemplate], host: images.ImageHost) -> Built:
+          templates: list[CategoryTemplate], host: images.ImageHost, warehouse_ids: list[str]) -> Built:
     built = Built(body=None, template=template_for(templates, source))
     template = built.template
     title = " ".join(source.title.split())
@@ -57,7 +57,7 @@ def build(integration: Integration, shop: ListingShop, listing: Listing, source:
                                        listing.chosen_attributes or {}, (built.category_path or "").rsplit(" > ")[-1])
     built.problems += problems
     skus, problems = variants.build_skus(source, _stock(integration, source), integration.currency or "USD",
-                                         _warehouse_ids(integration), facts.rules.seller_sku_required)
+                                         warehouse_ids, facts.rules.seller_sku_required)
     built.problems += problems
     defaults = {**(shop.package_defaults or {}), **(template.package if template else {})}
     package, problems = variants.package(source, defaults, integration.region or "",
@@ -144,7 +144,7 @@ def _stock(integration: Integration, source: SourceProduct) -> dict[int, variant
         for row in rows}
 
 
-def _warehouse_ids(integration: Integration) -> list[str]:
+def sales_warehouse_ids(integration: Integration) -> list[str]:
     """The shop's enabled sales warehouses, the default first (read from TikTok if not imported yet)."""
     rows = db.session.execute(select(TikTokWarehouse).where(
         TikTokWarehouse.integration_id == integration.id, TikTokWarehouse.type == "SALES_WAREHOUSE",

@@ -28,7 +28,7 @@ from ...platforms.tiktok import listings as tiktok
 from ..connections.shopify_access import shopify_admin, shopify_base_url
 from ..connections.tiktok_access import call_with_refresh
 from ..pushes.dirty import mark_links_dirty
-from .build import build
+from .build import build, sales_warehouse_ids
 from .images import ImageHost
 from .linking import link_created
 from .problems import SHOP, Problem, advice_from_diagnoses, from_tiktok
@@ -61,6 +61,7 @@ class Publisher:
         self.shop: ListingShop = listing_shop(integration)
         self.templates = templates_of(integration.tenant_id, integration.id)
         self._admins: dict[int, object] = {}
+        self._warehouse_ids: list[str] | None = None
         self.host = ImageHost(integration.tenant_id, integration.id, new_session(), self._upload,
                               frozenset({SHOPIFY_CDN}))
 
@@ -87,7 +88,9 @@ class Publisher:
             return self._stop(listing, [Problem(SHOP, "Shopify no longer has this product.",
                                                 "Nothing to publish; remove it from the list.")])
         self.host.allowed_hosts = self.host.allowed_hosts | {urlsplit(i.url).hostname for i in source.images}
-        built = build(self.integration, self.shop, listing, source, self.templates, self.host)
+        if self._warehouse_ids is None:
+            self._warehouse_ids = sales_warehouse_ids(self.integration)
+        built = build(self.integration, self.shop, listing, source, self.templates, self.host, self._warehouse_ids)
         listing.template_id = built.template.id if built.template else None
         listing.category_id, listing.category_path = built.category_id, built.category_path
         listing.brand_id = built.brand_id
