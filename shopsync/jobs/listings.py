@@ -9,11 +9,12 @@ from flask import current_app
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Integration, Listing, Product
+from ..models import Integration, Listing, ListingShop, Product
 from ..models.integration import ACTIVE, TIKTOK
 from ..models.listings import FAILED, PENDING, QUEUED, SUBMITTING
 from ..sync import runs
 from ..sync.listings import audit
+from ..sync.listings.content import push_content_edits
 from ..sync.listings.facts import recheck_categories
 from ..sync.listings.publish import Publisher
 from . import app_job, enqueue, queue
@@ -139,6 +140,10 @@ def follow_listings() -> int:
             moved += sum(audit.follow(integration).values())
         if states & {QUEUED, SUBMITTING}:
             Publisher(integration).drain()
+    for integration in db.session.execute(select(Integration).join(
+            ListingShop, ListingShop.tiktok_integration_id == Integration.id).where(
+            ListingShop.keep_content_in_step.is_(True), Integration.status == ACTIVE)).scalars():
+        push_content_edits(Publisher(integration))
     return moved
 
 

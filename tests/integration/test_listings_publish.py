@@ -1,13 +1,16 @@
 """Publishing Shopify products to the TikTok sandbox through the engine: checked, created once, linked, audited."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import func, select
 
 from shopsync.extensions import db
-from shopsync.models import Listing, ListingImage, ProductLink, TikTokSku, Variant
+from shopsync.models import Listing, ListingImage, ProductLink, TikTokSku, Variant, utcnow
 from shopsync.sandbox.tiktok.listing_desk import AuditScript
 from shopsync.sync.listings import audit
+from shopsync.sync.listings.content import push_content_edits
 from shopsync.sync.listings.facts import recheck_categories
 from shopsync.sync.listings.publish import Publisher
 from tests.support.listings import publishing_store
@@ -86,3 +89,24 @@ def test_a_rejected_listing_is_fixed_and_resubmitted_as_an_edit_of_the_same_prod
     wait_for(lambda: audit.follow(store.integration) is not None and db.session.get(Listing, listing.id).state
              == "live", timeout=10, every=0.3)
     assert len(_creates(tiktok_sandbox)) == 1
+
+
+def test_content_edits_in_shopify_reach_tiktok_as_partial_edits_when_the_shop_keeps_them_in_step(
+        store, tiktok_sandbox, shopify_sandbox):
+    mug, = store.products("Forest Mug")
+    publisher = Publisher(store.integration)
+    publisher.publish([mug])
+    assert push_content_edits(Publisher(store.integration)) == 0  # the option is off by default
+    publisher.shop.keep_content_in_step = True
+    db.session.commit()
+    shopify_sandbox.update_product(store.shop, mug.shopify_id, title="Forest Mug, Stoneware, 350 ml")
+    mug.shopify_updated_at = utcnow() + timedelta(seconds=1)  # what the products/update webhook stores
+    db.session.commit()
+
+    assert push_content_edits(Publisher(store.integration)) == 1
+
+    edits = tiktok_sandbox.calls(method="POST")
+    edit = next(c for c in edits if c.path.endswith("/partial_edit"))
+    assert set(edit.body) == {"title", "description", "main_images"}
+    assert edit.body["title"] == "Forest Mug, Stoneware, 350 ml"
+    assert push_content_edits(Publisher(store.integration)) == 0  # nothing changed since
