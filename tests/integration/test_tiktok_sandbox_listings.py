@@ -203,3 +203,20 @@ def test_audit_outcomes_are_sent_as_signed_product_webhooks(running, client, web
     assert [b["type"] for b in bodies] == [5, 37]
     assert bodies[0]["data"]["product_id"] == int(created.product_id)  # TikTok sends a number
     assert bodies[1]["data"]["audit"]["status"] == "APPROVED" and bodies[0]["tts_notification_id"]
+
+
+def test_the_control_page_decides_reviews_and_fails_prerequisites(running, client):
+    running.sandbox.listing_desk.audit_seconds = 60  # nothing ends by itself during the test
+    created = listings.create_product(client, _product_body(running, client))
+    admin = running.base_url + "/_control/listings/admin"
+    page = requests.get(admin, timeout=5)
+    assert page.status_code == 200 and created.product_id in page.text and "PENDING" in page.text
+    answer = requests.post(f"{admin}/products/{created.product_id}/reject", data={"reason": "Blurry main image"},
+                           timeout=5)
+    assert answer.status_code == 200 and "rejected" in answer.text  # followed the 303 back to the page
+    state = listings.product_state(client, created.product_id)
+    assert state.status == "FAILED" and state.failed_reasons[-1]["reasons"] == ["Blurry main image"]
+    requests.post(f"{admin}/prerequisites", timeout=5, data={
+        "shop_id": running.sandbox.shops[0].id, "check_item": "RETURN_WAREHOUSE", "reason": "No return address"})
+    checks = {c.item: c for c in listings.prerequisites(client)}
+    assert checks["RETURN_WAREHOUSE"].failed and checks["RETURN_WAREHOUSE"].reasons == ("No return address",)
