@@ -14,12 +14,12 @@ from urllib.parse import urlsplit
 import requests
 from PIL import Image, UnidentifiedImageError
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from ...extensions import db
-from ...models import ListingImage
+from ...models import ListingImage, utcnow
 from ...platforms.http import DEFAULT_TIMEOUT, PermanentError
 from ...platforms.tiktok import listings as tiktok_listings
+from ..sql import dialect_insert
 from .problems import DESCRIPTION, IMAGES, Problem
 
 MAIN_IMAGE, DESCRIPTION_IMAGE = "MAIN_IMAGE", "DESCRIPTION_IMAGE"
@@ -116,16 +116,13 @@ class ImageHost:
         except PermanentError as refused:
             raise ImageRefused(f"TikTok refused it: {refused.message}") from None
         self.uploads += 1
-        row = ListingImage(tenant_id=self.tenant_id, tiktok_integration_id=self.tiktok_integration_id,
-                           content_hash=digest, use_case=use_case, uri=uploaded.uri, url=uploaded.url,
-                           width=uploaded.width, height=uploaded.height)
-        try:
-            with db.session.begin_nested():
-                db.session.add(row)
-        except IntegrityError:  # another worker uploaded the same image meanwhile: use theirs
-            return self._known(digest, use_case) or Hosted(uploaded.uri, uploaded.url, uploaded.width,
-                                                           uploaded.height)
-        return Hosted(row.uri, row.url, row.width, row.height)
+        # Another worker may have uploaded the same image meanwhile: the first row stays, and is used.
+        db.session.execute(dialect_insert(db.engine.dialect.name)(ListingImage).values(
+            tenant_id=self.tenant_id, tiktok_integration_id=self.tiktok_integration_id, content_hash=digest,
+            use_case=use_case, uri=uploaded.uri, url=uploaded.url, width=uploaded.width, height=uploaded.height,
+            created_at=utcnow()).on_conflict_do_nothing(
+            index_elements=["tiktok_integration_id", "content_hash", "use_case"]))
+        return self._known(digest, use_case)
 
     def _known(self, digest: str, use_case: str) -> Hosted | None:
         row = db.session.execute(select(ListingImage).where(
