@@ -2,6 +2,7 @@
 every created SKU is linked."""
 from __future__ import annotations
 
+import signal
 from collections import Counter
 from datetime import timedelta
 
@@ -9,12 +10,16 @@ import pytest
 from sqlalchemy import func, select, update
 
 from shopsync.extensions import db
-from shopsync.models import Listing, ProductLink, Variant, utcnow
+from shopsync.jobs.listings import follow_listings, start_publish
+from shopsync.models import Listing, ProductLink, SyncRun, Variant, utcnow
 from shopsync.platforms.http import TransientError
 from shopsync.platforms.tiktok import listings as tiktok
 from shopsync.sync.connections.tiktok_access import call_with_refresh
 from shopsync.sync.listings.publish import Publisher
 from tests.support.listings import publishing_store
+from tests.support.shopify_import import run_jobs
+from tests.support.sync_journey import wait_for
+from tests.support.worker import running_worker, stop
 
 TITLES = ("Classic Tee", "Sunset Tee", "Ocean Mug", "Forest Cap", "Retro Tote Bag", "Minimal Hoodie")
 
@@ -114,3 +119,33 @@ def test_a_crash_before_the_create_reached_tiktok_creates_it_once(store, tiktok_
 
 def product_gid(product) -> str:
     return f"gid://shopify/Product/{product.shopify_id}"
+
+
+def test_a_worker_killed_while_tiktok_answers_leaves_one_listing_and_the_next_worker_links_it(
+        store, tiktok_sandbox, app):
+    product, = store.products("Ocean Tee")
+    desk = tiktok_sandbox.listing_desk
+    desk.slow_answer_seconds = 30.0  # TikTok makes the product, then takes its time to say so
+    run_id = start_publish(store.tenant_id, store.tiktok_integration_id, [product.id], save_as_draft=False)
+    try:
+        with running_worker() as worker:
+            wait_for(lambda: any(p.external_product_id == product_gid(product)
+                                 for p in tiktok_sandbox.shops[0].products.values()), timeout=60,
+                     message="TikTok to create the product")
+            stop(worker, signal.SIGKILL)  # the worker dies before TikTok's answer reaches it
+    finally:
+        desk.slow_answer_seconds = 0.0
+    listing = db.session.execute(select(Listing).where(Listing.product_id == product.id)).scalar_one()
+    assert listing.state == "submitting" and listing.tiktok_product_id is None
+    assert db.session.get(SyncRun, run_id).finished_at is None
+    db.session.execute(update(Listing).where(Listing.id == listing.id).values(
+        submitted_at=utcnow() - timedelta(minutes=5)))  # long enough ago that its worker is known to be gone
+    db.session.commit()
+
+    run_jobs(app, "shopsync.jobs.listings.publish_products")  # RQ's copy of the dead job, if it kept one
+    follow_listings()  # the periodic job: recovers what was left submitting
+
+    db.session.refresh(listing)
+    assert listing.state in ("pending", "live") and listing.tiktok_product_id
+    assert _tiktok_products_by_external_id(tiktok_sandbox)[product_gid(product)] == 1
+    _every_sku_linked(store, [product])

@@ -196,7 +196,7 @@ def _create_product(sandbox, shop: Shop, call) -> Answer:
     if desk.lost_answers:  # carried out, but the gateway gave up waiting: the caller never hears of it
         desk.lost_answers -= 1
         return Answer(36009007, "Request timeout, please try again", http_status=504)
-    return Answer(data=data)
+    return Answer(data=data, delay=desk.slow_answer_seconds)
 
 
 def _store(sandbox, shop: Shop, body: dict) -> dict:

@@ -93,6 +93,13 @@ def register(bp: Blueprint, sandbox) -> None:
             desk().lost_answers = max(0, int(body().get("count", 1)))
             return jsonify(lost_answers=desk().lost_answers)
 
+    @bp.post("/_control/listings/slow-answers")
+    def listings_slow_answers():
+        """Creates are carried out at once but answered this many seconds later (0: at once)."""
+        with sandbox.lock:
+            desk().slow_answer_seconds = max(0.0, float(body().get("seconds", 0)))
+            return jsonify(slow_answer_seconds=desk().slow_answer_seconds)
+
     @bp.get("/_control/listings/events")
     def listings_events():
         with sandbox.lock:

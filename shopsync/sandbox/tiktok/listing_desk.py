@@ -50,7 +50,8 @@ class ListingDesk:
         self.failing_prerequisites: dict[str, dict[str, list[str]]] = {}
         self.scripts: dict[str, AuditScript] = {}
         self.audit_seconds = float(settings.get("tiktok_audit_seconds") or DEFAULT_AUDIT_SECONDS)
-        self.lost_answers = 0  # creates processed whose answer then stalls past the client's timeout
+        self.lost_answers = 0  # creates carried out, then answered with a gateway timeout
+        self.slow_answer_seconds = 0.0  # creates carried out, then answered this much later
         self.events: list[dict] = []  # product status events, as sent (or not) to subscribers
         self.timers: list[threading.Timer] = []
 
@@ -104,6 +105,7 @@ class ListingDesk:
         return {"tree_revision": self.tree_revision, "audit_seconds": self.audit_seconds,
                 "default_daily_limit": self.default_daily_limit, "daily_limits": dict(self.daily_limit),
                 "failing_prerequisites": self.failing_prerequisites, "lost_answers": self.lost_answers,
+                "slow_answer_seconds": self.slow_answer_seconds,
                 "scripts": {k: vars(v) for k, v in self.scripts.items()}, "uploads": len(self.uploads),
                 "listings": len(self.listings)}
 
