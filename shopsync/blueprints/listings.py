@@ -21,6 +21,7 @@ from ..tenancy import current_tenant_id, get_or_404
 
 bp = Blueprint("listings", __name__)
 MAX_SELECTION = 500
+MAX_ATTRIBUTES = 100
 STATE_LABELS = {"draft": "Checked", "blocked": "Needs fixes", "queued": "Waiting to publish",
                 "submitting": "Submitting", "pending": "In TikTok's review", "live": "Live", "failed": "Rejected",
                 "tiktok_draft": "Draft on TikTok"}
@@ -120,7 +121,7 @@ def choices(listing_id: int):
         abort(400, "A TikTok category id is a number.")
     if category_id != (listing.category_id or ""):
         listing.category_id = category_id or None
-        listing.category_path = request.form.get("category_path", "").strip()[:500] or None
+        listing.category_path = request.form.get("category_path", "").replace("\x00", "").strip()[:500] or None
         listing.chosen_attributes = {}
     brand_id = request.form.get("brand_id", "").strip()
     if brand_id and not brand_id.isdigit():
@@ -128,10 +129,10 @@ def choices(listing_id: int):
     listing.brand_id = brand_id or None
     picked = {}
     for key in request.form:
-        if key.startswith("attribute_") and key[10:].isdigit():
-            values = [v.strip()[:500] for v in request.form.getlist(key) if v.strip()]
-            if values:
-                picked[key[10:]] = values[:20]
+        if key.startswith("attribute_") and key[10:].isdigit() and len(picked) < MAX_ATTRIBUTES:
+            values = [v.replace("\x00", "").strip()[:500] for v in request.form.getlist(key)]
+            if any(values):
+                picked[key[10:]] = [v for v in values if v][:20]
     listing.chosen_attributes = picked or listing.chosen_attributes
     db.session.commit()
     run_id = start_publish(listing.tenant_id, listing.tiktok_integration_id, [listing.product_id],

@@ -92,3 +92,21 @@ def test_api_publishes_and_lists(store, client, app):
     assert listed["items"][0]["tiktok_product_id"]
     spec = client.get("/api/openapi.json").json
     assert {"get", "post"} <= set(spec["paths"]["/api/listings"])
+
+
+def test_a_template_is_validated_and_saved_and_a_bad_one_explained(store, client):
+    token = _csrf(client)
+    shop = f"/listings/shops/{store.tiktok_integration_id}"
+    bad = client.post(f"{shop}/templates", data={"csrf_token": token, "name": "Bad\x00", "match_field": "colour"})
+    assert bad.status_code == 422
+    bad = client.post(f"{shop}/templates", data={"csrf_token": token, "name": "Hoodies", "match_field": "tag",
+                                                  "match_value": "", "category_id": "12a"})
+    page = bad.get_data(as_text=True)
+    assert bad.status_code == 422 and "Say which product type" in page and "is a number" in page
+    good = client.post(f"{shop}/templates", data={
+        "csrf_token": token, "name": "Mugs", "match_field": "product_type", "match_value": "Home",
+        "category_id": "600090", "rule_attribute_id": ["100301", ""], "rule_source": ["metafield", "value"],
+        "rule_value": ["custom.material", ""], "weight_value": "0.4", "weight_unit": "KILOGRAMS"})
+    assert good.status_code == 302
+    page = client.get(shop).get_data(as_text=True)
+    assert "Mugs" in page and "100301 ← metafield custom.material" in page
