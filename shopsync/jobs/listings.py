@@ -2,7 +2,9 @@
 in a shop's queue, follow TikTok's audits, and re-check categories TikTok changed."""
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
+from contextlib import contextmanager
 from datetime import timedelta
 
 from flask import current_app
@@ -12,12 +14,15 @@ from ..extensions import db
 from ..models import Integration, Listing, ListingShop, Product
 from ..models.integration import ACTIVE, TIKTOK
 from ..models.listings import FAILED, PENDING, QUEUED, SUBMITTING
+from ..platforms.http import PlatformError
 from ..sync import runs
 from ..sync.listings import audit
 from ..sync.listings.content import push_content_edits
 from ..sync.listings.facts import recheck_categories
 from ..sync.listings.publish import Publisher
 from . import app_job, enqueue, queue
+
+log = logging.getLogger(__name__)
 
 QUEUE = "default"
 _PATH = "shopsync.jobs.listings."
@@ -136,15 +141,27 @@ def follow_listings() -> int:
         if integration is None or integration.status != ACTIVE:
             continue
         states = {state for shop_id, state in shops if shop_id == integration_id}
-        if PENDING in states:
-            moved += sum(audit.follow(integration).values())
-        if states & {QUEUED, SUBMITTING}:
-            Publisher(integration).drain()
+        with _one_shop(integration):
+            if PENDING in states:
+                moved += sum(audit.follow(integration).values())
+            if states & {QUEUED, SUBMITTING}:
+                Publisher(integration).drain()
     for integration in db.session.execute(select(Integration).join(
             ListingShop, ListingShop.tiktok_integration_id == Integration.id).where(
-            ListingShop.keep_content_in_step.is_(True), Integration.status == ACTIVE)).scalars():
-        push_content_edits(Publisher(integration))
+            ListingShop.keep_content_in_step.is_(True), Integration.status == ACTIVE)).scalars().all():
+        with _one_shop(integration):
+            push_content_edits(Publisher(integration))
     return moved
+
+
+@contextmanager
+def _one_shop(integration: Integration):
+    """One shop's failure (TikTok down, access revoked: already reported) never stops the others' turn."""
+    try:
+        yield
+    except PlatformError as error:
+        db.session.rollback()
+        log.warning("Listings of TikTok shop %s not followed this time: %s", integration.id, error.message)
 
 
 @app_job

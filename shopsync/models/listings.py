@@ -39,8 +39,6 @@ class ListingShop(TenantOwned, db.Model):
     keep_content_in_step: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
     # Package weight and dimensions for products Shopify has none for: see CategoryTemplate.package
     package_defaults: Mapped[dict] = mapped_column(JSON, default=dict, nullable=False)
-    # Which mandatory attributes TikTok asked for, per category, when listings were last checked.
-    attribute_fingerprints: Mapped[dict] = mapped_column(JSON, default=dict, nullable=False)
 
     @property
     def failed_checks(self) -> list[dict]:
@@ -100,7 +98,6 @@ class Listing(TenantOwned, Timestamps, db.Model):
     problems: Mapped[list] = mapped_column(JSON, default=list, nullable=False)
     advice: Mapped[list] = mapped_column(JSON, default=list, nullable=False)  # TikTok's diagnoses, not blocking
     body: Mapped[dict | None] = mapped_column(JSON)  # what was (or will be) sent to TikTok
-    content_hash: Mapped[str | None] = mapped_column(String(64))
     idempotency_key: Mapped[str | None] = mapped_column(String(64))
     tiktok_product_id: Mapped[str | None] = mapped_column(String(64))
     audit_reasons: Mapped[list] = mapped_column(JSON, default=list, nullable=False)

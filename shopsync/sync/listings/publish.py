@@ -9,8 +9,6 @@ again with the same key; a duplicate external id (12052996) is looked up too and
 """
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import uuid
 from collections.abc import Iterable
@@ -39,7 +37,6 @@ from .templates import templates_of
 log = logging.getLogger(__name__)
 
 ON_TIKTOK = (SUBMITTING, PENDING, LIVE, TIKTOK_DRAFT)
-CHECKABLE = (DRAFT, BLOCKED, QUEUED, FAILED)
 READINESS_FRESH_FOR = timedelta(minutes=10)
 STALE_SUBMISSION = timedelta(minutes=2)  # a claim this old whose worker is gone is recovered
 SHOPIFY_CDN = "cdn.shopify.com"
@@ -102,7 +99,6 @@ class Publisher:
         if not checked.passed:
             return self._stop(listing, [from_tiktok(code, message) for code, message in checked.fail_reasons])
         listing.problems, listing.attention = [], None
-        listing.content_hash = content_hash(built.body)
         listing.checked_at = utcnow()
         if listing.state == BLOCKED:
             listing.state = DRAFT
@@ -294,10 +290,6 @@ class Publisher:
 
     def _upload(self, content: bytes, use_case: str) -> tiktok.UploadedImage:
         return call_with_refresh(self.integration, lambda client: tiktok.upload_image(client, content, use_case))
-
-
-def content_hash(body: dict) -> str:
-    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
 
 def start_of_day(moment: datetime) -> datetime:

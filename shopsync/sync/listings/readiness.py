@@ -43,7 +43,7 @@ def listing_shop(integration: Integration) -> ListingShop:
         ListingShop.tiktok_integration_id == integration.id)).scalar_one_or_none()
     if row is None:
         row = ListingShop(tenant_id=integration.tenant_id, tiktok_integration_id=integration.id, checks=[],
-                          attribute_fingerprints={}, package_defaults={})
+                          package_defaults={})
         db.session.add(row)
         db.session.flush()
     return row
