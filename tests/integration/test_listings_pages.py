@@ -9,8 +9,11 @@ from sqlalchemy import select
 
 from shopsync.extensions import db
 from shopsync.models import Listing
+from shopsync.sandbox.tiktok.listing_desk import AuditScript
+from shopsync.sync.listings import audit
 from tests.support.listings import publishing_store
 from tests.support.shopify_import import run_jobs
+from tests.support.sync_journey import wait_for
 
 
 @pytest.fixture
@@ -110,3 +113,24 @@ def test_a_template_is_validated_and_saved_and_a_bad_one_explained(store, client
     assert good.status_code == 302
     page = client.get(shop).get_data(as_text=True)
     assert "Mugs" in page and "100301 ← metafield custom.material" in page
+
+
+def test_rejected_listings_show_tiktoks_reasons_and_are_resubmitted_from_the_page(store, client, app, tiktok_sandbox):
+    token = _csrf(client)
+    mug = store.products("Minimal Mug")[0]
+    tiktok_sandbox.listing_desk.scripts[f"gid://shopify/Product/{mug.shopify_id}"] = AuditScript(
+        "reject", ["The product image shows a watermark"])
+    client.post("/listings/publish", data={"csrf_token": token, "tiktok_integration_id": store.tiktok_integration_id,
+                                           "product_ids": [mug.id], "action": "publish"})
+    run_jobs(app, "shopsync.jobs.listings.publish_products")
+    listing = db.session.execute(select(Listing).where(Listing.product_id == mug.id)).scalar_one()
+    wait_for(lambda: audit.follow(store.integration) is not None and db.session.get(Listing, listing.id).state
+             == "failed", timeout=10, every=0.3)
+    page = client.get("/listings?state=failed").get_data(as_text=True)
+    assert "Minimal Mug" in page and "The product image shows a watermark" in page
+    tiktok_sandbox.listing_desk.scripts.clear()
+    answer = client.post("/listings/resubmit", data={"csrf_token": token, "listing_ids": [listing.id]})
+    assert answer.status_code == 302
+    assert run_jobs(app, "shopsync.jobs.listings.resubmit_listings") == 1
+    db.session.refresh(listing)
+    assert listing.state == "pending" and listing.audit_reasons == []

@@ -84,8 +84,10 @@ def test_a_rejected_listing_is_fixed_and_resubmitted_as_an_edit_of_the_same_prod
     assert "brand logo" in listing.audit_reasons[-1]["reasons"][0]
     product_id = listing.tiktok_product_id
     tiktok_sandbox.listing_desk.scripts.clear()  # the merchant fixed the image in Shopify
-    assert Publisher(store.integration).resubmit(listing)
+    assert Publisher(store.integration).publish([tee]).submitted == [listing.id]  # publishing again resubmits
+    db.session.refresh(listing)
     assert listing.state == "pending" and listing.tiktok_product_id == product_id
+    assert tiktok_sandbox.calls(path=f"/product/202309/products/{product_id}", method="PUT")
     wait_for(lambda: audit.follow(store.integration) is not None and db.session.get(Listing, listing.id).state
              == "live", timeout=10, every=0.3)
     assert len(_creates(tiktok_sandbox)) == 1

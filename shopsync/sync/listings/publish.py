@@ -129,6 +129,11 @@ class Publisher:
                 outcome.skipped.append(listing.id)
                 progress(skipped=1)
                 continue
+            if listing.state == FAILED:  # already on TikTok, rejected: fixed, it goes back as an edit
+                resubmitted = self.resubmit(listing)
+                (outcome.submitted if resubmitted else outcome.blocked).append(listing.id)
+                progress(done=int(resubmitted), failed=int(not resubmitted))
+                continue
             if not self.check(listing):
                 outcome.blocked.append(listing.id)
                 progress(failed=1)
