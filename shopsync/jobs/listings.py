@@ -8,10 +8,12 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 from flask import current_app
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Integration, Listing, ListingShop, Product
+from ..models import Integration, Listing, ListingShop, Product, SyncRun, utcnow
 from ..models.integration import ACTIVE, TIKTOK
 from ..models.listings import FAILED, PENDING, QUEUED, SUBMITTING
 from ..platforms.http import PlatformError
@@ -27,6 +29,7 @@ log = logging.getLogger(__name__)
 QUEUE = "default"
 _PATH = "shopsync.jobs.listings."
 JOB_TIMEOUT = 6 * 3600  # a bulk publish of thousands of products
+ABANDONED_AFTER = timedelta(minutes=2)
 
 
 def start_publish(tenant_id: int, tiktok_integration_id: int, product_ids: list[int], *, save_as_draft: bool,
@@ -36,8 +39,32 @@ def start_publish(tenant_id: int, tiktok_integration_id: int, product_ids: list[
                             integration_id=tiktok_integration_id, total=len(product_ids), status="queued",
                             dry_run=check_only)
     enqueue(_PATH + "publish_products", tenant_id, tiktok_integration_id, product_ids, run_id, save_as_draft,
-            check_only, queue_name=QUEUE, job_timeout=JOB_TIMEOUT)
+            check_only, queue_name=QUEUE, job_timeout=JOB_TIMEOUT, job_id=publish_job_id(run_id))
     return run_id
+
+
+def publish_job_id(run_id: int) -> str:
+    return f"shopsync-publish-{run_id}"
+
+
+def close_abandoned_runs(older_than: timedelta = ABANDONED_AFTER) -> int:
+    """Publish runs whose job is gone or failed (its worker was killed) are closed, so no progress bar waits
+    forever; their listings are settled by the queue's recovery."""
+    stale = db.session.execute(select(SyncRun).where(
+        SyncRun.kind == "publish", SyncRun.status.in_(("queued", "running")),
+        SyncRun.created_at < utcnow() - older_than)).scalars().all()
+    closed = 0
+    for run in stale:
+        try:
+            status = Job.fetch(publish_job_id(run.id), connection=current_app.extensions["shopsync.redis"]).get_status()
+        except NoSuchJobError:
+            status = None
+        if status in (None, JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED):
+            runs.finish_run(run.id, "Publishing stopped before the end; what was submitted stays submitted, and "
+                                    "publishing the rest again picks up where it stopped.",
+                            status="partial" if run.done else "failed")
+            closed += 1
+    return closed
 
 
 @app_job
@@ -135,6 +162,7 @@ def follow_listings() -> int:
     """The poll behind the audit webhooks, and the queue's daily restart: every shop with work to do."""
     shops = db.session.execute(select(Listing.tiktok_integration_id, Listing.state).where(
         Listing.state.in_([PENDING, QUEUED, SUBMITTING])).distinct()).all()
+    close_abandoned_runs()
     moved = 0
     for integration_id in sorted({row[0] for row in shops}):
         integration = db.session.get(Integration, integration_id)

@@ -10,14 +10,14 @@ import pytest
 from sqlalchemy import func, select, update
 
 from shopsync.extensions import db
-from shopsync.jobs.listings import follow_listings, start_publish
+from shopsync.jobs.listings import close_abandoned_runs, follow_listings, start_publish
 from shopsync.models import Listing, ProductLink, SyncRun, Variant, utcnow
 from shopsync.platforms.http import TransientError
 from shopsync.platforms.tiktok import listings as tiktok
+from shopsync.sync import runs
 from shopsync.sync.connections.tiktok_access import call_with_refresh
 from shopsync.sync.listings.publish import Publisher
 from tests.support.listings import publishing_store
-from tests.support.shopify_import import run_jobs
 from tests.support.sync_journey import wait_for
 from tests.support.worker import running_worker, stop
 
@@ -142,10 +142,19 @@ def test_a_worker_killed_while_tiktok_answers_leaves_one_listing_and_the_next_wo
         submitted_at=utcnow() - timedelta(minutes=5)))  # long enough ago that its worker is known to be gone
     db.session.commit()
 
-    run_jobs(app, "shopsync.jobs.listings.publish_products")  # RQ's copy of the dead job, if it kept one
     follow_listings()  # the periodic job: recovers what was left submitting
 
     db.session.refresh(listing)
     assert listing.state in ("pending", "live") and listing.tiktok_product_id
     assert _tiktok_products_by_external_id(tiktok_sandbox)[product_gid(product)] == 1
     _every_sku_linked(store, [product])
+
+
+def test_a_publish_run_whose_job_is_gone_is_closed_not_left_running(store):
+    run_id = runs.start_run(store.tenant_id, "publish", "batch", integration_id=store.tiktok_integration_id, total=3)
+    assert close_abandoned_runs() == 0  # too recent to tell
+    db.session.execute(update(SyncRun).where(SyncRun.id == run_id).values(created_at=utcnow() - timedelta(minutes=5)))
+    db.session.commit()
+    assert close_abandoned_runs() == 1
+    run = db.session.get(SyncRun, run_id)
+    assert run.status == "failed" and run.finished_at and "stopped before the end" in run.message
