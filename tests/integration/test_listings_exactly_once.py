@@ -122,7 +122,7 @@ def product_gid(product) -> str:
 
 
 def test_a_worker_killed_while_tiktok_answers_leaves_one_listing_and_the_next_worker_links_it(
-        store, tiktok_sandbox, app):
+        store, tiktok_sandbox, app, redis_url):  # redis_url: the queue is emptied after the test
     product, = store.products("Ocean Tee")
     desk = tiktok_sandbox.listing_desk
     desk.slow_answer_seconds = 30.0  # TikTok makes the product, then takes its time to say so
