@@ -78,7 +78,8 @@ def _converted(image: Image.Image, high: int) -> bytes:
 def download(session: requests.Session, url: str) -> bytes:
     """The image's bytes; raises ImageRefused when it cannot be fetched."""
     try:
-        with session.get(url, timeout=DEFAULT_TIMEOUT, stream=True) as response:
+        # No redirects: an image is fetched from the host it was checked for, nowhere else.
+        with session.get(url, timeout=DEFAULT_TIMEOUT, stream=True, allow_redirects=False) as response:
             if response.status_code != 200:
                 raise ImageRefused(f"Shopify answered HTTP {response.status_code} for it")
             content = response.raw.read(MAX_DOWNLOAD + 1, decode_content=True)
