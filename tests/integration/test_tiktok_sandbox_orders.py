@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 import requests
 
+from shopsync.sandbox.tiktok import buying
 from shopsync.sandbox.tiktok.buying import OrderError
 from tests.support.shopify_sandbox import webhook_receiver  # noqa: F401 - fixture
 from tests.support.tiktok import running, running_sandbox, token  # noqa: F401 - fixtures
@@ -217,3 +218,52 @@ def test_cancelling_gives_stock_back_and_notifies(running, token, webhook_receiv
     kinds = [(n["type"], n["data"].get("order_status") or n["data"].get("cancel_status"))
              for n in notifications(webhook_receiver)]
     assert kinds.count((11, "CANCELLATION_REQUEST_COMPLETE")) == 2 and (1, "CANCEL") in kinds
+
+
+# ---- the buyers' page, carriers moving orders on, unpaid orders, external references --------------------
+def test_the_buyers_page_sells_with_or_without_hold_and_moves_orders_on(running):
+    page = requests.get(f"{running.base_url}/_control/admin", timeout=5)
+    assert page.status_code == 200 and f"value='{SKU}'" in page.text
+    before = stock(running)
+    answer = requests.post(f"{running.base_url}/_control/admin/sell",
+                           data={"seller_sku": SKU, "quantity": "2"}, timeout=5)  # hold box unticked
+    assert answer.status_code == 200 and "placed (AWAITING_SHIPMENT)" in answer.text
+    assert sum(stock(running).values()) == sum(before.values()) - 2
+    refused = requests.post(f"{running.base_url}/_control/admin/sell",
+                            data={"seller_sku": SKU, "quantity": "99", "on_hold": "1"}, timeout=5)
+    assert "Refused: not enough stock" in refused.text
+    order = next(iter(running.sandbox.book.orders.values()))
+    with running.sandbox.lock:
+        buying.ship(running.sandbox, order, [i.id for i in order.line_items], "1Z999AA10123456784",
+                    "7117859084333745966", "UPS")
+    for expected in ("IN_TRANSIT", "DELIVERED", "COMPLETED"):
+        moved = requests.post(f"{running.base_url}/_control/admin/orders/{order.id}/advance", timeout=5)
+        assert f"Order {order.id}: advance done" in moved.text and order.status == expected
+    assert order.collection_time and order.delivery_time
+    assert control(running, f"/{order.id}/advance").status_code == 409
+
+
+def test_an_unpaid_order_is_paid_after_the_configured_delay():
+    with running_sandbox(tiktok_payment_seconds=0.2, tiktok_on_hold_seconds=0.2) as slow:
+        order = slow.sandbox.sell(SKU)
+        assert order.status == "UNPAID" and order.paid_time is None
+        eventually(lambda: order.status == "AWAITING_SHIPMENT", timeout=5)
+        assert order.paid_time and order.is_on_hold_order
+
+
+def test_external_order_references_are_saved_and_searched(running, token):
+    order = running.sandbox.sell(SKU, 2)
+    reference = {"id": "5550001112223", "platform": "SHOPIFY",
+                 "line_items": [{"id": "13370000001", "origin_id": order.line_items[0].id}]}
+    status, envelope = call(running, token, "POST", "/order/202406/orders/external_orders", {"orders": [
+        {"id": order.id, "external_order": reference},
+        {"id": "1", "external_order": reference},
+        {"id": order.id, "external_order": dict(reference, platform="SHOPIFY_PLUS")}]})
+    assert envelope["code"] == 0
+    assert [e["code"] for e in envelope["data"]["errors"]] == [36020001, 36009004]
+    status, found = call(running, token, "GET", f"/order/202406/orders/{order.id}/external_orders",
+                         query={"platform": "SHOPIFY"})
+    assert found["data"]["external_orders"] == [reference]
+    status, searched = call(running, token, "POST", "/order/202406/orders/external_order_search",
+                            query={"platform": "SHOPIFY", "external_order_id": "5550001112223"})
+    assert searched["data"]["orders"] == [{"id": order.id, "external_order": reference}]

@@ -137,8 +137,11 @@ def register(bp: Blueprint, sandbox: TikTokSandbox) -> None:
     @bp.post("/_control/admin/sell")
     def control_admin_sell():
         try:
+            # an unticked box is simply absent from the form: no ON_HOLD, not Fulfilled by TikTok
+            form = {**request.form.to_dict(), "on_hold": "on_hold" in request.form,
+                    "fulfilled_by_tiktok": "fulfilled_by_tiktok" in request.form}
             with sandbox.lock:
-                order = sell_from(request.form.to_dict())
+                order = sell_from(form)
             message = f"Order {order.id} placed ({order.status})"
         except OrderError as error:
             message = f"Refused: {error}"
