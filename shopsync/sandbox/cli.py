@@ -120,9 +120,12 @@ def sell(sku: str, quantity: int, shop_id: str | None, hold: bool, fbt: bool):
               help="Cancel only this line item (one unit); repeat for more. Default: every unshipped unit.")
 @click.option("--by", "role", type=click.Choice(["BUYER", "SELLER", "SYSTEM"], case_sensitive=False),
               default="BUYER", show_default=True)
-def cancel(order_id: str, line_item_ids: tuple[str, ...], role: str):
+@click.option("--request", is_flag=True,
+              help="The buyer only asks (AWAITING_SHIPMENT orders): the seller approves, rejects or ships.")
+def cancel(order_id: str, line_item_ids: tuple[str, ...], role: str, request: bool):
     """Cancel a TikTok order (or some of its units); TikTok's stock comes back."""
-    order = _tiktok_order_control(f"/{order_id}/cancel", {"line_item_ids": list(line_item_ids), "role": role})
+    order = _tiktok_order_control(f"/{order_id}/cancel", {"line_item_ids": list(line_item_ids), "role": role,
+                                                          "request": request})
     click.echo(f"TikTok order {order['id']}: cancellation {order['cancel_id']} {order['cancel_status']}, "
                f"order {order['status']} (webhooks sent)")
 

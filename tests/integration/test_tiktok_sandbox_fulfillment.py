@@ -149,3 +149,34 @@ def test_returns_walk_to_complete_and_are_searchable(running, token, webhook_rec
     assert requests.post(f"{running.base_url}/_control/orders/{order.id}/return",
                          json={"line_item_ids": [order.line_items[1].id]}, timeout=5).status_code == 409
 
+
+
+def test_a_buyer_cancel_request_waits_for_the_seller(running, token, webhook_receiver):
+    call(running, token, "PUT", "/event/202309/webhooks",
+         {"event_type": "CANCELLATION_STATUS_CHANGE", "address": webhook_receiver.url})
+    sold = running.sandbox.sell(SKU, on_hold=False)
+    after_sale = sum(running.sandbox.sku_state(sold.line_items[0].sku_id)["inventory"].values())
+    asked = requests.post(f"{running.base_url}/_control/orders/576461413038785001/cancel", json={"request": True},
+                          timeout=5).json()
+    assert asked["cancel_status"] == "CANCELLATION_REQUEST_PENDING" and asked["is_buyer_request_cancel"]
+    status, found = call(running, token, "POST", "/order/202309/orders/search", {"is_buyer_request_cancel": True},
+                         {"page_size": "10"})
+    assert [o["id"] for o in found["data"]["orders"]] == ["576461413038785001"]
+    assert call(running, token, "POST", f"/return_refund/202309/cancellations/{asked['cancel_id']}/reject",
+                {"reject_reason": "seller_reject_apply_product_has_been_packed"})[1]["code"] == 36009004  # US
+    assert call(running, token, "POST",
+                f"/return_refund/202309/cancellations/{asked['cancel_id']}/approve")[1]["code"] == 0
+    order = running.sandbox.order("576461413038785001")
+    assert order.status == "CANCELLED" and not order.cancel_request
+    assert sum(running.sandbox.sku_state(order.line_items[0].sku_id)["inventory"].values()) == after_sale + 1
+    assert call(running, token, "POST",
+                f"/return_refund/202309/cancellations/{asked['cancel_id']}/approve")[1]["code"] == 36009004
+    second = running.sandbox.sell(SKU, on_hold=False)
+    with running.sandbox.lock:
+        request = buying.request_cancel(running.sandbox, second)
+    shipped = ship(running, token, second.id, {"tracking_number": "1Z999AA10123456784", "shipping_provider_id": UPS})
+    assert shipped["code"] == 0 and request.status == "CANCELLATION_REQUEST_CANCEL"  # shipping rejects it (US)
+    eventually(lambda: any(b"CANCELLATION_REQUEST_CANCELLED" in d["body"] for d in webhook_receiver.deliveries))
+    statuses = [json.loads(d["body"])["data"]["cancel_status"] for d in webhook_receiver.deliveries]
+    assert statuses[:3] == ["CANCELLATION_REQUEST_PENDING", "CANCELLATION_REQUEST_SUCCESS",
+                            "CANCELLATION_REQUEST_COMPLETE"]

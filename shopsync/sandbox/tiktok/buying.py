@@ -215,29 +215,66 @@ def cancel(sandbox: TikTokSandbox, order: Order, *, role: str = "BUYER", line_it
     chosen = [order.line(i) for i in line_item_ids] if line_item_ids else order.unshipped_lines()
     if not chosen or any(item is None or item.cancelled_by or item.package_id for item in chosen):
         raise OrderError("line items must belong to the order and be neither shipped nor cancelled")
+    cancellation = _open_cancellation(sandbox, order, role, reason, chosen, "CANCELLATION_REQUEST_SUCCESS")
+    _complete_cancellation(sandbox, order, cancellation)
+    return cancellation
+
+
+def request_cancel(sandbox: TikTokSandbox, order: Order, reason: str = "buyer_cancel_reason_changed_mind") -> Cancellation:
+    """Once the hold is over the buyer can only ask: the seller approves, rejects, or ships (which rejects)."""
+    if order.status != "AWAITING_SHIPMENT":
+        raise OrderError(f"order {order.id} is {order.status}: a buyer asks to cancel only while it awaits shipment")
+    if order.cancel_request is not None:
+        raise OrderError(f"order {order.id} already has a cancellation request", 21011007)
+    cancellation = _open_cancellation(sandbox, order, "BUYER", reason, order.unshipped_lines(),
+                                      "CANCELLATION_REQUEST_PENDING")
+    order.cancel_request, order.request_cancel_time = cancellation.id, cancellation.create_time
+    order.update_time = cancellation.create_time
+    return cancellation
+
+
+def answer_cancel_request(sandbox: TikTokSandbox, cancellation: Cancellation, approve: bool) -> None:
+    if cancellation.status != "CANCELLATION_REQUEST_PENDING":
+        raise OrderError(f"cancellation {cancellation.id} is {cancellation.status}, not pending")
+    order = sandbox.book.orders[cancellation.order_id]
+    order.cancel_request = None
+    cancellation.update_time = order.update_time = int(sandbox.clock())
+    cancellation.status = "CANCELLATION_REQUEST_SUCCESS" if approve else "CANCELLATION_REQUEST_CANCEL"
+    _notify_cancellation(sandbox, cancellation)
+    if approve:
+        _complete_cancellation(sandbox, order, cancellation)
+
+
+def _open_cancellation(sandbox: TikTokSandbox, order: Order, role: str, reason: str, chosen: list[LineItem],
+                       status: str) -> Cancellation:
     now = int(sandbox.clock())
-    for item in chosen:
-        item.cancelled_by, item.cancel_reason = role, reason
-    _restock(sandbox, order, chosen)
-    whole = not order.live_lines()
     cancellation = Cancellation(
         id=next(sandbox.book.cancel_ids), order_id=order.id, shop_id=order.shop_id,
-        cancel_type="BUYER_CANCEL" if role == "BUYER" else "CANCEL", status="CANCELLATION_REQUEST_SUCCESS",
-        role=role, reason=reason, line_item_ids=[item.id for item in chosen], whole_order=whole,
+        cancel_type="BUYER_CANCEL" if role == "BUYER" else "CANCEL", status=status, role=role, reason=reason,
+        line_item_ids=[item.id for item in chosen], whole_order=len(chosen) == len(order.live_lines()),
         create_time=now, update_time=now)
     sandbox.book.cancellations[cancellation.id] = cancellation
     _notify_cancellation(sandbox, cancellation)
-    cancellation.status = "CANCELLATION_REQUEST_COMPLETE"
+    return cancellation
+
+
+def _complete_cancellation(sandbox: TikTokSandbox, order: Order, cancellation: Cancellation) -> None:
+    now = int(sandbox.clock())
+    chosen = [order.line(i) for i in cancellation.line_item_ids]
+    for item in chosen:
+        item.cancelled_by, item.cancel_reason = cancellation.role, cancellation.reason
+    _restock(sandbox, order, chosen)
+    cancellation.status, cancellation.update_time = "CANCELLATION_REQUEST_COMPLETE", now
     _notify_cancellation(sandbox, cancellation)
-    if whole:
-        order.cancel_time, order.cancellation_initiator, order.cancel_reason = now, role, reason
+    if not order.live_lines():
+        order.cancel_time, order.cancellation_initiator = now, cancellation.role
+        order.cancel_reason = cancellation.reason
         order.hold_until = order.pay_at = order.fbt_ship_at = None
         _move(sandbox, order, "CANCELLED")
     elif not order.unshipped_lines() and order.status == "PARTIALLY_SHIPPING":
         _move(sandbox, order, "AWAITING_COLLECTION")
     else:
         order.update_time = now
-    return cancellation
 
 
 def return_items(sandbox: TikTokSandbox, order: Order, *, line_item_ids: list[str] | None = None,
@@ -334,9 +371,11 @@ def _notify_status(sandbox: TikTokSandbox, order: Order) -> None:
 
 
 def _notify_cancellation(sandbox: TikTokSandbox, cancellation: Cancellation) -> None:
+    # search says CANCELLATION_REQUEST_CANCEL where the webhook says CANCELLATION_REQUEST_CANCELLED (notes D1)
+    status = cancellation.status + ("LED" if cancellation.status.endswith("_CANCEL") else "")
     sandbox.events.notify(cancellation.shop_id, "CANCELLATION_STATUS_CHANGE", {
         "order_id": cancellation.order_id, "cancellations_role": cancellation.role,
-        "cancel_status": cancellation.status, "cancel_id": cancellation.id,
+        "cancel_status": status, "cancel_id": cancellation.id,
         "create_time": cancellation.create_time}, int(sandbox.clock()))
 
 
