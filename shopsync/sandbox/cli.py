@@ -82,6 +82,19 @@ def set_price(sku: str, price: str, shop: str):
     click.echo(f"{sku}: price {price} (webhooks sent)")
 
 
+@sandbox_cli.command("sell-on-shopify")
+@click.argument("sku")
+@click.argument("quantity", type=click.IntRange(min=1, max=100), default=1)
+@click.option("--shop", default=DEMO_SHOP, show_default=True)
+def sell_on_shopify(sku: str, quantity: int, shop: str):
+    """A buyer checks out QUANTITY units of SKU on the sandbox store's online store (refused when sold out)."""
+    answer = _reach("POST", _control(f"{shop}/storefront/orders"), json={"sku": sku, "quantity": quantity})
+    if answer.status_code >= 400:
+        raise click.ClickException(answer.json().get("message", answer.text[:200]))
+    order = answer.json()
+    click.echo(f"Shopify order {order['name']}: {quantity} x {sku} (webhooks sent)")
+
+
 # ---- TikTok Shop: buyers -----------------------------------------------------------------------------
 def _tiktok_order_control(path: str, payload: dict) -> dict:
     answer = _reach("POST", f"{current_app.config['SANDBOX_URL']}/tiktok/_control/orders{path}", json=payload)

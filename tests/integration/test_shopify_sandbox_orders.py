@@ -449,3 +449,20 @@ def test_order_update_changes_the_address_and_tracking_updates_send_fulfillments
     shopify_sandbox.sandbox.wait_for_webhooks(5)
     assert received(webhook_receiver, "fulfillments/update")[0]["tracking_number"] == "9400111899223856928499"
     assert received(webhook_receiver, "orders/updated")[0]["shipping_address"]["city"] == "Chicago"
+
+
+def test_a_storefront_sale_claims_stock_and_is_refused_when_sold_out(shopify_sandbox, token, webhook_receiver):
+    subscribe(shopify_sandbox, token, webhook_receiver.url, "ORDERS_CREATE")
+    item = variant(shopify_sandbox)
+    location = next(iter(shopify_sandbox.sandbox.shop(SHOP).locations))
+    for location_id in list(item.levels):
+        item.levels[location_id] = 0
+    item.levels[location] = 2
+    sale = f"{shopify_sandbox.url}/_control/shops/{SHOP}/storefront/orders"
+    sold = requests.post(sale, json={"sku": VARIANT_SKU, "quantity": 2}, timeout=5)
+    assert sold.status_code == 201 and sold.json()["source_name"] == "web"
+    assert item.levels[location] == 0 and item.committed[location] == 2
+    refused = requests.post(sale, json={"sku": VARIANT_SKU, "quantity": 1}, timeout=5)
+    assert refused.status_code == 409 and "sold out" in refused.json()["message"]
+    shopify_sandbox.sandbox.wait_for_webhooks(5)
+    assert [o["source_name"] for o in received(webhook_receiver, "orders/create")] == ["web"]
