@@ -466,3 +466,18 @@ def test_a_storefront_sale_claims_stock_and_is_refused_when_sold_out(shopify_san
     assert refused.status_code == 409 and "sold out" in refused.json()["message"]
     shopify_sandbox.sandbox.wait_for_webhooks(5)
     assert [o["source_name"] for o in received(webhook_receiver, "orders/create")] == ["web"]
+
+
+def test_faults_can_target_one_mutation_and_strike_after_it_ran(shopify_sandbox, token):
+    item = variant(shopify_sandbox)
+    shopify_sandbox.sandbox.add_fault("http", status=504, field="orderCreate", after=True)
+    lost = shopify_sandbox.graphql(token, CREATE, {"order": tiktok_order(item.id, tiktok_id="9")})
+    assert lost.status_code == 504  # the answer is lost ...
+    assert [o["sourceIdentifier"] for o in gql(shopify_sandbox, token, FIND, {"q": "source_identifier:9"})[
+        "data"]["orders"]["nodes"]] == ["9"]  # ... but the order exists, and the query above was not struck
+    shopify_sandbox.sandbox.add_fault("http", status=503, field="orderCreate")
+    refused = shopify_sandbox.graphql(token, CREATE, {"order": tiktok_order(item.id, tiktok_id="10")})
+    assert refused.status_code == 503
+    assert gql(shopify_sandbox, token, FIND, {"q": "source_identifier:10"})["data"]["orders"]["nodes"] == []
+    log = shopify_sandbox.sandbox.request_log(SHOP)
+    assert [entry["fault"] for entry in log if entry["fault"]] == ["http 504 after running", "http 503"]

@@ -159,8 +159,8 @@ def register(bp: Blueprint, sandbox: ShopifySandbox) -> None:
     @bp.post("/_control/faults")
     def add_fault():
         data = body()
-        options = {k: data[k] for k in ("count", "probability", "status", "retry_after", "seconds", "shop")
-                   if data.get(k) is not None}
+        options = {k: data[k] for k in ("count", "probability", "status", "retry_after", "seconds", "shop",
+                                        "field", "after") if data.get(k) is not None}
         return jsonify(sandbox.add_fault(data["kind"], **options).as_dict()), 201
 
     @bp.delete("/_control/faults")
