@@ -180,3 +180,19 @@ def test_a_buyer_cancel_request_waits_for_the_seller(running, token, webhook_rec
     statuses = [json.loads(d["body"])["data"]["cancel_status"] for d in webhook_receiver.deliveries]
     assert statuses[:3] == ["CANCELLATION_REQUEST_PENDING", "CANCELLATION_REQUEST_SUCCESS",
                             "CANCELLATION_REQUEST_COMPLETE"]
+
+
+def test_a_fault_after_the_call_ran_loses_the_answer_but_keeps_the_package(running, token):
+    order = running.sandbox.sell(SKU, on_hold=False)
+    status, search = call(running, token, "POST", "/order/202309/orders/search", {}, {"page_size": "5"})
+    assert search["code"] == 0
+    requests.post(f"{running.base_url}/_control/faults", timeout=5,
+                  json={"kind": "server_error", "count": 1, "path": "/packages", "after": True})
+    status, search = call(running, token, "POST", "/order/202309/orders/search", {}, {"page_size": "5"})
+    assert search["code"] == 0  # another path: untouched
+    lost = call(running, token, "POST", f"/fulfillment/202309/orders/{order.id}/packages",
+                {"tracking_number": "1Z999AA10123456784", "shipping_provider_id": UPS})
+    assert lost[0] == 500 and lost[1]["code"] == 36009003
+    assert order.status == "AWAITING_COLLECTION" and order.packages[0].tracking_number == "1Z999AA10123456784"
+    with pytest.raises(ValueError):
+        running.sandbox.set_fault("rate_limit", count=1, after=True)

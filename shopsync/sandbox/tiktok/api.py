@@ -60,7 +60,14 @@ def _answer(sandbox: TikTokSandbox, call: Call, headers: Mapping[str, str], raw_
     except NotFound:
         raise Refused(36009009, "Invalid path", 404) from None
     shop = _check_gateway(sandbox, call, headers, raw_body)
-    fault = sandbox.faults.draw()
+    struck = _fault_answer(sandbox, sandbox.faults.draw(call.path))
+    if struck:
+        return struck
+    answer = _ENDPOINTS[endpoint](sandbox, shop, call, **args)
+    return _fault_answer(sandbox, sandbox.faults.draw(call.path, after=True)) or answer
+
+
+def _fault_answer(sandbox: TikTokSandbox, fault: str | None) -> Answer | None:
     if fault == "rate_limit":
         raise Refused(36009002, "Too many requests", 429, retry_after=1)
     if fault == "server_error":
@@ -70,7 +77,7 @@ def _answer(sandbox: TikTokSandbox, call: Call, headers: Mapping[str, str], raw_
     if fault == "timeout":
         return Answer(36009007, "Request timeout, please try again", http_status=504,
                       delay=float(sandbox.settings["tiktok_timeout_fault_seconds"]))
-    return _ENDPOINTS[endpoint](sandbox, shop, call, **args)
+    return None
 
 
 def _check_gateway(sandbox: TikTokSandbox, call: Call, headers: Mapping[str, str], raw_body: bytes) -> Shop | None:

@@ -166,9 +166,10 @@ class TikTokSandbox:
             self._wake.clear()
 
     # ---- faults and records -----------------------------------------------------------------------
-    def set_fault(self, kind: str, count: int = 0, probability: float = 0.0, seed: int | None = None) -> None:
+    def set_fault(self, kind: str, count: int = 0, probability: float = 0.0, seed: int | None = None,
+                  path: str = "", after: bool = False) -> None:
         with self.lock:
-            self.faults.set(kind, count=count, probability=probability, seed=seed)
+            self.faults.set(kind, count=count, probability=probability, seed=seed, path=path, after=after)
 
     def clear_faults(self) -> None:
         with self.lock:
