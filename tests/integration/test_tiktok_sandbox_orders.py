@@ -267,3 +267,19 @@ def test_external_order_references_are_saved_and_searched(running, token):
     status, searched = call(running, token, "POST", "/order/202406/orders/external_order_search",
                             query={"platform": "SHOPIFY", "external_order_id": "5550001112223"})
     assert searched["data"]["orders"] == [{"id": order.id, "external_order": reference}]
+
+
+def test_discounts_show_in_lines_and_payment_and_a_bad_one_sells_nothing(running):
+    before = stock(running)
+    order = control(running, "", seller_sku=SKU, quantity=2, seller_discount="1.00", platform_discount="0.50").json()
+    line = order["line_items"][0]
+    assert (line["original_price"], line["seller_discount"], line["platform_discount"], line["sale_price"]) == (
+        "6.50", "1.00", "0.50", "5.00")
+    payment = order["payment"]
+    assert (payment["original_total_product_price"], payment["seller_discount"], payment["platform_discount"],
+            payment["sub_total"]) == ("13.00", "2.00", "1.00", "10.00")
+    after_sale = stock(running)
+    assert sum(after_sale.values()) == sum(before.values()) - 2
+    assert control(running, "", seller_sku=SKU, seller_discount="7.00").status_code == 409
+    assert control(running, "", seller_sku=SKU, seller_discount="abc").status_code == 409
+    assert stock(running) == after_sale

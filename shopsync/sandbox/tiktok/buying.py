@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from shopsync.sandbox.tiktok.state import TikTokSandbox
 
 FBT_WAREHOUSE = "7300000000000000999"  # TikTok's own warehouse: never one of the seller's
+TIKTOK_SHIPPING = ("7000000000000000999", "TikTok Shipping")  # the carrier of Fulfilled-by-TikTok parcels
 _US_CARRIERS = (("7117858858072016686", "USPS"), ("7117859084333745966", "UPS"),
                 ("7117858858071656238", "FedEx"), ("7129736293935482667", "DHL eCommerce"),
                 ("7212608507307099950", "OnTrac"))
@@ -87,6 +88,9 @@ def sell(sandbox: TikTokSandbox, seller_sku: str, quantity: int = 1, *, shop_id:
     shop, product, sku = _listed(sandbox, seller_sku, shop_id)
     if product.status != "ACTIVATE":
         raise OrderError(f"{seller_sku} is not on sale (product status {product.status})")
+    discount_each = (Decimal(seller_discount), Decimal(platform_discount))
+    if any(d < 0 for d in discount_each) or sum(discount_each) > sku.price:
+        raise OrderError("discounts must be between 0 and the price")
     option = delivery_options(shop)[1 if fulfilled_by_tiktok else 0]
     if fulfilled_by_tiktok:
         warehouse_id = FBT_WAREHOUSE  # TikTok's own stock: the seller's warehouses are untouched
@@ -96,9 +100,6 @@ def sell(sandbox: TikTokSandbox, seller_sku: str, quantity: int = 1, *, shop_id:
     book, now = sandbox.book, int(sandbox.clock())
     number = len(book.orders)
     buyers = _BUYERS.get(shop.region, _BUYERS["US"])
-    discount_each = (Decimal(seller_discount), Decimal(platform_discount))
-    if any(d < 0 for d in discount_each) or sum(discount_each) > sku.price:
-        raise OrderError("discounts must be between 0 and the price")
     order = Order(
         id=next(book.order_ids), shop_id=shop.id, currency=shop.currency, region=shop.region,
         buyer=buyers[number % len(buyers)], warehouse_id=warehouse_id, delivery_option=option,
@@ -164,7 +165,7 @@ def run_due(sandbox: TikTokSandbox) -> float | None:
         if order.fbt_ship_at is not None and order.fbt_ship_at <= moment and order.status == "AWAITING_SHIPMENT":
             order.fbt_ship_at = None
             ship(sandbox, order, [item.id for item in order.unshipped_lines()], _tiktok_tracking(order),
-                 "7117858858072016686", "TikTok Shipping")
+                 *TIKTOK_SHIPPING)
         waits = [t for t in (order.pay_at, order.hold_until if order.status == "ON_HOLD" else None,
                              order.fbt_ship_at if order.status == "AWAITING_SHIPMENT" else None) if t is not None]
         if not waits:
