@@ -262,6 +262,9 @@ def test_cancel_is_a_job_that_restocks_and_sends_orders_cancelled(shopify_sandbo
     job = eventually(done, timeout=5)
     assert job["query"]["order"]["cancelledAt"] and job["query"]["order"]["cancelReason"] == "CUSTOMER"
     assert job["query"]["order"]["displayFinancialStatus"] == "REFUNDED"
+    statuses = gql(shopify_sandbox, token, """query O($id: ID!) { order(id: $id) { displayFulfillmentStatus
+        fulfillmentOrders(first: 5) { nodes { status } } } }""", {"id": order["id"]})["data"]["order"]
+    assert statuses["fulfillmentOrders"]["nodes"] == [{"status": "CANCELLED"}]
     assert item.levels == before and not any(item.committed.values())
     shopify_sandbox.sandbox.wait_for_webhooks(5)
     cancelled = received(webhook_receiver, "orders/cancelled")
@@ -321,14 +324,16 @@ def test_a_held_order_cannot_ship_until_released_then_ships_in_parts(shopify_san
 
 def test_an_already_fulfilled_order_arrives_fulfilled(shopify_sandbox, token):
     item = variant(shopify_sandbox)
-    location = next(iter(shopify_sandbox.sandbox.shop(SHOP).locations))
+    location = sorted(shopify_sandbox.sandbox.shop(SHOP).locations)[-1]  # not where routing would claim
+    before = item.levels.get(location, 0)
     spec = tiktok_order(item.id, fulfillment={"locationId": f"gid://shopify/Location/{location}",
                                               "trackingNumber": "TT123", "trackingCompany": "TikTok Shipping",
                                               "notifyCustomer": False})
     order = create(shopify_sandbox, token, spec)["order"]
     assert order["displayFulfillmentStatus"] == "FULFILLED"
     assert order["fulfillmentOrders"]["nodes"][0]["status"] == "CLOSED"
-    assert not any(item.committed.values())
+    assert order["fulfillmentOrders"]["nodes"][0]["assignedLocation"]["location"]["id"].endswith(f"/{location}")
+    assert item.levels[location] == before - 2 and not any(item.committed.values())
 
 
 # ---- refunds -------------------------------------------------------------------------------------------------
