@@ -9,7 +9,7 @@ import requests
 from shopsync.sandbox.tiktok import buying
 from shopsync.sandbox.tiktok.buying import OrderError
 from tests.support.shopify_sandbox import webhook_receiver  # noqa: F401 - fixture
-from tests.support.tiktok import running, running_sandbox, token  # noqa: F401 - fixtures
+from tests.support.tiktok import access_token_for, running, running_sandbox, token  # noqa: F401 - fixtures
 from tests.support.tiktok_calls import call, eventually, webhook_is_signed
 
 SEARCH = "/order/202309/orders/search"
@@ -283,3 +283,13 @@ def test_discounts_show_in_lines_and_payment_and_a_bad_one_sells_nothing(running
     assert control(running, "", seller_sku=SKU, seller_discount="7.00").status_code == 409
     assert control(running, "", seller_sku=SKU, seller_discount="abc").status_code == 409
     assert stock(running) == after_sale
+
+
+def test_each_api_has_its_own_qps_budget_per_shop():
+    with running_sandbox(tiktok_qps=2) as tight:
+        token = access_token_for(tight)
+        order = tight.sandbox.sell(SKU)
+        codes = [call(tight, token, "POST", SEARCH, {}, {"page_size": "1"})[1]["code"] for _ in range(3)]
+        assert codes[:2] == [0, 0] and codes[2] == 36009002
+        assert call(tight, token, "GET", DETAIL, query={"ids": order.id})[1]["code"] == 0  # another API
+        assert call(tight, token, "POST", SEARCH, {}, {"page_size": "1"}, shop_index=1)[1]["code"] == 0  # shop

@@ -27,7 +27,7 @@ DEFAULTS = {
     "tiktok_access_token_lifetime": 7 * DAY,
     "tiktok_refresh_token_lifetime": 365 * DAY,
     "tiktok_auth_code_lifetime": 300,
-    "tiktok_qps": 20,
+    "tiktok_qps": 50,  # per API and shop
     "tiktok_timeout_fault_seconds": 3.0,
     "tiktok_fault_seed": 0,
     "tiktok_scopes": ["seller.authorization.info", "seller.product.basic", "seller.product.write",
