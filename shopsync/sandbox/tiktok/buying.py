@@ -39,7 +39,7 @@ DELIVERY_OPTIONS = {
     "GB": (DeliveryOption("7100000000000000201", "Standard Delivery", providers=_GB_CARRIERS),
            DeliveryOption("7100000000000000209", "Fulfilled by TikTok", fulfilled_by_tiktok=True)),
 }
-_BUYERS = {
+BUYERS = {
     "US": (Buyer("7494560109732718001", "Jane", "Doe", "(+1)213-555-0142", "1 Example St", "Apt 4",
                  "Los Angeles", "California", "CA", "90001", "United States", "US"),
            Buyer("7494560109732718002", "Sam", "Rivera", "(+1)312-555-0178", "200 Lake Shore Dr", "",
@@ -99,7 +99,7 @@ def sell(sandbox: TikTokSandbox, seller_sku: str, quantity: int = 1, *, shop_id:
         sku.inventory[warehouse_id] -= quantity
     book, now = sandbox.book, int(sandbox.clock())
     number = len(book.orders)
-    buyers = _BUYERS.get(shop.region, _BUYERS["US"])
+    buyers = BUYERS.get(shop.region, BUYERS["US"])
     order = Order(
         id=next(book.order_ids), shop_id=shop.id, currency=shop.currency, region=shop.region,
         buyer=buyers[number % len(buyers)], warehouse_id=warehouse_id, delivery_option=option,
