@@ -196,3 +196,25 @@ def test_a_fault_after_the_call_ran_loses_the_answer_but_keeps_the_package(runni
     assert order.status == "AWAITING_COLLECTION" and order.packages[0].tracking_number == "1Z999AA10123456784"
     with pytest.raises(ValueError):
         running.sandbox.set_fault("rate_limit", count=1, after=True)
+
+
+def test_the_seller_decides_a_pending_return(running, token):
+    order = running.sandbox.sell(SKU, 2, on_hold=False)
+    ship(running, token, order.id, {"tracking_number": "1Z999AA10123456784", "shipping_provider_id": UPS})
+    first = requests.post(f"{running.base_url}/_control/orders/{order.id}/return", timeout=5, json={
+        "line_item_ids": [order.line_items[0].id], "until": "RETURN_OR_REFUND_REQUEST_PENDING"}).json()
+    second = requests.post(f"{running.base_url}/_control/orders/{order.id}/return", timeout=5, json={
+        "line_item_ids": [order.line_items[1].id], "return_type": "REFUND",
+        "until": "RETURN_OR_REFUND_REQUEST_PENDING"}).json()
+    path = "/return_refund/202309/returns/{}/{}"
+    assert call(running, token, "POST", path.format(first["return_id"], "approve"),
+                {"decision": "APPROVE_REFUND"})[1]["code"] == 36009004  # a return of goods, not a refund only
+    assert call(running, token, "POST", path.format(first["return_id"], "approve"),
+                {"decision": "APPROVE_RETURN"})[1]["code"] == 0
+    assert running.sandbox.book.returns[first["return_id"]].status == "AWAITING_BUYER_SHIP"
+    assert call(running, token, "POST", path.format(second["return_id"], "reject"),
+                {"decision": "REJECT_REFUND"})[1]["code"] == 36009004  # no reason
+    assert call(running, token, "POST", path.format(second["return_id"], "reject"),
+                {"decision": "REJECT_REFUND", "reject_reason": "seller_reject_return_reason"})[1]["code"] == 0
+    assert running.sandbox.book.returns[second["return_id"]].status == "REFUND_OR_RETURN_REQUEST_REJECT"
+    assert not order.line_items[1].returned  # rejected: the buyer may ask again

@@ -317,6 +317,34 @@ def walk_return(sandbox: TikTokSandbox, returned: Return) -> str:
     return returned.status
 
 
+# What each seller decision does, from the status it answers (notes D3).
+RETURN_DECISIONS = {
+    ("RETURN_OR_REFUND_REQUEST_PENDING", "APPROVE_REFUND"): "RETURN_OR_REFUND_REQUEST_COMPLETE",
+    ("RETURN_OR_REFUND_REQUEST_PENDING", "APPROVE_RETURN"): "AWAITING_BUYER_SHIP",
+    ("BUYER_SHIPPED_ITEM", "APPROVE_RECEIVED_PACKAGE"): "RETURN_OR_REFUND_REQUEST_COMPLETE",
+    ("RETURN_OR_REFUND_REQUEST_PENDING", "REJECT_REFUND"): "REFUND_OR_RETURN_REQUEST_REJECT",
+    ("RETURN_OR_REFUND_REQUEST_PENDING", "REJECT_RETURN"): "REFUND_OR_RETURN_REQUEST_REJECT",
+    ("BUYER_SHIPPED_ITEM", "REJECT_RECEIVED_PACKAGE"): "REJECT_RECEIVE_PACKAGE",
+}
+
+
+def decide_return(sandbox: TikTokSandbox, returned: Return, decision: str) -> str:
+    """The seller's answer to a return at its current step."""
+    following = RETURN_DECISIONS.get((returned.status, decision))
+    wrong_kind = {"APPROVE_REFUND": "REFUND", "APPROVE_RETURN": "RETURN_AND_REFUND"}.get(
+        decision, returned.return_type) != returned.return_type
+    if following is None or wrong_kind:
+        raise OrderError(f"decision {decision} does not apply to a {returned.return_type} return that is "
+                         f"{returned.status}")
+    returned.status, returned.update_time = following, int(sandbox.clock())
+    if "REJECT" in following:
+        order = sandbox.book.orders[returned.order_id]
+        for line_item_id in returned.line_item_ids:
+            order.line(line_item_id).returned = False
+    _notify_return(sandbox, returned)
+    return following
+
+
 # ---- helpers ---------------------------------------------------------------------------------------
 def _listed(sandbox: TikTokSandbox, seller_sku: str, shop_id: str | None):
     for shop in sandbox.shops:
