@@ -486,3 +486,54 @@ def test_faults_can_target_one_mutation_and_strike_after_it_ran(shopify_sandbox,
     assert gql(shopify_sandbox, token, FIND, {"q": "source_identifier:10"})["data"]["orders"]["nodes"] == []
     log = shopify_sandbox.sandbox.request_log(SHOP)
     assert [entry["fault"] for entry in log if entry["fault"]] == ["http 504 after running", "http 503"]
+
+
+SHIPMENTS = """
+query OrderShipments($id: ID!) {
+  order(id: $id) {
+    id sourceIdentifier displayFulfillmentStatus
+    fulfillments(first: 5) {
+      id legacyResourceId status displayStatus createdAt updatedAt location { id }
+      trackingInfo(first: 10) { company number url }
+      fulfillmentLineItems(first: 20) { nodes { quantity lineItem { id sku variant { id } } } }
+    }
+    fulfillmentOrders(first: 5) {
+      nodes { id status requestStatus assignedLocation { location { id } }
+              lineItems(first: 20) { nodes { id totalQuantity remainingQuantity lineItem { id sku } } } }
+    }
+    transactions(first: 10) { id kind status gateway amountSet { shopMoney { amount currencyCode } } }
+    refunds(first: 5) { id note totalRefundedSet { shopMoney { amount } } }
+  }
+}"""
+TRACKING = """
+query FulfillmentTracking($id: ID!) {
+  fulfillment(id: $id) { id status displayStatus updatedAt order { id sourceIdentifier }
+    trackingInfo(first: 10) { company number url }
+    fulfillmentLineItems(first: 100) { nodes { quantity lineItem { id sku } } } }
+}"""
+
+
+def test_the_read_backs_a_tracking_sync_uses(shopify_sandbox, token):
+    item = variant(shopify_sandbox)
+    order = create(shopify_sandbox, token, tiktok_order(item.id, quantity=2))["order"]
+    fo = order["fulfillmentOrders"]["nodes"][0]
+    made = gql(shopify_sandbox, token, FULFIL, {"fulfillment": {
+        "lineItemsByFulfillmentOrder": [{"fulfillmentOrderId": fo["id"], "fulfillmentOrderLineItems": [
+            {"id": fo["lineItems"]["nodes"][0]["id"], "quantity": 1}]}],
+        "trackingInfo": {"company": "UPS", "number": "1Z999AA10123456784"}}})["data"]["fulfillmentCreate"]
+    body = gql(shopify_sandbox, token, SHIPMENTS, {"id": order["id"]})
+    assert "errors" not in body, body
+    shipped = body["data"]["order"]
+    assert shipped["displayFulfillmentStatus"] == "PARTIALLY_FULFILLED"
+    assert shipped["fulfillments"][0]["trackingInfo"] == [{"company": "UPS", "number": "1Z999AA10123456784",
+                                                           "url": None}]
+    assert shipped["fulfillments"][0]["fulfillmentLineItems"]["nodes"][0]["quantity"] == 1
+    assert shipped["fulfillmentOrders"]["nodes"][0]["lineItems"]["nodes"][0]["remainingQuantity"] == 1
+    assert shipped["transactions"][0]["gateway"] == "TikTok Shop" and shipped["refunds"] == []
+    legacy = shipped["fulfillments"][0]["legacyResourceId"]
+    tracking = gql(shopify_sandbox, token, TRACKING, {"id": f"gid://shopify/Fulfillment/{legacy}"})
+    assert tracking["data"]["fulfillment"]["id"] == made["fulfillment"]["id"]
+    assert tracking["data"]["fulfillment"]["order"]["sourceIdentifier"] == "576461413038785752"
+    reader = shopify_sandbox.install(scope="read_orders")["access_token"]
+    denied = gql(shopify_sandbox, reader, SHIPMENTS, {"id": order["id"]})
+    assert denied["errors"][0]["extensions"]["code"] == "ACCESS_DENIED"  # fulfillment orders need their scope
