@@ -39,8 +39,8 @@ def test_providers_come_from_the_order_delivery_option(running, token):
 
 
 def test_marking_shipped_refuses_held_orders_and_bad_tracking_then_ships_in_parts(running, token, webhook_receiver):
-    call(running, token, "PUT", "/event/202309/webhooks",
-         {"event_type": "ORDER_STATUS_CHANGE", "address": webhook_receiver.url})
+    for event_type in ("ORDER_STATUS_CHANGE", "PACKAGE_UPDATE"):
+        call(running, token, "PUT", "/event/202309/webhooks", {"event_type": event_type, "address": webhook_receiver.url})
     order = running.sandbox.sell(SKU, 3)
     first, second, third = (item.id for item in order.line_items)
     good = {"tracking_number": "1Z999AA10123456784", "shipping_provider_id": UPS, "order_line_item_ids": [first]}
@@ -73,6 +73,9 @@ def test_marking_shipped_refuses_held_orders_and_bad_tracking_then_ships_in_part
     eventually(lambda: any(b"AWAITING_COLLECTION" in d["body"] for d in webhook_receiver.deliveries))
     assert all(webhook_is_signed(d) for d in webhook_receiver.deliveries)
     assert not any(b"PARTIALLY_SHIPPING" in d["body"] for d in webhook_receiver.deliveries)
+    splits = [json.loads(d["body"]) for d in webhook_receiver.deliveries if json.loads(d["body"])["type"] == 4]
+    assert len(splits) == 3 and splits[-1]["data"]["sc_type"] == "SPLIT"
+    assert [p["order_id_list"] for p in splits[-1]["data"]["package_list"]] == [[order.id]] * 3
 
 
 def test_tracking_can_be_corrected_within_72_hours(running, token):

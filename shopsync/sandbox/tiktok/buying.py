@@ -186,6 +186,11 @@ def ship(sandbox: TikTokSandbox, order: Order, line_item_ids: list[str], trackin
     for line_item_id in line_item_ids:
         order.line(line_item_id).package_id = package.id
     order.rts_time = order.rts_time or now
+    if order.unshipped_lines() or len(order.packages) > 1:  # an item-level split made a package of its own
+        sandbox.events.notify(order.shop_id, "PACKAGE_UPDATE", {
+            "sc_type": "SPLIT", "role_type": "ROLE_SELLER",
+            "package_list": [{"package_id": p.id, "order_id_list": [order.id]} for p in order.packages],
+            "update_time": now}, now)
     _move(sandbox, order, "PARTIALLY_SHIPPING" if order.unshipped_lines() else "AWAITING_COLLECTION")
     return package
 
