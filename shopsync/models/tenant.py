@@ -30,6 +30,10 @@ class User(UserMixin, TenantOwned, Timestamps, db.Model):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     shopify_user_id: Mapped[int] = mapped_column(BigId, nullable=False)
+    # The store the person last logged in through: their role is theirs in that store, and they go with it
+    # when it is erased (shop/redact).
+    shopify_integration_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("integrations.id", ondelete="CASCADE"), index=True)
     email: Mapped[str | None] = mapped_column(String(320))
     first_name: Mapped[str | None] = mapped_column(String(255))
     last_name: Mapped[str | None] = mapped_column(String(255))

@@ -1,12 +1,12 @@
 """A store installing ShopSync, and the people who log in for it."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from ...extensions import db
-from ...models import Integration, Tenant, User, utcnow
-from ...models.integration import ACTIVE, SHOPIFY
-from ...security.credentials import store_tokens
+from ...models import Integration, Tenant, User, WebhookEvent, utcnow
+from ...models.integration import ACTIVE, DISCONNECTED, SHOPIFY
+from ...security.credentials import forget_tokens, store_tokens
 
 
 def shopify_integration(shop: str) -> Integration | None:
@@ -59,6 +59,7 @@ def log_in(shop: str, associated_user: dict) -> User | None:
     if user is None:
         user = User(tenant_id=integration.tenant_id, shopify_user_id=shopify_user_id)
         db.session.add(user)
+    user.shopify_integration_id = integration.id
     user.email = associated_user.get("email")
     user.first_name = associated_user.get("first_name")
     user.last_name = associated_user.get("last_name")
@@ -70,3 +71,44 @@ def log_in(shop: str, associated_user: dict) -> User | None:
         tenant.alert_email = user.email
     db.session.commit()
     return user
+
+
+def uninstall_store(integration: Integration) -> None:
+    """One store removed ShopSync: stop syncing it and forget its token. The account counts as
+    uninstalled only once none of its stores is installed. Does not commit."""
+    integration.status = DISCONNECTED
+    integration.status_reason = "ShopSync was uninstalled from this Shopify store."
+    integration.updated_at = utcnow()
+    forget_tokens(integration)
+    db.session.flush()
+    if not _stores(integration.tenant_id, installed_only=True):
+        db.session.get(Tenant, integration.tenant_id).uninstalled_at = utcnow()
+
+
+def erase_store(integration: Integration, request: WebhookEvent) -> bool:
+    """Shopify's shop/redact: delete the store with everything imported from it, linked to it or
+    logged in through it. The account goes too when this was its last store; then the request's
+    record is detached so it outlives the account. Returns whether the account went. Does not commit."""
+    tenant_id = integration.tenant_id
+    db.session.execute(delete(Integration).where(Integration.id == integration.id))
+    db.session.expunge(integration)
+    remaining = _stores(tenant_id)
+    if not remaining:
+        request.tenant_id = None
+        db.session.flush()
+        db.session.execute(delete(Tenant).where(Tenant.id == tenant_id))
+        return True
+    tenant = db.session.get(Tenant, tenant_id)
+    if tenant.shop_domain == integration.external_id:
+        # The account was named after the erased store: it now goes by a store it still has, and the
+        # erased store's address is free to install as an account of its own.
+        tenant.shop_domain = remaining[0].external_id
+        tenant.name = remaining[0].external_id.removesuffix(".myshopify.com")
+    return False
+
+
+def _stores(tenant_id: int, *, installed_only: bool = False) -> list[Integration]:
+    query = select(Integration).where(Integration.tenant_id == tenant_id, Integration.platform == SHOPIFY)
+    if installed_only:
+        query = query.where(Integration.status != DISCONNECTED)
+    return list(db.session.execute(query.order_by(Integration.id)).scalars())
