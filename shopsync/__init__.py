@@ -16,6 +16,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(settings.load(app.instance_path))
     if config:
         app.config.update(config)
+    settings.check_sandbox(app.config["SHOPSYNC_ENV"] == "production", app.config["SANDBOX_ENABLED"])
 
     from . import models  # noqa: F401  (registers the tables)
 
