@@ -53,8 +53,15 @@ def _init_login(app: Flask) -> None:
     login_manager.session_protection = "strong"
 
     @login_manager.user_loader
-    def load_user(user_id: str):
+    def load_user(session_user_id: str):
+        """The session's user while the session is current: User.get_id() puts the user's session version
+        beside their id, so raising the version (logout, uninstall, removal) ends every older session."""
+        user_id, _, version = str(session_user_id).partition(":")
         try:
-            return db.session.get(User, int(user_id))
+            user = db.session.get(User, int(user_id))
         except (TypeError, ValueError):
             return None
+        if user is None or user.removed_at is not None or not version.isascii() or not version.isdigit() \
+                or int(version) != user.session_version:
+            return None
+        return user

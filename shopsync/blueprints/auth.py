@@ -13,10 +13,11 @@ from flask import (Blueprint, abort, current_app, flash, redirect, render_templa
                    url_for)
 from flask_login import current_user, login_required, login_user, logout_user
 
-from ..extensions import limiter
+from ..extensions import db, limiter
 from ..jobs import enqueue
 from ..platforms.http import PlatformError
 from ..platforms.shopify import oauth as shopify_oauth
+from ..security import people, roles
 from ..sync.connections import installation
 from .safety import safe_next_url
 
@@ -93,13 +94,19 @@ def callback():
         missing = shopify_oauth.missing_scopes(token.scope or "", config["SHOPIFY_SCOPES"])
         if missing:
             abort(400, "ShopSync needs these permissions to work: " + ", ".join(sorted(missing)))
-        integration = installation.install(flow["shop"], token, tenant_id=flow.get("tenant_id"))
+        integration, restored = installation.install(flow["shop"], token, tenant_id=flow.get("tenant_id"))
         enqueue("shopsync.jobs.installs.after_install", integration.id)
+        if restored is not None:
+            flash(restored.message(), "success")
         return _redirect_to_grant(flow["shop"], "login", flow.get("next"))
 
     if not token.associated_user:
         abort(400, "Shopify did not say who is signing in.")
-    user = installation.log_in(flow["shop"], token.associated_user)
+    try:
+        user = installation.log_in(flow["shop"], token.associated_user)
+    except installation.AccessRemoved:
+        abort(403, "The store's account owner removed your access to ShopSync. Ask them to give it back in "
+                   "Settings.")
     if user is None:
         abort(400, "This store is not installed. Install ShopSync from Shopify first.")
     login_user(user)
@@ -109,6 +116,9 @@ def callback():
 @bp.post("/logout")
 @login_required
 def logout():
+    """Ends this person's sessions everywhere, not only this browser's: a copied cookie dies with it."""
+    people.end_sessions(current_user.tenant_id, [current_user.id])
+    db.session.commit()
     logout_user()
     session.clear()
     flash("You are logged out.", "info")
@@ -124,7 +134,9 @@ def _redirect_to_grant(shop: str, stage: str, next_url: str | None):
         config["PUBLIC_URL"] + url_for("auth.callback"),
         per_user=stage == "login",
     )
-    # A merchant already logged in is connecting another store to their account.
-    tenant_id = current_user.tenant_id if current_user.is_authenticated else None
+    # A merchant already logged in is connecting another store to their account (if they may: otherwise
+    # the store is installed as an account of its own).
+    tenant_id = current_user.tenant_id if current_user.is_authenticated and roles.may(current_user, roles.SHOPS) \
+        else None
     session[FLOW_KEY] = {"state": state, "shop": shop, "stage": stage, "next": next_url, "tenant_id": tenant_id}
     return redirect(url)
