@@ -39,9 +39,19 @@ def create_app(config: dict | None = None) -> Flask:
     if app.config["SANDBOX_ENABLED"] and app.config["SANDBOX_MOUNT"]:
         from .sandbox.app import mount_sandbox
         mount_sandbox(app)
+    _trust_proxies(app)
 
     logging.getLogger("shopsync").setLevel(app.config["LOG_LEVEL"])
     return app
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind TRUSTED_PROXY_HOPS proxies, the client address and scheme come from their X-Forwarded-* headers
+    (the rightmost hops only, so a client cannot choose its own address); with none, those headers are ignored."""
+    hops = app.config["TRUSTED_PROXY_HOPS"]
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
 
 def _init_login(app: Flask) -> None:

@@ -104,6 +104,12 @@ def load(instance_path: str, environ: dict[str, str] | None = None) -> dict:
         "LOG_RETENTION_DAYS": int(env.get("LOG_RETENTION_DAYS", "30")),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or (env.get("REDIS_URL") or "memory://"),
         "RATELIMIT_AUTH": env.get("RATELIMIT_AUTH", "20 per minute"),
+        # The OAuth callbacks come back once per sign-in started: a limit of their own, so a flood of starts
+        # cannot use up the budget that finishing sign-ins needs.
+        "RATELIMIT_AUTH_CALLBACK": env.get("RATELIMIT_AUTH_CALLBACK", "60 per minute"),
+        # How many proxies in front of ShopSync set X-Forwarded-For/-Proto (each adds one hop). 0 trusts none:
+        # the client is then the address that connected, which behind a proxy is the proxy itself.
+        "TRUSTED_PROXY_HOPS": _count(env, "TRUSTED_PROXY_HOPS"),
         "RATELIMIT_API": env.get("RATELIMIT_API", "600 per minute"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -114,6 +120,13 @@ def load(instance_path: str, environ: dict[str, str] | None = None) -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     }
     return config
+
+
+def _count(env: dict[str, str], name: str) -> int:
+    value = env.get(name, "").strip() or "0"
+    if not value.isascii() or not value.isdigit() or int(value) > 10:
+        raise ConfigError(f"{name} must be a whole number from 0 to 10, not {value!r}")
+    return int(value)
 
 
 def check_sandbox(production: bool, sandbox: bool) -> None:

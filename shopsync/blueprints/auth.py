@@ -11,6 +11,7 @@ from hmac import compare_digest
 
 from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request, session,
                    url_for)
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import db, limiter
@@ -30,6 +31,17 @@ def _auth_limit() -> str:
     return current_app.config["RATELIMIT_AUTH"]
 
 
+def _callback_limit() -> str:
+    return current_app.config["RATELIMIT_AUTH_CALLBACK"]
+
+
+def _client_and_shop() -> str:
+    """Sign-in limits count per client address and store: one client (or one store's sign-ins) using up
+    its budget leaves every other merchant's alone."""
+    shop = (request.values.get("shop") or "").strip().lower()[:255]
+    return f"{get_remote_address()}|{shop}"
+
+
 @bp.get("/login")
 def login():
     if current_user.is_authenticated:
@@ -38,7 +50,7 @@ def login():
 
 
 @bp.post("/login")
-@limiter.limit(_auth_limit)
+@limiter.limit(_auth_limit, key_func=_client_and_shop)
 def login_submit():
     shop = (request.form.get("shop") or "").strip()
     if "." not in shop:
@@ -50,7 +62,7 @@ def login_submit():
 
 
 @bp.get("/auth/shopify")
-@limiter.limit(_auth_limit)
+@limiter.limit(_auth_limit, key_func=_client_and_shop)
 def start():
     """Install request (the App URL Shopify opens, with hmac) or a login from our own page."""
     shop = request.args.get("shop", "")
@@ -65,7 +77,7 @@ def start():
 
 
 @bp.get("/auth/shopify/callback")
-@limiter.limit(_auth_limit)
+@limiter.limit(_callback_limit, key_func=_client_and_shop)
 def callback():
     flow = session.pop(FLOW_KEY, None)
     params = request.args
