@@ -7,6 +7,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from ..extensions import db
+from ..inputs import InvalidInput, whole_number
 from ..models import ApiKey
 from ..security import api_keys
 from ..tenancy import current_tenant, get_or_404, scoped
@@ -41,13 +42,15 @@ def save_alerts():
     if values["alert_email"] and (len(values["alert_email"]) > 320 or not EMAIL.match(values["alert_email"])):
         errors["alert_email"] = "Enter an email address like you@example.com, or leave it empty for no emails."
     low, high = DIGEST_MINUTES
-    if not values["digest_minutes"].isdigit() or not low <= int(values["digest_minutes"]) <= high:
+    try:
+        digest_minutes = whole_number(values["digest_minutes"], low=low, high=high)
+    except InvalidInput:
         errors["digest_minutes"] = f"Enter a whole number of minutes from {low} to {high}."
     if errors:
         return _page(422, errors=errors, values=values)
     tenant = current_tenant
     tenant.alert_email = values["alert_email"] or None
-    tenant.digest_minutes = int(values["digest_minutes"])
+    tenant.digest_minutes = digest_minutes
     db.session.commit()
     flash("Alert settings saved.", "success")
     return redirect(url_for("settings.index"))

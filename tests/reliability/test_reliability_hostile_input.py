@@ -10,6 +10,7 @@ tenant isolation (integration/test_tenant_isolation.py), sign-in rate limits (in
 """
 from __future__ import annotations
 
+import base64
 import csv
 import io
 import logging
@@ -25,7 +26,7 @@ from shopsync.extensions import db
 from shopsync.models import ProductLink, Variant, WebhookEvent
 from shopsync.sync.links import csv_io as link_csv
 from tests.conftest import TEST_DATABASE_URL
-from tests.support.api import bearer, create_api_key
+from tests.support.api import bearer, create_api_key, seed_catalog
 from tests.support.factories import make_world, sandbox  # noqa: F401 - fixture
 from tests.support.journeys import install_shop
 from tests.support.scenario import linked_store
@@ -251,3 +252,121 @@ def test_guessing_api_keys_and_oauth_answers_is_rate_limited(app):
         for _ in range(5)]
     assert keys == [401] * 3 + [429] * 2
     assert callbacks == [400] * 3 + [429] * 2
+
+
+# ---- numbers, ids, cursors and text no column can hold (review finding 8) ---------------------------------
+def _cursor(raw: str) -> str:
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+BIG = "99999999999999999999"  # above BIGINT
+PAGE_PROBES = [  # (method, path with {link} {run} placeholders, form) -> the page's error answer
+    ("GET", "/product-links?before=²", None, 400),
+    ("GET", f"/product-links?before={BIG}", None, 400),
+    ("GET", "/product-links?integration=²", None, 400),
+    ("GET", f"/product-links?variant={BIG}", None, 400),
+    ("GET", "/product-links?q=%00", None, 400),
+    ("GET", "/sync-logs?before=²", None, 400),
+    ("GET", f"/sync-logs?link={BIG}", None, 400),
+    ("GET", "/sync-logs?run=¹", None, 400),
+    ("GET", "/products?q=%00", None, 400),
+    ("GET", "/products?after=" + _cursor('["a", Infinity]'), None, 400),
+    ("GET", "/products?after=" + _cursor('["a", 1e400]'), None, 400),
+    ("GET", "/products?after=" + _cursor('["a", NaN]'), None, 400),
+    ("GET", "/products?after=" + _cursor(f'["a", {BIG}]'), None, 400),
+    ("GET", "/products?after=" + _cursor('["a\\u0000", 1]'), None, 400),
+    ("GET", "/product-links/pick/skus?integration=²", None, 400),
+    ("GET", "/product-links/pick/variants?q_variant=%00", None, 400),
+    ("GET", f"/product-links/{BIG}", None, 404),
+    ("GET", f"/product-links/{BIG}/state", None, 404),
+    ("GET", f"/sync-runs/{BIG}/progress", None, 404),
+    ("POST", "/product-links/batch", {"action": "pause", "link_ids": "²"}, 400),
+    ("POST", "/product-links/batch", {"action": "pause", "link_ids": BIG}, 400),
+    ("POST", "/product-links/batch", {"action": "settings", "link_ids": "{link}", "price_multiplier": "1e-999999"},
+     302),
+    ("POST", "/settings", {"digest_minutes": "²", "alert_email": ""}, 422),
+    ("POST", "/settings", {"digest_minutes": BIG, "alert_email": ""}, 422),
+    ("POST", "/settings/api-keys", {"name": "a\x00b"}, 400),
+    ("POST", "/product-links/new", {"variant_id": "²", "tiktok_sku_id": BIG}, 422),
+    ("POST", "/product-links/auto/preview", {"integration": "²", "by": "sku"}, 422),
+    ("POST", "/product-links/{link}/settings", {"price_multiplier": "1e-999999"}, 422),
+    ("POST", "/product-links/{link}/settings", {"price_offset": "Infinity"}, 422),
+    ("POST", "/product-links/{link}/settings", {"inventory_buffer": "²"}, 422),
+    ("POST", "/product-links/{link}/settings", {"location_ids": "²"}, 422),
+    ("POST", "/product-links/{link}/settings", {"location_ids": BIG}, 422),
+    ("POST", "/product-links/{link}/settings", {"currency_rate": "1_000"}, 422),
+    ("POST", "/sync-logs/retry", {"link": BIG}, 400),
+]
+
+
+@pytest.mark.parametrize("method, path, form, status", PAGE_PROBES)
+def test_pages_refuse_numbers_and_text_no_column_can_hold(app, client, shop_domain, method, path, form, status):
+    tenant = install_shop(client, shop_domain)
+    seeded = seed_catalog(app, tenant, products=1, variants=2)
+    path = path.format(link=seeded["links"][0], run=seeded["run"])
+    if form is None:
+        answer = client.get(path)
+    else:
+        form = {key: value.format(link=seeded["links"][0]) for key, value in form.items()}
+        answer = client.post(path, data={**form, "csrf_token": _csrf(client)})
+    assert answer.status_code == status, (path, answer.status_code, answer.get_data(as_text=True)[:300])
+    assert answer.headers["Cache-Control"] == "no-store"
+    if status == 400:
+        assert "That request was not valid" in answer.get_data(as_text=True)
+    with app.app_context():
+        link = db.session.get(ProductLink, seeded["links"][0])
+        assert link.price_multiplier is None and link.price_offset is None and not link.paused
+
+
+API_PROBES = [  # (method, path, JSON body) -> 4xx with the API's error body
+    ("GET", "/api/product-links?cursor=" + _cursor("²"), None, 422),
+    ("GET", "/api/product-links?cursor=" + _cursor(BIG), None, 422),
+    ("GET", f"/api/product-links?tiktok_integration_id={BIG}", None, 422),
+    ("GET", "/api/product-links?search=%00", None, 400),
+    ("GET", "/api/products?cursor=" + _cursor('["a", Infinity]'), None, 422),
+    ("GET", "/api/products?cursor=" + _cursor('["a", 1e400]'), None, 422),
+    ("GET", "/api/products?cursor=" + _cursor('["a", -1]'), None, 422),
+    ("GET", "/api/sync-logs?link_id=²", None, 422),
+    ("GET", f"/api/product-links/{BIG}", None, 404),
+    ("GET", f"/api/sync-runs/{BIG}", None, 404),
+    ("PATCH", "/api/product-links/{link}", {"price_multiplier": "1e-999999"}, 422),
+    ("PATCH", "/api/product-links/{link}", {"price_multiplier": "NaN"}, 422),
+    ("PATCH", "/api/product-links/{link}", {"price_offset": "-Infinity"}, 422),
+    ("PATCH", "/api/product-links/{link}", {"currency_rate": 1e-7}, 422),
+    ("PATCH", "/api/product-links/{link}", {"location_ids": [10**20]}, 422),
+    ("POST", "/api/product-links/sync", {"ids": [10**20]}, 422),
+    ("POST", "/api/product-links", {"variant_id": 10**30, "tiktok_sku_id": 1}, 422),
+]
+
+
+@pytest.mark.parametrize("method, path, body, status", API_PROBES)
+def test_api_refuses_numbers_and_text_no_column_can_hold(app, client, shop_domain, method, path, body, status):
+    tenant = install_shop(client, shop_domain)
+    seeded = seed_catalog(app, tenant, products=1, variants=2)
+    answer = app.test_client().open(path.format(link=seeded["links"][0]), method=method, json=body,
+                                    headers=bearer(create_api_key(app, tenant)))
+    assert answer.status_code == status, (path, answer.status_code, answer.get_data(as_text=True)[:300])
+    error = answer.get_json()["error"]
+    assert error["status"] == status and error["message"]
+    assert answer.headers["Cache-Control"] == "no-store"
+    with app.app_context():
+        assert db.session.get(ProductLink, seeded["links"][0]).price_multiplier is None
+
+
+def test_authenticated_answers_are_never_stored_by_a_cache_but_static_files_are(app, client, shop_domain):
+    """Review finding 11: a shared proxy or the browser's back button after logout showed merchant data."""
+    tenant = install_shop(client, shop_domain)
+    seeded = seed_catalog(app, tenant, products=1, variants=2)
+    api = app.test_client()
+    answers = {path: client.get(path) for path in (
+        "/", "/products", "/product-links", f"/product-links/{seeded['links'][0]}", "/sync-logs", "/settings",
+        f"/product-links/{seeded['links'][0]}/state", f"/sync-runs/{seeded['run']}/progress",
+        "/product-links/export.csv", "/no-such-page")}
+    answers["HTMX fragment"] = client.get("/product-links/pick/variants?q_variant=a", headers={"HX-Request": "true"})
+    answers["API list"] = api.get("/api/product-links", headers=bearer(create_api_key(app, tenant)))
+    answers["API error"] = api.get("/api/product-links/1", headers=bearer("ss_wrong"))
+    for name, answer in answers.items():
+        assert answer.headers.get("Cache-Control") == "no-store", (name, answer.status_code)
+    assert answers["/product-links/export.csv"].mimetype == "text/csv"
+    static = client.get("/static/app.css")
+    assert static.status_code == 200 and "no-store" not in static.headers.get("Cache-Control", "")
