@@ -6,6 +6,7 @@ from sqlalchemy import select
 from ...extensions import db
 from ...models import Integration, Tenant, User, utcnow
 from ...models.integration import ACTIVE, SHOPIFY
+from ...notify.mail import InvalidAddress, valid_address
 from ...security.credentials import store_tokens
 
 
@@ -67,6 +68,9 @@ def log_in(shop: str, associated_user: dict) -> User | None:
     user.last_login_at = utcnow()
     tenant = db.session.get(Tenant, integration.tenant_id)
     if not tenant.alert_email and user.account_owner and user.email:
-        tenant.alert_email = user.email
+        try:
+            tenant.alert_email = valid_address(user.email)
+        except InvalidAddress:
+            pass  # no alert email until the merchant enters one in Settings
     db.session.commit()
     return user
