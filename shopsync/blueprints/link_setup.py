@@ -117,17 +117,16 @@ def _stash(kind: str, payload) -> str:
     return token
 
 
-def _unstash(kind: str, token: str):
-    raw = current_app.extensions["shopsync.redis"].get(_stash_key(kind, token))
+def _claim_stash(kind: str, token: str):
+    """Take a preview for confirming, atomically: of the same confirmation sent twice (a double click,
+    five tabs), one gets it and the others find it gone."""
+    raw = current_app.extensions["shopsync.redis"].getdel(_stash_key(kind, token))
     return json.loads(raw) if raw else None
 
 
-def _drop_stash(kind: str, token: str) -> None:
-    current_app.extensions["shopsync.redis"].delete(_stash_key(kind, token))
-
-
 def _expired(start_over: str):
-    flash("That preview has expired or was already saved. Start again.", "error")
+    flash("That preview was already saved, or it has expired: nothing more was saved. Start again if you need to.",
+          "error")
     return redirect(url_for(start_over))
 
 
@@ -174,7 +173,7 @@ def auto_preview():
 def auto_confirm():
     tenant_id = current_tenant_id()
     token = request.form.get("token", "")
-    stashed = _unstash("auto", token)
+    stashed = _claim_stash("auto", token)
     if stashed is None:
         return _expired("link_setup.auto_link")
     shown = set(request.form.getlist("shown"))
@@ -185,7 +184,6 @@ def auto_confirm():
     except LinkError as error:
         flash(f"Nothing was linked: {error}.", "error")
         return redirect(url_for("link_setup.auto_link"))
-    _drop_stash("auto", token)
     flash(f"Linked {len(ids)} SKU{'s' if len(ids) != 1 else ''}. The first pushes are on their way to TikTok.",
           "success")
     return redirect(url_for("links.index"))
@@ -256,7 +254,7 @@ def import_preview():
 def import_confirm():
     tenant_id = current_tenant_id()
     token = request.form.get("token", "")
-    text = _unstash("csv", token)
+    text = _claim_stash("csv", token)
     if text is None:
         return _expired("link_setup.import_csv")
     preview = link_csv.preview(tenant_id, text)  # checked again: the catalog may have moved on
@@ -265,6 +263,5 @@ def import_confirm():
     except (LinkError, SettingsError) as error:
         flash(f"Nothing was saved: {error}.", "error")
         return redirect(url_for("link_setup.import_csv"))
-    _drop_stash("csv", token)
     flash(f"Created {created} link{'s' if created != 1 else ''} and changed {changed}.", "success")
     return redirect(url_for("links.index"))

@@ -370,3 +370,61 @@ def test_authenticated_answers_are_never_stored_by_a_cache_but_static_files_are(
     assert answers["/product-links/export.csv"].mimetype == "text/csv"
     static = client.get("/static/app.css")
     assert static.status_code == 200 and "no-store" not in static.headers.get("Cache-Control", "")
+
+
+def test_a_csv_cell_over_the_csv_modules_limit_is_a_clear_file_error(app, client, shop_domain):
+    tenant = install_shop(client, shop_domain)
+    payload = b"shopify_sku,seller_sku\nA-1,B-1\n" + b'"' + b"x" * 131_073 + b'",B-2\n'
+    answer = client.post("/product-links/import", data={"csrf_token": _csrf(client),
+                                                         "file": (io.BytesIO(payload), "links.csv")},
+                         content_type="multipart/form-data")
+    assert answer.status_code == 422
+    assert "a cell is longer than 131,072 characters" in answer.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.execute(select(func.count()).select_from(ProductLink).where(
+            ProductLink.tenant_id == tenant)).scalar() == 0
+
+
+def test_the_same_csv_import_confirmed_five_times_at_once_applies_once(app, client, shop_domain, servers):
+    import importlib.metadata
+    import threading
+
+    import requests
+
+    from shopsync.models import TikTokSku
+
+    tenant = install_shop(client, shop_domain)
+    seeded = seed_catalog(app, tenant, products=2, variants=2)
+    with app.app_context():
+        pairs = [(db.session.get(Variant, variant).shopify_id, db.session.get(TikTokSku, sku).tiktok_id)
+                 for variant, sku in seeded["unlinked"]]
+    text = "shopify_variant_id,tiktok_sku_id\n" + "".join(f"{v},{s}\n" for v, s in pairs)
+    preview = client.post("/product-links/import", data={"csrf_token": _csrf(client),
+                                                          "file": (io.BytesIO(text.encode()), "links.csv")},
+                          content_type="multipart/form-data").get_data(as_text=True)
+    token = re.search(r'name="token" value="([^"]+)"', preview).group(1)
+    cookie = {"session": client.get_cookie("session").value}
+    # The same browser, five tabs: login's session protection ties the session to its user agent.
+    browser = {"User-Agent": "Werkzeug/" + importlib.metadata.version("werkzeug")}
+    form = {"csrf_token": _csrf(client), "token": token}
+    answers: list = []
+    start = threading.Barrier(5)
+
+    def confirm():
+        start.wait()
+        answers.append(requests.post(servers["app"].url + "/product-links/import/confirm", data=form,
+                                     cookies=cookie, headers=browser, allow_redirects=False, timeout=60))
+
+    threads = [threading.Thread(target=confirm) for _ in range(5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(90)
+    assert sorted(answer.status_code for answer in answers) == [302] * 5
+    messages = [requests.get(servers["app"].url + answer.headers["Location"], cookies=answer.cookies,
+                             headers=browser, timeout=30).text for answer in answers]
+    assert sum(f"Created {len(pairs)} links" in page for page in messages) == 1
+    assert sum("already saved" in page for page in messages) == 4
+    with app.app_context():
+        assert db.session.execute(select(func.count()).select_from(ProductLink).where(
+            ProductLink.tenant_id == tenant)).scalar() == len(seeded["links"]) + len(pairs)
