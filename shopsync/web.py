@@ -74,6 +74,11 @@ def init_web(app: Flask) -> None:
     def invalid_input(error):
         return _error_response(400, str(error))
 
+    @app.errorhandler(RecursionError)
+    def nested_too_deeply(error):
+        # Only input nests without bound here: JSON bodies (Flask's and webargs' parsers let it through).
+        return _error_response(400, "The request body is nested too deeply to read.")
+
     @app.errorhandler(CSRFError)
     def csrf_error(error):
         return _error_response(400, "The form expired or was not sent from ShopSync. Reload the page and try again.")

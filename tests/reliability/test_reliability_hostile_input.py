@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import csv
 import io
+import json
 import logging
 import re
 import subprocess
@@ -28,6 +29,7 @@ from shopsync.sync.links import csv_io as link_csv
 from tests.conftest import TEST_DATABASE_URL
 from tests.support.api import bearer, create_api_key, seed_catalog
 from tests.support.factories import make_world, sandbox  # noqa: F401 - fixture
+from tests.support.hostile import JSON_TOKENS, VALUES, hostile, raw_json, routes  # noqa: F401 - fixture
 from tests.support.journeys import install_shop
 from tests.support.scenario import linked_store
 
@@ -428,3 +430,35 @@ def test_the_same_csv_import_confirmed_five_times_at_once_applies_once(app, clie
     with app.app_context():
         assert db.session.execute(select(func.count()).select_from(ProductLink).where(
             ProductLink.tenant_id == tenant)).scalar() == len(seeded["links"]) + len(pairs)
+
+
+# ---- every route and API operation, every hostile value (review finding 8's bar) ---------------------------
+def test_every_route_and_api_operation_answers_every_hostile_value_without_a_5xx(app, hostile):
+    every = routes(app, app.test_client().get("/api/openapi.json").get_json())
+    endpoints = {route.endpoint for route in every}
+    assert len(every) >= 50 and {"links.bulk", "settings.save_alerts", "api_product_links.change_link",
+                                 "api_products.list_catalog", "shopify_webhooks.receive"} <= endpoints
+    failures, sent = [], 0
+    for route in every:
+        for value in VALUES:
+            requests = []
+            if route.arguments:
+                requests.append({"path": {name: value for name in route.arguments}})
+            if route.query_names:
+                requests.append({"query": {name: value for name in route.query_names}})
+            if route.body_names and route.api:
+                requests.append({"body": raw_json(route.body_names, json.dumps(value))})
+            elif route.body_names:
+                requests.append({"form": {name: value for name in route.body_names}})
+            for request in requests:
+                status = hostile.status(route, **request)
+                sent += 1
+                if status >= 500:
+                    failures.append((route.method, route.rule, repr(value)[:40], list(request), status))
+        for token in JSON_TOKENS if route.api and route.body_names else ():
+            sent += 1
+            if hostile.status(route, body=raw_json(route.body_names, token)) >= 500:
+                failures.append((route.method, route.rule, token[:40], ["body"], 500))
+    assert failures == []
+    assert hostile.still_logged_in()  # every request above was a logged-in merchant's
+    print(f"\n{sent} hostile requests to {len(every)} routes and API operations: 0 answers >= 500")
