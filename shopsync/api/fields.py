@@ -5,7 +5,8 @@ from datetime import timezone
 
 import marshmallow as ma
 
-MAX_ID = 2**63 - 1  # BIGINT: larger ids are refused as input instead of failing in the database
+from ..inputs import MAX_ID, InvalidInput, clean_text, decimal_number
+
 ID = f"int(min=1, max={MAX_ID})"  # URL converter for ids in paths
 
 
@@ -21,10 +22,10 @@ class Text(ma.fields.String):
     """A string without NUL characters (PostgreSQL cannot store them)."""
 
     def _deserialize(self, value, attr, data, **kwargs):
-        text = super()._deserialize(value, attr, data, **kwargs)
-        if "\x00" in text:
-            raise ma.ValidationError("must not contain NUL characters")
-        return text
+        try:
+            return clean_text(super()._deserialize(value, attr, data, **kwargs))
+        except InvalidInput as error:
+            raise ma.ValidationError(str(error)) from None
 
 
 class Money(ma.fields.Decimal):
@@ -32,6 +33,13 @@ class Money(ma.fields.Decimal):
 
     def __init__(self, **kwargs):
         super().__init__(as_string=True, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        """Plain notation with at most 4 decimals, as stored: no exponents ("1e-999999"), NaN or Infinity."""
+        try:
+            return decimal_number(value)
+        except InvalidInput as error:
+            raise ma.ValidationError(str(error)) from None
 
 
 class Moment(ma.fields.AwareDateTime):

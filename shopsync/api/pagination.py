@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import base64
-import binascii
 
 import marshmallow as ma
 from sqlalchemy import Select
 
 from ..extensions import db
-from .fields import MAX_ID
+from ..inputs import row_id
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
@@ -21,11 +20,9 @@ def encode_cursor(last_id: int) -> str:
 def decode_cursor(cursor: str) -> int:
     try:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
-    except (binascii.Error, UnicodeError, ValueError):
-        text = ""
-    if not text.isdigit() or not 1 <= int(text) <= MAX_ID:
-        raise ma.ValidationError("is not a cursor from this API: pass next_cursor from the previous page")
-    return int(text)
+        return row_id(text)
+    except ValueError:  # not base64, not ASCII, or InvalidInput
+        raise ma.ValidationError("is not a cursor from this API: pass next_cursor from the previous page") from None
 
 
 class Cursor(ma.fields.String):

@@ -36,6 +36,7 @@ from ...platforms.http import PlatformError
 from ...platforms.shopify import queries
 from ...platforms.shopify import webhooks as payloads
 from ...platforms.shopify.catalog import InventoryLevelRow, inventory_level_from_node, to_gid
+from ..intake import failures
 from .writer import CatalogWriter
 from ..pushes.dirty import mark_variants_dirty
 from .shopify_import import notify_bulk_finished, write_current_product, write_product
@@ -58,12 +59,23 @@ def unprocessed_event_ids(older_than_seconds: float, limit: int = 500) -> list[i
 
 
 def process_event(event_id: int) -> set[int]:
-    """Apply one recorded delivery; returns the TikTok integrations whose links became dirty."""
+    """Apply one recorded delivery; returns the TikTok integrations whose links became dirty.
+
+    Raises when a retry may succeed (the delivery stays pending); one that cannot, or that has
+    used its attempts, is recorded as failed with the reason (intake/failures.py).
+    """
+    attempt = failures.begin_attempt(event_id)
+    if attempt is None:
+        return set()
+    if attempt > failures.MAX_ATTEMPTS:  # the earlier attempts never finished (a worker died on them)
+        failures.give_up(event_id, f"gave up after {failures.MAX_ATTEMPTS} attempts that did not finish")
+        return set()
     event = db.session.execute(select(WebhookEvent).where(WebhookEvent.id == event_id)
                                .with_for_update(skip_locked=True)).scalar_one_or_none()
     if event is None or event.processed_at is not None:
         db.session.rollback()
         return set()
+    topic = event.topic
     integration = db.session.execute(select(Integration).where(
         Integration.platform == SHOPIFY, Integration.external_id == event.shop)).scalar_one_or_none()
     handler = _HANDLERS.get(event.topic, _ignored)
@@ -72,19 +84,24 @@ def process_event(event_id: int) -> set[int]:
             outcome, flush = "unknown_shop", set()
         else:
             outcome, flush = handler(event, integration, json.loads(event.payload or b"{}"))
-    except (ValueError, KeyError, TypeError) as error:
-        # A payload we cannot read will not get better on retry: record it instead.
-        db.session.rollback()
-        log.warning("webhook event %s (%s) could not be applied: %s", event_id, event.topic, type(error).__name__)
-        outcome, flush = f"error: {type(error).__name__}", set()
+        db.session.flush()  # a value the database refuses fails here, inside the attempt
     except PlatformError as error:
         db.session.rollback()
         if error.error_class == "transient":
+            if failures.after_error(event_id, attempt, error):
+                return set()
             raise  # retried later; the event stays unprocessed
         # Shopify refused the refetch (the store needs re-authorizing, or the query): the payload in doubt is
         # not applied, and the import after the store is reconnected reads the current state.
-        log.warning("webhook event %s (%s): refetch failed: %s", event_id, event.topic, type(error).__name__)
+        log.warning("webhook event %s (%s): refetch failed: %s", event_id, topic, type(error).__name__)
         outcome, flush = f"refetch_failed: {type(error).__name__}", set()
+    except Exception as error:
+        db.session.rollback()
+        log.warning("webhook event %s (%s) not applied (attempt %s): %s", event_id, topic, attempt,
+                    type(error).__name__)
+        if failures.after_error(event_id, attempt, error):
+            return set()
+        raise
     db.session.execute(update(WebhookEvent).where(WebhookEvent.id == event_id).values(
         processed_at=utcnow(), outcome=outcome, payload=None))
     db.session.commit()

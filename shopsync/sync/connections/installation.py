@@ -9,6 +9,7 @@ from ...extensions import db
 from ...models import Integration, ProductLink, Tenant, User, WebhookEvent, utcnow
 from ...models.integration import ACTIVE, DISCONNECTED, SHOPIFY, TIKTOK
 from ...models.tenant import OWNER, STAFF
+from ...notify.mail import InvalidAddress, valid_address
 from ...security import people
 from ...security.credentials import forget_tokens, store_tokens
 
@@ -103,7 +104,10 @@ def log_in(shop: str, associated_user: dict) -> User | None:
     user.last_login_at = utcnow()
     tenant = db.session.get(Tenant, integration.tenant_id)
     if not tenant.alert_email and user.account_owner and user.email:
-        tenant.alert_email = user.email
+        try:
+            tenant.alert_email = valid_address(user.email)
+        except InvalidAddress:
+            pass  # no alert email until the merchant enters one in Settings
     db.session.commit()
     return user
 
