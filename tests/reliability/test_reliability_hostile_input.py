@@ -246,7 +246,7 @@ def test_guessing_api_keys_and_oauth_answers_is_rate_limited(app):
     from shopsync import create_app
 
     limited = create_app({"TESTING": True, "SANDBOX_MOUNT": False, "RATELIMIT_KEY_PREFIX": uuid.uuid4().hex,
-                          "RATELIMIT_API": "3 per minute", "RATELIMIT_AUTH": "3 per minute"})
+                          "RATELIMIT_API": "3 per minute", "RATELIMIT_AUTH_CALLBACK": "3 per minute"})
     guesser = limited.test_client()
     keys = [guesser.get("/api/products", headers=bearer(f"ss_{uuid.uuid4().hex}")).status_code for _ in range(5)]
     callbacks = [guesser.get("/auth/shopify/callback", query_string={
