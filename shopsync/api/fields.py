@@ -5,13 +5,26 @@ from datetime import timezone
 
 import marshmallow as ma
 
-from ..inputs import MAX_ID, InvalidInput, clean_text, decimal_number
+from ..inputs import MAX_ID, InvalidInput, clean_text, decimal_number, whole_number
 
 ID = f"int(min=1, max={MAX_ID})"  # URL converter for ids in paths
 
 
-class Id(ma.fields.Integer):
-    """An id of a row; JSON bodies pass strict=True so 1.5 or "1" is refused."""
+class Whole(ma.fields.Integer):
+    """A whole number from 0; in a query string ASCII digits only (int() also reads "١٢"), as on every page.
+    JSON bodies pass strict=True so 1.5 or "1" is refused."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str) and not self.strict:
+            try:
+                value = whole_number(value, high=MAX_ID)
+            except InvalidInput as error:
+                raise ma.ValidationError(str(error)) from None
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class Id(Whole):
+    """An id of a row."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("validate", ma.validate.Range(min=1, max=MAX_ID))

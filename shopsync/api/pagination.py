@@ -8,6 +8,7 @@ from sqlalchemy import Select
 
 from ..extensions import db
 from ..inputs import row_id
+from .fields import Whole
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
@@ -32,7 +33,7 @@ class Cursor(ma.fields.String):
 
 class PageArgs(ma.Schema):
     cursor = Cursor(metadata={"description": "next_cursor of the previous page"})
-    limit = ma.fields.Integer(load_default=DEFAULT_LIMIT, validate=ma.validate.Range(min=1, max=MAX_LIMIT))
+    limit = Whole(load_default=DEFAULT_LIMIT, validate=ma.validate.Range(min=1, max=MAX_LIMIT))
 
 
 def page_schema(item_schema: type[ma.Schema], name: str) -> type[ma.Schema]:

@@ -56,10 +56,11 @@ USER_AGENT = "ShopSync/0.1"
 SHAPE_ERRORS = (KeyError, IndexError, TypeError, AttributeError, ValueError, ArithmeticError, RecursionError)
 
 
-def new_session(user_agent: str = USER_AGENT) -> requests.Session:
+def new_session(user_agent: str = USER_AGENT, *, follow_redirects: bool = False) -> requests.Session:
+    """A session for one platform; `follow_redirects` only for downloads that carry no credential header."""
     session = requests.Session()
     session.headers["User-Agent"] = user_agent
-    return refuse_redirects(session)
+    return session if follow_redirects else refuse_redirects(session)
 
 
 def refuse_redirects(session: requests.Session) -> requests.Session:

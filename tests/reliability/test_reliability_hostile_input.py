@@ -329,6 +329,8 @@ API_PROBES = [  # (method, path, JSON body) -> 4xx with the API's error body
     ("GET", "/api/products?cursor=" + _cursor('["a", 1e400]'), None, 422),
     ("GET", "/api/products?cursor=" + _cursor('["a", -1]'), None, 422),
     ("GET", "/api/sync-logs?link_id=²", None, 422),
+    ("GET", "/api/sync-logs?link_id=١", None, 422),  # int() reads it as 1: refused like on every page
+    ("GET", "/api/product-links?limit=١٠", None, 422),
     ("GET", f"/api/product-links/{BIG}", None, 404),
     ("GET", f"/api/sync-runs/{BIG}", None, 404),
     ("PATCH", "/api/product-links/{link}", {"price_multiplier": "1e-999999"}, 422),

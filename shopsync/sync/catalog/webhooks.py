@@ -64,48 +64,24 @@ def process_event(event_id: int) -> set[int]:
     Raises when a retry may succeed (the delivery stays pending); one that cannot, or that has
     used its attempts, is recorded as failed with the reason (intake/failures.py).
     """
-    attempt = failures.begin_attempt(event_id)
-    if attempt is None:
-        return set()
-    if attempt > failures.MAX_ATTEMPTS:  # the earlier attempts never finished (a worker died on them)
-        failures.give_up(event_id, f"gave up after {failures.MAX_ATTEMPTS} attempts that did not finish")
-        return set()
-    event = db.session.execute(select(WebhookEvent).where(WebhookEvent.id == event_id)
-                               .with_for_update(skip_locked=True)).scalar_one_or_none()
-    if event is None or event.processed_at is not None:
-        db.session.rollback()
-        return set()
-    topic = event.topic
+    return failures.apply_once(event_id, _apply, set())
+
+
+def _apply(event: WebhookEvent) -> Result:
     integration = db.session.execute(select(Integration).where(
         Integration.platform == SHOPIFY, Integration.external_id == event.shop)).scalar_one_or_none()
     handler = _HANDLERS.get(event.topic, _ignored)
+    if integration is None and handler not in _WITHOUT_STORE:
+        return "unknown_shop", set()
     try:
-        if integration is None and handler not in _WITHOUT_STORE:
-            outcome, flush = "unknown_shop", set()
-        else:
-            outcome, flush = handler(event, integration, json.loads(event.payload or b"{}"))
-        db.session.flush()  # a value the database refuses fails here, inside the attempt
+        return handler(event, integration, json.loads(event.payload or b"{}"))
     except PlatformError as error:
-        db.session.rollback()
         if error.error_class == "transient":
-            if failures.after_error(event_id, attempt, error):
-                return set()
             raise  # retried later; the event stays unprocessed
         # Shopify refused the refetch (the store needs re-authorizing, or the query): the payload in doubt is
         # not applied, and the import after the store is reconnected reads the current state.
-        log.warning("webhook event %s (%s): refetch failed: %s", event_id, topic, type(error).__name__)
-        outcome, flush = f"refetch_failed: {type(error).__name__}", set()
-    except Exception as error:
-        db.session.rollback()
-        log.warning("webhook event %s (%s) not applied (attempt %s): %s", event_id, topic, attempt,
-                    type(error).__name__)
-        if failures.after_error(event_id, attempt, error):
-            return set()
-        raise
-    db.session.execute(update(WebhookEvent).where(WebhookEvent.id == event_id).values(
-        processed_at=utcnow(), outcome=outcome, payload=None))
-    db.session.commit()
-    return flush
+        log.warning("webhook event %s (%s): refetch failed: %s", event.id, event.topic, type(error).__name__)
+        raise failures.Settled(f"refetch_failed: {type(error).__name__}") from None
 
 
 Result = tuple[str, set[int]]

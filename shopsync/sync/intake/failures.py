@@ -1,15 +1,18 @@
-"""Deliveries that cannot be applied: attempts counted on their webhook_events row, and a permanent
-failure recorded with its reason, so no delivery is retried without end. Any platform's deliveries.
+"""Applying a recorded delivery once, and giving up on one that cannot be applied: attempts counted on its
+webhook_events row, a permanent failure recorded with its reason, so no delivery is retried without end.
+For any platform's deliveries: apply_once takes the platform's own apply function.
 
-A job applying a delivery calls begin_attempt first: the count is committed before the work starts,
-so an attempt that kills its worker (JSON nested too deep, a job timeout) still counts. An error that
-cannot succeed on retry (is_permanent) fails the delivery at once; any other fails it once it has used
-MAX_ATTEMPTS. A failed delivery is processed (the recovery sweep skips it), keeps its reason for the
-merchant's dashboard and drops its payload; the scheduled imports read what it carried.
+Each attempt is counted and committed before the work starts, so one that kills its worker (a job
+timeout, memory) still counts. An error that cannot succeed on retry (is_permanent) fails the delivery
+at once; any other fails it once it has used MAX_ATTEMPTS. A failed delivery is processed (the recovery
+sweep skips it), keeps its reason for the merchant's dashboard and drops its payload.
 """
 from __future__ import annotations
 
 import json
+import logging
+from collections.abc import Callable
+from typing import TypeVar
 
 import psycopg
 from sqlalchemy import select, update
@@ -18,9 +21,59 @@ from sqlalchemy.exc import DataError
 from ...extensions import db
 from ...models import WebhookEvent, utcnow
 
+log = logging.getLogger(__name__)
+Result = TypeVar("Result")
+
 MAX_ATTEMPTS = 8  # RQ's retries of one job, plus the recovery sweep's re-queues while workers were away
 FAILED = "failed"
 REASON_LENGTH = 500
+
+
+class Settled(Exception):
+    """Raised by an apply function: roll back its writes and record the delivery as handled with `outcome`
+    (e.g. a refetch the platform refused: the payload in doubt is not applied, nothing to retry)."""
+
+    def __init__(self, outcome: str):
+        super().__init__(outcome)
+        self.outcome = outcome
+
+
+def apply_once(event_id: int, apply: Callable[[WebhookEvent], tuple[str, Result]], nothing: Result) -> Result:
+    """Apply a pending delivery as one counted attempt, holding its row's lock, and record the outcome.
+
+    `apply(event)` returns (outcome, result) and may raise Settled. Any other exception fails the attempt:
+    it is re-raised (the job is retried) while retrying may help and attempts remain, else the delivery is
+    given up with the reason. Returns `nothing` when the delivery was not applied by this call.
+    """
+    attempt = begin_attempt(event_id)
+    if attempt is None:
+        return nothing
+    if attempt > MAX_ATTEMPTS:  # the earlier attempts never finished (a worker died on them)
+        give_up(event_id, f"gave up after {MAX_ATTEMPTS} attempts that did not finish")
+        return nothing
+    event = db.session.execute(select(WebhookEvent).where(WebhookEvent.id == event_id)
+                               .with_for_update(skip_locked=True)).scalar_one_or_none()
+    if event is None or event.processed_at is not None:
+        db.session.rollback()
+        return nothing
+    topic = event.topic
+    try:
+        outcome, result = apply(event)
+        db.session.flush()  # a value the database refuses fails here, inside the attempt
+    except Settled as settled:
+        db.session.rollback()
+        outcome, result = settled.outcome, nothing
+    except Exception as error:
+        db.session.rollback()
+        log.warning("webhook event %s (%s) not applied (attempt %s): %s", event_id, topic, attempt,
+                    type(error).__name__)
+        if after_error(event_id, attempt, error):
+            return nothing
+        raise
+    db.session.execute(update(WebhookEvent).where(WebhookEvent.id == event_id).values(
+        processed_at=utcnow(), outcome=outcome[:40], payload=None))
+    db.session.commit()
+    return result
 
 
 def begin_attempt(event_id: int) -> int | None:
