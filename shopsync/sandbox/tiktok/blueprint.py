@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, abort, jsonify, redirect, render_template_string, request
 
-from shopsync.sandbox.tiktok import api
+from shopsync.sandbox.tiktok import api, control
 from shopsync.sandbox.tiktok.api import Answer
 from shopsync.sandbox.tiktok.auth import token_get, token_refresh
 from shopsync.sandbox.tiktok.state import TikTokSandbox
@@ -63,6 +63,7 @@ def create_blueprint(sandbox: TikTokSandbox) -> Blueprint:
         return _envelope(sandbox, answer)
 
     _add_control_routes(bp, sandbox)
+    control.register(bp, sandbox)
     return bp
 
 
@@ -89,7 +90,8 @@ def _add_control_routes(bp: Blueprint, sandbox: TikTokSandbox) -> None:
             body = request.get_json(force=True)
             try:
                 sandbox.set_fault(body.get("kind", ""), count=int(body.get("count", 0)),
-                                  probability=float(body.get("probability", 0.0)), seed=body.get("seed"))
+                                  probability=float(body.get("probability", 0.0)), seed=body.get("seed"),
+                                  path=str(body.get("path") or ""), after=bool(body.get("after")))
             except ValueError as error:
                 return jsonify(error=str(error)), 400
         elif request.method == "DELETE":
