@@ -45,6 +45,9 @@ class Integration(TenantOwned, Timestamps, db.Model):
     last_import_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # High-water mark of Shopify product updated_at seen, for the incremental safety net.
     catalog_updated_through: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the merchant confirmed which Shopify locations feed each TikTok warehouse (docs/engine.md); until
+    # then a TikTok shop keeps the old behaviour: the default warehouse computed, the others re-sent as they were.
+    warehouses_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     @property

@@ -114,6 +114,7 @@ def _store_warehouses(integration: Integration, warehouses: list[tiktok.Warehous
     owner = {"tenant_id": integration.tenant_id, "integration_id": integration.id}
     if warehouses:
         _upsert(TikTokWarehouse, [dict(owner, tiktok_id=w.id, name=w.name, type=w.type or None,
+                                       sub_type=w.sub_type or None,
                                        is_default=w.is_default, enabled=w.effect_status == "ENABLED")
                                   for w in warehouses], ("integration_id", "tiktok_id"))
     db.session.execute(delete(TikTokWarehouse).where(
