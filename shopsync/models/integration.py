@@ -15,6 +15,8 @@ TIKTOK = "tiktok"
 ACTIVE = "active"
 NEEDS_REAUTH = "needs_reauth"
 DISCONNECTED = "disconnected"
+# Appended to the external id of a disconnected TikTok shop that another account has connected since.
+RELEASED_MARK = "#released-"
 
 
 class Integration(TenantOwned, Timestamps, db.Model):
@@ -53,6 +55,11 @@ class Integration(TenantOwned, Timestamps, db.Model):
     @property
     def is_active(self) -> bool:
         return self.status == ACTIVE
+
+    @property
+    def is_released(self) -> bool:
+        """This shop is another account's now: this integration only keeps its history."""
+        return RELEASED_MARK in self.external_id
 
     def __repr__(self) -> str:  # never show tokens
         return f"<Integration {self.id} {self.platform}:{self.external_id} {self.status}>"

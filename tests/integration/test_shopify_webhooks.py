@@ -18,7 +18,7 @@ from rq.job import Job
 
 from shopsync.extensions import db
 from shopsync.jobs.pushes import flush_job_id
-from shopsync.models import (Integration, InventoryLevel, Product, ProductLink, Tenant, TikTokProduct, TikTokSku,
+from shopsync.models import (Alert, Integration, InventoryLevel, Product, ProductLink, Tenant, TikTokProduct, TikTokSku,
                              Variant, WebhookEvent, utcnow)
 from shopsync.jobs.webhooks import recover_unprocessed_webhooks
 from shopsync.sync.connections.webhook_subscriptions import webhook_address
@@ -235,7 +235,14 @@ def test_products_created_and_deleted_in_shopify(app, store, shopify_sandbox):
     _deliver(app, shopify_sandbox)
     assert db.session.execute(select(func.count()).select_from(Product).where(
         Product.integration_id == store.id, Product.shopify_id.in_([victim.id, created.id]))).scalar() == 0
-    assert db.session.get(ProductLink, link_id) is None
+    # The link is kept, orphaned with the reason, and the merchant is told (issue #14, item 7).
+    db.session.expire_all()
+    link = db.session.get(ProductLink, link_id)
+    assert link.state == "orphaned" and link.variant_id is None and link.tiktok_sku_id is not None
+    assert "was deleted in Shopify" in link.orphaned_reason
+    alert = db.session.execute(select(Alert).where(Alert.tenant_id == store.tenant_id,
+                                                   Alert.kind == "link_orphaned")).scalar_one()
+    assert alert.details["fix_path"] == f"/product-links/{link_id}"
 
 
 def test_bulk_operation_finish_wakes_the_import(app, store):

@@ -20,6 +20,7 @@ from shopsync.platforms.shopify.catalog import (
     parse_datetime,
     parse_gid,
     parse_money,
+    policy_name,
 )
 
 # GraphQL WebhookSubscriptionTopic -> the X-Shopify-Topic value deliveries carry.
@@ -127,6 +128,8 @@ def parse_product_payload(payload: dict) -> ProductPayload:
         inventory_quantity=v.get("inventory_quantity"),
         position=v.get("position"),
         updated_at=parse_datetime(v.get("updated_at")),
+        # Product payloads carry the policy; whether Shopify tracks the stock is on the inventory item only.
+        inventory_policy=policy_name(v.get("inventory_policy")),
     ) for v in payload.get("variants") or ()]
     images = [ImageRow(id=int(i["id"]), product_id=product_id, url=i["src"], alt=i.get("alt"),
                        width=i.get("width"), height=i.get("height"),

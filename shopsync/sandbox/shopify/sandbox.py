@@ -152,6 +152,25 @@ class ShopifySandbox:
             self._fire(domain, "PRODUCTS_UPDATE", product_payload(product, self._image_url))
             return variant
 
+    def set_inventory_behaviour(self, domain: str, variant_id: int, *, tracked: bool | None = None,
+                                policy: str | None = None) -> Variant:
+        """Whether Shopify tracks the variant's stock, and whether it sells on when out (DENY | CONTINUE).
+
+        Like Shopify, a change of policy fires products/update (the payload carries it); tracking is a
+        property of the inventory item, which product payloads no longer carry.
+        """
+        if policy is not None and policy.upper() not in ("DENY", "CONTINUE"):
+            raise ValueError("policy must be DENY or CONTINUE")
+        with self.lock:
+            product, variant = self._variant(domain, variant_id)
+            if tracked is not None:
+                variant.tracked = bool(tracked)
+            if policy is not None:
+                variant.inventory_policy = policy.upper()
+            variant.updated_at = product.updated_at = now()
+            self._fire(domain, "PRODUCTS_UPDATE", product_payload(product, self._image_url))
+            return variant
+
     def set_stock(self, domain: str, location_id: int, available: int, *, variant_id: int | None = None,
                   inventory_item_id: int | None = None) -> Variant:
         with self.lock:

@@ -61,6 +61,7 @@ class Variant:
     levels: dict[int, int]
     updated_at: datetime
     tracked: bool = True
+    inventory_policy: str = "DENY"  # CONTINUE: sells on when out of stock
 
     @property
     def inventory_quantity(self) -> int:

@@ -45,7 +45,7 @@ def _variant_payload(product: Product, variant: Variant) -> dict:
         "position": variant.position,
         "inventory_item_id": variant.inventory_item_id,
         "inventory_quantity": variant.inventory_quantity,
-        "inventory_policy": "deny",
+        "inventory_policy": variant.inventory_policy.lower(),
         "option1": variant.title,
         "option2": None,
         "option3": None,

@@ -38,6 +38,7 @@ from ...platforms.shopify import webhooks as payloads
 from ...platforms.shopify.catalog import InventoryLevelRow, inventory_level_from_node, to_gid
 from ...security.credentials import forget_tokens
 from .writer import CatalogWriter
+from ..links import orphans
 from ..pushes.dirty import mark_variants_dirty
 from .shopify_import import notify_bulk_finished, write_current_product, write_product
 from ..connections.shopify_access import shopify_admin
@@ -111,6 +112,7 @@ def _product_changed(event: WebhookEvent, integration: Integration, body: dict) 
     product_rows, variant_rows = write_product(writer, product, payload.variants, payload.images,
                                                strictly_newer=True)
     changed = list(variant_rows.written)
+    _report_orphans(writer)
     if product_rows.in_doubt or variant_rows.in_doubt:
         return "refetched", mark_variants_dirty(integration.tenant_id, changed + _refetch_product(
             integration, product.id))
@@ -128,9 +130,18 @@ def _refetch_product(integration: Integration, product_id: int) -> list[int]:
 
 
 def _product_deleted(event: WebhookEvent, integration: Integration, body: dict) -> Result:
-    deleted = _writer(integration).delete_product(payloads.parse_product_deleted(body).product_id,
-                                                  event.triggered_at or event.received_at)
+    writer = _writer(integration)
+    deleted = writer.delete_product(payloads.parse_product_deleted(body).product_id,
+                                    event.triggered_at or event.received_at)
+    _report_orphans(writer)
     return ("deleted" if deleted else "not_found"), set()
+
+
+def _report_orphans(writer: CatalogWriter) -> None:
+    """Alerts for links a deletion orphaned. They commit the deletion with them, which is safe: applying the
+    delivery again deletes nothing more, and the event is only marked processed after."""
+    if writer.orphaned:
+        orphans.report(writer.orphaned)
 
 
 def _inventory_level(event: WebhookEvent, integration: Integration, body: dict) -> Result:
