@@ -104,6 +104,7 @@ class ShopifySandbox:
         self._offline: dict[tuple[str, str], str] = {}
         self._next_id = 1000
         self._cancelled: set[int] = set()
+        self._short_exports: dict[str, int] = {}  # shop -> products its bulk exports leave out
 
     def __repr__(self) -> str:
         return f"<ShopifySandbox shops={len(self.shops)}>"
@@ -485,7 +486,8 @@ class ShopifySandbox:
             snapshot = Shop(domain=ctx.shop.domain, id=ctx.shop.id, name=ctx.shop.name, bucket=ctx.shop.bucket,
                             currency_code=ctx.shop.currency_code, locations=dict(ctx.shop.locations),
                             subscriptions=dict(ctx.shop.subscriptions))
-            for product in ctx.shop.products.values():
+            left_out = self._short_exports.get(ctx.shop.domain, 0)
+            for product in list(ctx.shop.products.values())[left_out:]:
                 snapshot.add_product(product)
         name = f"bulk-{operation.id}-{secrets.token_hex(8)}.jsonl"
         path = os.path.join(self.bulk_dir, name)
@@ -519,6 +521,12 @@ class ShopifySandbox:
                 "error_code": operation.error_code.lower() if operation.error_code else None,
                 "status": operation.status.lower(), "type": "query",
             })
+
+    def shorten_exports(self, domain: str, products_left_out: int) -> None:
+        """Make this shop's bulk exports leave out their first products (0: complete again): an export that
+        completes yet is incomplete, which an importer must not take for deletions."""
+        with self.lock:
+            self._short_exports[domain] = max(0, int(products_left_out))
 
     def signed_file_url(self, base_url: str, name: str) -> str:
         expires = int(time.time()) + 7 * 86400
