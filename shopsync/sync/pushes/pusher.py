@@ -237,9 +237,11 @@ def _record_holds(plan: Plan, trigger: str, run_id: int | None) -> list[Hold]:
             execution_options={"synchronize_session": False}).first()
         if held is not None and hold.state != NEEDS_CONFIRMATION:
             newly_held.append(hold)
-    _clear_dirty({h.link_id: h.change_seq for h in plan.holds})
+    # A held link with stock to push keeps its mark until that push settles it (a failed one is retried).
+    pushing = {c.link_id for c in plan.changes}
+    _clear_dirty({h.link_id: h.change_seq for h in plan.holds if h.link_id not in pushing})
     if run_id is not None:
-        count_run(run_id, skipped=len({h.link_id for h in plan.holds}))
+        count_run(run_id, skipped=len({h.link_id for h in plan.holds} - pushing))
     return newly_held
 
 
