@@ -402,3 +402,7 @@ def test_untracked_and_continue_selling_variants_are_imported_and_a_policy_chang
     shopify_sandbox.set_inventory_behaviour(store.external_id, untracked.id, policy="CONTINUE")
     _deliver(app, shopify_sandbox)
     assert stored(untracked) == (False, "continue")
+    # inventory_items/update says tracking changed; the item is read back from Shopify
+    shopify_sandbox.set_inventory_behaviour(store.external_id, untracked.id, tracked=True)
+    _deliver(app, shopify_sandbox)
+    assert stored(untracked) == (True, "continue")

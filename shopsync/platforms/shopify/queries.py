@@ -105,6 +105,12 @@ query InventoryItemsById($ids: [ID!]!) {
   }
 }""" + _LEVEL_FIELDS
 
+# Whether Shopify tracks an item's stock: inventory_items/update deliveries are read back (they may arrive out of order).
+INVENTORY_ITEM_TRACKED = """
+query InventoryItemTracked($id: ID!) {
+  inventoryItem(id: $id) { id legacyResourceId tracked }
+}"""
+
 # Levels of one item, for items stocked at more than 10 locations.
 INVENTORY_ITEM_LEVELS_PAGE = """
 query InventoryItemLevelsPage($id: ID!, $first: Int!, $after: String) {

@@ -29,6 +29,8 @@ WEBHOOK_TOPICS = {
     "PRODUCTS_UPDATE": "products/update",
     "PRODUCTS_DELETE": "products/delete",
     "INVENTORY_LEVELS_UPDATE": "inventory_levels/update",
+    # Product payloads no longer say whether a variant's stock is tracked; its inventory item's do.
+    "INVENTORY_ITEMS_UPDATE": "inventory_items/update",
     "APP_UNINSTALLED": "app/uninstalled",
     "BULK_OPERATIONS_FINISH": "bulk_operations/finish",
 }
@@ -148,6 +150,11 @@ def parse_inventory_level(payload: dict) -> InventoryLevelRow:
                              location_id=int(payload["location_id"]),
                              available=payload.get("available"),
                              updated_at=parse_datetime(payload.get("updated_at")))
+
+
+def parse_inventory_item_id(payload: dict) -> int:
+    """inventory_items/update bodies: `{id, sku, tracked, updated_at, ...}`; the id is what is read back."""
+    return int(payload["id"])
 
 
 def parse_bulk_operation_finished(payload: dict) -> BulkOperationFinished:

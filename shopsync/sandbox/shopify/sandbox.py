@@ -33,7 +33,8 @@ from .store import (
     now,
     product_from_demo,
 )
-from .webhooks import Outbox, inventory_level_payload, product_payload, shop_payload, topic_name
+from .webhooks import (Outbox, inventory_item_payload, inventory_level_payload, product_payload, shop_payload,
+                       topic_name)
 
 DEFAULTS = {
     "shopify_api_key": "sandbox-shopify-key",
@@ -157,8 +158,8 @@ class ShopifySandbox:
                                 policy: str | None = None) -> Variant:
         """Whether Shopify tracks the variant's stock, and whether it sells on when out (DENY | CONTINUE).
 
-        Like Shopify, a change of policy fires products/update (the payload carries it); tracking is a
-        property of the inventory item, which product payloads no longer carry.
+        Like Shopify, a change fires products/update (the payload carries the policy); tracking is a
+        property of the inventory item, which product payloads no longer carry: inventory_items/update does.
         """
         if policy is not None and policy.upper() not in ("DENY", "CONTINUE"):
             raise ValueError("policy must be DENY or CONTINUE")
@@ -170,6 +171,8 @@ class ShopifySandbox:
                 variant.inventory_policy = policy.upper()
             variant.updated_at = product.updated_at = now()
             self._fire(domain, "PRODUCTS_UPDATE", product_payload(product, self._image_url))
+            if tracked is not None:
+                self._fire(domain, "INVENTORY_ITEMS_UPDATE", inventory_item_payload(variant))
             return variant
 
     def set_stock(self, domain: str, location_id: int, available: int, *, variant_id: int | None = None,

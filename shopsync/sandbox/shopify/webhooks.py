@@ -93,6 +93,13 @@ def inventory_level_payload(variant: Variant, location_id: int) -> dict:
     }
 
 
+def inventory_item_payload(variant: Variant) -> dict:
+    return {"id": variant.inventory_item_id, "sku": variant.sku, "tracked": variant.tracked,
+            "requires_shipping": True, "cost": None, "country_code_of_origin": None,
+            "created_at": iso(variant.updated_at), "updated_at": iso(variant.updated_at),
+            "admin_graphql_api_id": f"gid://shopify/InventoryItem/{variant.inventory_item_id}"}
+
+
 def shop_payload(shop: Shop) -> dict:
     return {"id": shop.id, "name": shop.name, "email": f"owner@{shop.domain}", "domain": shop.domain,
             "myshopify_domain": shop.domain, "currency": shop.currency_code, "plan_name": "basic"}

@@ -30,7 +30,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select, update
 
 from ...extensions import db
-from ...models import Integration, InventoryLevel, Product, Tenant, WebhookEvent, utcnow
+from ...models import Integration, InventoryLevel, Product, Tenant, Variant, WebhookEvent, utcnow
 from ...models.integration import DISCONNECTED, SHOPIFY
 from ...platforms.http import PlatformError
 from ...platforms.shopify import queries
@@ -185,6 +185,22 @@ def _read_back_level(integration: Integration, level: InventoryLevelRow, receive
     return "refetched", mark_variants_dirty(integration.tenant_id, writer.variant_ids_for_items(items))
 
 
+def _inventory_item(event: WebhookEvent, integration: Integration, body: dict) -> Result:
+    """Whether Shopify tracks a variant's stock changed, maybe: read it back, since deliveries can cross."""
+    item_id = payloads.parse_inventory_item_id(body)
+    variants = select(Variant.id).where(Variant.integration_id == integration.id, Variant.inventory_item_id == item_id)
+    if db.session.execute(variants.limit(1)).first() is None:
+        return "unknown_item", set()
+    client = shopify_admin(integration)  # a token refresh commits: lock after it
+    item = client.execute(queries.INVENTORY_ITEM_TRACKED, {"id": to_gid("InventoryItem", item_id)})["inventoryItem"]
+    if item is None:
+        return "not_found", set()
+    changed = db.session.execute(update(Variant).where(
+        Variant.id.in_(variants.scalar_subquery()), Variant.inventory_tracked.is_distinct_from(bool(item["tracked"])))
+        .values(inventory_tracked=bool(item["tracked"])).returning(Variant.id)).scalars().all()
+    return ("applied", mark_variants_dirty(integration.tenant_id, changed)) if changed else ("unchanged", set())
+
+
 def _uninstalled(event: WebhookEvent, integration: Integration, body: dict) -> Result:
     """The token is already revoked: forget it, stop syncing, keep the merchant's data."""
     integration.status = DISCONNECTED
@@ -226,6 +242,7 @@ _HANDLERS: dict[str, Callable[..., Result]] = {
     "products/update": _product_changed,
     "products/delete": _product_deleted,
     "inventory_levels/update": _inventory_level,
+    "inventory_items/update": _inventory_item,
     "app/uninstalled": _uninstalled,
     "bulk_operations/finish": _bulk_finished,
     "customers/data_request": _customer_request,
