@@ -17,7 +17,7 @@ from sqlalchemy.orm import aliased
 from ...extensions import db
 from ...models import Integration, InventoryLevel, Location, ProductLink, TikTokProduct, TikTokSku, Variant
 from ...models.integration import ACTIVE
-from ...models.links import NEEDS_CONFIRMATION, PENDING
+from ...models.links import NEEDS_CONFIRMATION, ORPHANED, PENDING
 from .rules import (SETTING_NAMES, LinkSettings, clean_settings, desired_inventory, desired_price,
                     price_outside_guard_rails)
 from .warehouses import ShopWarehouses, shop_warehouses
@@ -164,8 +164,8 @@ def _text(value) -> str | None:
 
 # ---- which links -------------------------------------------------------------------------------------
 def pushable(*conditions) -> list:
-    """Conditions for links that may be pushed: not paused, both integrations active."""
-    return [*conditions, ProductLink.paused.is_(False)]
+    """Conditions for links that may be pushed: not paused, not orphaned, both integrations active."""
+    return [*conditions, ProductLink.paused.is_(False), ProductLink.state != ORPHANED]
 
 
 def plan_dirty(tiktok_integration_id: int) -> Plan:
