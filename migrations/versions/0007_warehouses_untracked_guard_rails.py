@@ -1,7 +1,7 @@
 """warehouse mappings, untracked variants, price guard rails and orphaned links
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0009
 Create Date: 2026-12-02 07:00:00
 
 - warehouse_mappings: per TikTok shop and seller warehouse, the Shopify locations that feed it;
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007"
-down_revision = "0005"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 

@@ -5,8 +5,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import login_required
 
 from ..extensions import db
-from ..platforms.tiktok.products import is_seller_warehouse
+from ..inputs import named, optional_row_id, row_ids
 from ..models import Integration, Location, ProductLink, SyncLog, TikTokWarehouse
+from ..platforms.tiktok.products import is_seller_warehouse
 from ..sync.links import actions as link_actions
 from ..sync.links import listing as link_listing
 from ..sync.links.listing import LinkFilters
@@ -73,7 +74,7 @@ def bulk():
                                          if k.startswith("filter_")})
         ids = link_listing.matching_ids(tenant_id, filters, MAX_BATCH)
     else:
-        ids = [int(i) for i in request.form.getlist("link_ids") if i.isdigit()]
+        ids = named("link_ids", row_ids, request.form.getlist("link_ids"))
     if not ids:
         return _feedback("Select at least one link first.", "error")
 
@@ -212,10 +213,10 @@ def confirm_price(link_id: int):
 @login_required
 def relink(link_id: int):
     link = get_or_404(ProductLink, link_id)
-    variant_id, sku_id = request.form.get("variant_id", ""), request.form.get("tiktok_sku_id", "")
+    variant_id = named("variant_id", optional_row_id, request.form.get("variant_id"))
+    sku_id = named("tiktok_sku_id", optional_row_id, request.form.get("tiktok_sku_id"))
     try:
-        link_actions.relink(link.tenant_id, link.id, variant_id=int(variant_id) if variant_id.isdigit() else None,
-                            tiktok_sku_id=int(sku_id) if sku_id.isdigit() else None)
+        link_actions.relink(link.tenant_id, link.id, variant_id=variant_id, tiktok_sku_id=sku_id)
     except link_actions.LinkError as error:
         flash(f"Not relinked: {error}.", "error")
     else:

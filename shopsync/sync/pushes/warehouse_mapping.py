@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select, update
 
 from ...extensions import db
+from ...inputs import InvalidInput, row_ids
 from ...models import Integration, Location, ProductLink, WarehouseMapping, utcnow
 from .dirty import mark_shop_dirty
 from .warehouses import shop_warehouses
@@ -71,7 +72,10 @@ def choices_from_form(integration: Integration, form) -> list[WarehouseChoice]:
     for current in mapping_of(integration):
         wid = current.warehouse_id
         source = form.get(f"source-{wid}", current.source)
-        ids = tuple(sorted({int(i) for i in form.getlist(f"locations-{wid}") if str(i).isdigit()}))
+        try:
+            ids = tuple(sorted(set(row_ids(form.getlist(f"locations-{wid}")))))
+        except InvalidInput:
+            ids = (0,)  # not a location id: refused below as not one of the store's
         if source not in SOURCES:
             errors[wid] = "choose where its stock comes from"
         elif source == CHOSEN and not ids:
