@@ -369,7 +369,7 @@ def test_untracked_and_continue_selling_variants_are_imported_and_a_policy_chang
         run_import(run, FULL)
     finally:
         shopify_sandbox.release_webhooks()
-    _deliver(app, shopify_sandbox)
+    deliver_webhooks(app, shopify_sandbox)
 
     def stored(variant):
         db.session.expire_all()
@@ -381,9 +381,9 @@ def test_untracked_and_continue_selling_variants_are_imported_and_a_policy_chang
     assert stored(continuing) == (True, "continue")
     # products/update carries the policy but not whether the stock is tracked: that stays as imported
     shopify_sandbox.set_inventory_behaviour(store.external_id, untracked.id, policy="CONTINUE")
-    _deliver(app, shopify_sandbox)
+    deliver_webhooks(app, shopify_sandbox)
     assert stored(untracked) == (False, "continue")
     # inventory_items/update says tracking changed; the item is read back from Shopify
     shopify_sandbox.set_inventory_behaviour(store.external_id, untracked.id, tracked=True)
-    _deliver(app, shopify_sandbox)
+    deliver_webhooks(app, shopify_sandbox)
     assert stored(untracked) == (True, "continue")
