@@ -156,6 +156,8 @@ def test_an_offset_of_minus_100_on_14_is_held_not_pushed(sandbox):
     assert sandbox.sku_state(world.sku_ids[0])["price"] == "0.99"
     link = link_of(world)
     assert link.state == "ok" and link.held_price is None and link.confirmed_price is None
+    db.session.expire_all()
+    assert db.session.get(Alert, alert.id).state == "recovered"  # the merchant hears it is settled
 
 
 def test_a_price_below_the_minimum_is_held_and_a_small_drop_is_not(sandbox):

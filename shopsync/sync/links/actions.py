@@ -45,11 +45,17 @@ def resume(tenant_id: int, link_ids: Iterable[int]) -> int:
 
 def unlink(tenant_id: int, link_ids: Iterable[int]) -> int:
     """Remove the links; TikTok keeps its last values, and the logs keep their history."""
+    from .orphans import report_resolved
+
     ids = owned_ids(tenant_id, link_ids)
+    removed = []
     if ids:
-        db.session.execute(delete(ProductLink).where(ProductLink.id.in_(ids)),
-                           execution_options={"synchronize_session": False})
+        removed = db.session.execute(delete(ProductLink).where(ProductLink.id.in_(ids)).returning(
+            ProductLink.id, ProductLink.state), execution_options={"synchronize_session": False}).all()
     db.session.commit()
+    for link_id, state in removed:
+        if state == ORPHANED:
+            report_resolved(tenant_id, link_id, "The orphaned link was removed")
     return len(ids)
 
 

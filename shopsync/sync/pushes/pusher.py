@@ -58,12 +58,12 @@ def push_plan(plan: Plan, *, trigger: str, run_id: int | None = None,
     `keep_alive` runs before each TikTok call (the flush extends its shop lock there).
     """
     outcome = PushOutcome()
-    recovered = _settle_unchanged(plan)
+    recovered, released = _settle_unchanged(plan)
     newly_failing = _record_problems(plan, trigger, run_id)
     newly_held = _record_holds(plan, trigger, run_id)
     db.session.commit()
     _report_problems(newly_failing, recovered)
-    _report_holds(newly_held)
+    _report_holds(newly_held, released)
     with_problems = plan.links_with_problems | plan.links_with_holds
     integrations: dict[int, Integration] = {}
     for product in plan.products:
@@ -119,7 +119,7 @@ def _record(product: ProductPlan, results: list[_FieldResult], trigger: str, run
     for result in results:
         by_link.setdefault(result.change.link_id, []).append(result)
     db.session.execute(insert(SyncLog), [_log_row(r, trigger, run_id, now) for r in results])
-    failed_links, recovered, newly_failed = 0, [], []
+    failed_links, recovered, newly_failed, released = 0, [], [], []
     for link_id, link_results in by_link.items():
         change = link_results[0].change
         values: dict = {"updated_at": now}
@@ -149,6 +149,8 @@ def _record(product: ProductPlan, results: list[_FieldResult], trigger: str, run
             values.update(state=OK, last_synced_at=now, last_error=None, last_error_class=None)
             if change.state == ERROR:
                 recovered.append(change)
+            elif change.state == NEEDS_CONFIRMATION:
+                released.append((change.tenant_id, link_id))
         else:
             values.update(last_error=errors[0].message[:2000], last_error_class=errors[0].error_class)
         if errors:
@@ -172,6 +174,7 @@ def _record(product: ProductPlan, results: list[_FieldResult], trigger: str, run
     for change in recovered:
         alerts.report_recovery(change.tenant_id, alerts.LINK_FAILED, link_subject(change.link_id),
                                f"SKU {change.seller_sku or change.sku_id} syncs to TikTok again")
+    _report_holds([], released)
 
 
 def link_subject(link_id: int) -> str:
@@ -193,15 +196,16 @@ def _log_row(result: _FieldResult, trigger: str, run_id: int | None, now) -> dic
             "error_message": error.message[:2000] if error else None, "created_at": now}
 
 
-def _settle_unchanged(plan: Plan) -> list[tuple[int, int]]:
+def _settle_unchanged(plan: Plan) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
     """Links planned with nothing to push are in step: clear their marks, a first sync makes them ok,
-    and links failed by a problem that is now gone recover; returns those as (tenant id, link id)."""
+    links failed by a problem that is now gone recover, and a held price no longer needed is dropped;
+    returns those recovered and those released, as (tenant id, link id)."""
     if not plan.unsettled:
-        return []
+        return [], []
     _clear_dirty(plan.unsettled)
     ids = list(plan.unsettled)
     now = utcnow()
-    recovered = []
+    recovered, released = [], []
     for start in range(0, len(ids), 5000):
         chunk = ProductLink.id.in_(ids[start:start + 5000])
         db.session.execute(update(ProductLink).where(chunk, ProductLink.state == PENDING).values(state=OK),
@@ -210,11 +214,12 @@ def _settle_unchanged(plan: Plan) -> list[tuple[int, int]]:
             update(ProductLink).where(chunk, ProductLink.state == ERROR, ProductLink.last_error_class == PROBLEM)
             .values(state=OK, last_error=None, last_error_class=None, last_synced_at=now, updated_at=now)
             .returning(ProductLink.tenant_id, ProductLink.id), execution_options={"synchronize_session": False}).all()
-        db.session.execute(
+        released += db.session.execute(
             update(ProductLink).where(chunk, ProductLink.state == NEEDS_CONFIRMATION)
-            .values(state=OK, held_price=None, held_price_before=None, confirmed_price=None, updated_at=now),
-            execution_options={"synchronize_session": False})
-    return [(tenant_id, link_id) for tenant_id, link_id in recovered]
+            .values(state=OK, held_price=None, held_price_before=None, confirmed_price=None, updated_at=now)
+            .returning(ProductLink.tenant_id, ProductLink.id), execution_options={"synchronize_session": False}).all()
+    return ([(tenant_id, link_id) for tenant_id, link_id in recovered],
+            [(tenant_id, link_id) for tenant_id, link_id in released])
 
 
 def _record_holds(plan: Plan, trigger: str, run_id: int | None) -> list[Hold]:
@@ -245,7 +250,11 @@ def _record_holds(plan: Plan, trigger: str, run_id: int | None) -> list[Hold]:
     return newly_held
 
 
-def _report_holds(newly_held: list[Hold]) -> None:
+def _report_holds(newly_held: list[Hold], released: list[tuple[int, int]]) -> None:
+    """Tell the merchant about prices newly held, and close the alerts of those no longer waiting."""
+    for tenant_id, link_id in released:
+        alerts.report_recovery(tenant_id, alerts.PRICE_HELD, link_subject(link_id),
+                               "The held price is settled: TikTok has the price the rules give")
     for hold in newly_held:
         before = "—" if hold.before is None else format_amount(hold.before, hold.currency)
         alerts.report_failure(hold.tenant_id, alerts.PRICE_HELD, link_subject(hold.link_id),
