@@ -80,6 +80,16 @@ def register(bp: Blueprint, sandbox: ShopifySandbox) -> None:
         return jsonify({"id": variant.id, "price": money(variant.price),
                         "compare_at_price": money(variant.compare_at_price), "updated_at": iso(variant.updated_at)})
 
+    @bp.post("/_control/shops/<shop:shop>/variants/<int:variant_id>/inventory-behaviour")
+    def inventory_behaviour(shop, variant_id):
+        """{"tracked": bool, "policy": "DENY" | "CONTINUE"}, either or both."""
+        data = body()
+        tracked = data.get("tracked")
+        if tracked is not None and not isinstance(tracked, bool):
+            return jsonify(error="tracked must be true or false"), 400
+        variant = sandbox.set_inventory_behaviour(shop, variant_id, tracked=tracked, policy=data.get("policy"))
+        return jsonify({"id": variant.id, "tracked": variant.tracked, "policy": variant.inventory_policy})
+
     @bp.post("/_control/shops/<shop:shop>/inventory")
     def inventory(shop):
         data = body()

@@ -34,7 +34,8 @@ from .store import (
     now,
     product_from_demo,
 )
-from .webhooks import inventory_level_payload, product_payload, shop_payload, shopify_headers, topic_name
+from .webhooks import (inventory_item_payload, inventory_level_payload, product_payload, shop_payload, shopify_headers,
+                       topic_name)
 
 DEFAULTS = {
     "shopify_api_key": "sandbox-shopify-key",
@@ -115,6 +116,7 @@ class ShopifySandbox:
         self._shops_made = 0
         self._cancelled: set[int] = set()
         self.jobs: dict[int, bool] = {}  # orderCancel jobs: id -> done
+        self._short_exports: dict[str, int] = {}  # shop -> products its bulk exports leave out
 
     def __repr__(self) -> str:
         return f"<ShopifySandbox shops={len(self.shops)}>"
@@ -166,6 +168,27 @@ class ShopifySandbox:
                 variant.compare_at_price = None if compare_at_price is None else Decimal(str(compare_at_price))
             variant.updated_at = product.updated_at = now()
             self.fire(domain, "PRODUCTS_UPDATE", product_payload(product, self._image_url))
+            return variant
+
+    def set_inventory_behaviour(self, domain: str, variant_id: int, *, tracked: bool | None = None,
+                                policy: str | None = None) -> Variant:
+        """Whether Shopify tracks the variant's stock, and whether it sells on when out (DENY | CONTINUE).
+
+        Like Shopify, a change fires products/update (the payload carries the policy); tracking is a
+        property of the inventory item, which product payloads no longer carry: inventory_items/update does.
+        """
+        if policy is not None and policy.upper() not in ("DENY", "CONTINUE"):
+            raise ValueError("policy must be DENY or CONTINUE")
+        with self.lock:
+            product, variant = self._variant(domain, variant_id)
+            if tracked is not None:
+                variant.tracked = bool(tracked)
+            if policy is not None:
+                variant.inventory_policy = policy.upper()
+            variant.updated_at = product.updated_at = now()
+            self.fire(domain, "PRODUCTS_UPDATE", product_payload(product, self._image_url))
+            if tracked is not None:
+                self.fire(domain, "INVENTORY_ITEMS_UPDATE", inventory_item_payload(variant))
             return variant
 
     def set_stock(self, domain: str, location_id: int, available: int, *, variant_id: int | None = None,
@@ -494,7 +517,8 @@ class ShopifySandbox:
             snapshot = Shop(domain=ctx.shop.domain, id=ctx.shop.id, name=ctx.shop.name, bucket=ctx.shop.bucket,
                             currency_code=ctx.shop.currency_code, locations=dict(ctx.shop.locations),
                             subscriptions=dict(ctx.shop.subscriptions))
-            for product in ctx.shop.products.values():
+            left_out = self._short_exports.get(ctx.shop.domain, 0)
+            for product in list(ctx.shop.products.values())[left_out:]:
                 snapshot.add_product(product)
         name = f"bulk-{operation.id}-{secrets.token_hex(8)}.jsonl"
         path = os.path.join(self.bulk_dir, name)
@@ -528,6 +552,12 @@ class ShopifySandbox:
                 "error_code": operation.error_code.lower() if operation.error_code else None,
                 "status": operation.status.lower(), "type": "query",
             })
+
+    def shorten_exports(self, domain: str, products_left_out: int) -> None:
+        """Make this shop's bulk exports leave out their first products (0: complete again): an export that
+        completes yet is incomplete, which an importer must not take for deletions."""
+        with self.lock:
+            self._short_exports[domain] = max(0, int(products_left_out))
 
     def signed_file_url(self, base_url: str, name: str) -> str:
         expires = int(time.time()) + 7 * 86400

@@ -62,6 +62,7 @@ class Variant:
     updated_at: datetime
     tracked: bool = True
     committed: dict[int, int] = field(default_factory=dict)  # location id -> units in unfulfilled orders
+    inventory_policy: str = "DENY"  # CONTINUE: sells on when out of stock
 
     @property
     def inventory_quantity(self) -> int:
