@@ -142,7 +142,7 @@ def _shops(sandbox: TikTokSandbox, shop: None, call: Call) -> Answer:
 
 
 def _warehouses(sandbox: TikTokSandbox, shop: Shop, call: Call) -> Answer:
-    return Answer(data={"warehouses": [w.as_json() for w in shop.warehouses]})
+    return Answer(data={"warehouses": [w.as_json() for w in shop.warehouses if not w.platform]})
 
 
 def _search(sandbox: TikTokSandbox, shop: Shop, call: Call) -> Answer:
@@ -178,7 +178,7 @@ def _inventory(sandbox: TikTokSandbox, shop: Shop, call: Call, product_id: str) 
         if sku is None:
             errors.append(_sku_error(12052557, "The SKU does not belong to this product", entry.get("id")))
             continue
-        quantities, problem = _quantities(entry.get("inventory"), sku.inventory)
+        quantities, problem = _quantities(entry.get("inventory"), sku.inventory, shop.platform_warehouse_ids)
         if problem:
             errors.append(_sku_error(*problem, sku.id))
         else:
@@ -244,18 +244,22 @@ def _sku_entries(body: Any) -> list[dict]:
     return entries
 
 
-def _quantities(inventory: Any, current: dict[str, int]) -> tuple[dict[str, int], tuple[int, str] | None]:
+def _quantities(inventory: Any, current: dict[str, int], platform: set[str]
+                ) -> tuple[dict[str, int], tuple[int, str] | None]:
+    """The seller's warehouses of the SKU, every one of them, and no warehouse TikTok runs itself."""
     if not isinstance(inventory, list) or not all(isinstance(i, dict) for i in inventory):
         return {}, (12019024, "Invalid stock information")
     quantities = {}
     for item in inventory:
         warehouse_id, quantity = str(item.get("warehouse_id") or ""), item.get("quantity")
+        if warehouse_id in platform:
+            return {}, (12052144, f"Warehouse {warehouse_id} is a platform warehouse; its stock cannot be edited")
         if warehouse_id not in current:
             return {}, (12019028, f"Warehouse {warehouse_id or '(missing)'} is not a warehouse of this SKU")
         if isinstance(quantity, bool) or not isinstance(quantity, int) or not 0 <= quantity <= MAX_QUANTITY:
             return {}, (12052055, f"Quantity must be between 0 and {MAX_QUANTITY}")
         quantities[warehouse_id] = quantity
-    if set(quantities) != set(current):
+    if set(quantities) != set(current) - platform:
         return {}, (12019028, "Stock for every warehouse of the SKU is required")
     return quantities, None
 

@@ -120,12 +120,29 @@ def _add_control_routes(bp: Blueprint, sandbox: TikTokSandbox) -> None:
         calls = sandbox.calls(path=request.args.get("path"), method=request.args.get("method"))
         return jsonify(count=len(calls), calls=[c.as_json() for c in calls])
 
-    @bp.get("/_control/skus/<sku_id>")
+    @bp.route("/_control/skus/<sku_id>", methods=["GET", "POST"])
     def control_sku(sku_id: str):
+        """POST {"inventory": {warehouse_id: quantity}} changes stock as the seller would on TikTok itself."""
         try:
+            if request.method == "POST":
+                inventory = (request.get_json(silent=True) or {}).get("inventory")
+                if not isinstance(inventory, dict) or not all(
+                        isinstance(q, int) and not isinstance(q, bool) and q >= 0 for q in inventory.values()):
+                    return jsonify(error='send {"inventory": {warehouse_id: quantity}}'), 400
+                return jsonify(sandbox.set_sku_inventory(sku_id, inventory))
             return jsonify(sandbox.sku_state(sku_id))
         except KeyError:
-            return jsonify(error="unknown sku"), 404
+            return jsonify(error="unknown sku or warehouse"), 404
+
+    @bp.post("/_control/shops/<shop_id>/platform-warehouse")
+    def control_platform_warehouse(shop_id: str):
+        """Add a warehouse TikTok fulfils from itself (FBT); body {"stock": {sku_id: quantity}}."""
+        stock = (request.get_json(silent=True) or {}).get("stock") or {}
+        try:
+            return jsonify(warehouse_id=sandbox.add_platform_warehouse(shop_id, {str(k): int(v)
+                                                                                for k, v in stock.items()}))
+        except (KeyError, StopIteration, ValueError, AttributeError):
+            return jsonify(error="unknown shop or sku"), 404
 
     @bp.get("/_control/shops")
     def control_shops():

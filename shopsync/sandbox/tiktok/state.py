@@ -13,7 +13,8 @@ from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 
 from shopsync.sandbox.tiktok import buying
-from shopsync.sandbox.tiktok.catalog import IdSequence, Product, Seller, Shop, Sku, add_generated_products, demo_seller
+from shopsync.sandbox.tiktok.catalog import (IdSequence, Product, Seller, Shop, Sku, Warehouse, add_generated_products,
+                                             demo_seller)
 from shopsync.sandbox.tiktok.events import Events
 from shopsync.sandbox.tiktok.faults import Faults
 from shopsync.sandbox.tiktok.orders import Order
@@ -132,6 +133,28 @@ class TikTokSandbox:
         with self.lock:
             return add_generated_products(self.shop(shop_id), self._product_ids, self._sku_ids, sku_count,
                                           seed=seed, skus_per_product=skus_per_product)
+
+    def set_sku_inventory(self, sku_id: str, quantities: Mapping[str, int]) -> dict:
+        """Change a SKU's stock as the seller would in TikTok's own Seller Center; returns the SKU's state."""
+        with self.lock:
+            shop, product, sku = self.find_sku(sku_id)
+            unknown = set(quantities) - {w.id for w in shop.warehouses}
+            if unknown:
+                raise KeyError(f"not a warehouse of shop {shop.id}: {sorted(unknown)}")
+            sku.inventory.update({str(w): int(q) for w, q in quantities.items()})
+            product.update_time = int(self.clock())
+        return self.sku_state(sku_id)
+
+    def add_platform_warehouse(self, shop_id: str, stock: Mapping[str, int] | None = None) -> str:
+        """Give a shop a warehouse TikTok fulfils from itself (FBT), holding `stock` (sku id -> units); returns its id."""
+        with self.lock:
+            shop = self.shop(shop_id)
+            warehouse = Warehouse(f"79{shop.id[-6:]}{len(shop.warehouses):011d}", f"{shop.name} FBT warehouse",
+                                  "SALES_WAREHOUSE", False, shop.region, platform=True)
+            shop.warehouses.append(warehouse)
+            for sku_id, quantity in (stock or {}).items():
+                self.find_sku(sku_id)[2].inventory[warehouse.id] = int(quantity)
+            return warehouse.id
 
     def set_under_review(self, product_id: str, under_review: bool = True) -> None:
         with self.lock:
