@@ -537,3 +537,15 @@ def test_the_read_backs_a_tracking_sync_uses(shopify_sandbox, token):
     reader = shopify_sandbox.install(scope="read_orders")["access_token"]
     denied = gql(shopify_sandbox, reader, SHIPMENTS, {"id": order["id"]})
     assert denied["errors"][0]["extensions"]["code"] == "ACCESS_DENIED"  # fulfillment orders need their scope
+
+
+def test_a_variant_that_keeps_selling_is_claimed_past_zero(shopify_sandbox, token):
+    item = variant(shopify_sandbox)
+    shopify_sandbox.sandbox.set_inventory_behaviour(SHOP, item.id, policy="CONTINUE")
+    for location_id in list(item.levels):
+        item.levels[location_id] = 0
+    obeying = create(shopify_sandbox, token, tiktok_order(item.id, quantity=2), behaviour="DECREMENT_OBEYING_POLICY")
+    assert obeying["userErrors"] == [] and min(item.levels.values()) == -2
+    sale = requests.post(f"{shopify_sandbox.url}/_control/shops/{SHOP}/storefront/orders",
+                         json={"sku": VARIANT_SKU, "quantity": 1}, timeout=5)
+    assert sale.status_code == 201
