@@ -221,3 +221,20 @@ def test_the_seller_decides_a_pending_return(running, token):
                 {"decision": "REJECT_REFUND", "reject_reason": "seller_reject_return_reason"})[1]["code"] == 0
     assert running.sandbox.book.returns[second["return_id"]].status == "REFUND_OR_RETURN_REQUEST_REJECT"
     assert not order.line_items[1].returned  # rejected: the buyer may ask again
+
+
+def test_fbt_orders_take_stock_from_tiktok_warehouses_and_seller_orders_never_do(running, token):
+    sku_id = running.sandbox.sell(SKU, on_hold=False).line_items[0].sku_id
+    fbt_warehouse = running.sandbox.add_platform_warehouse(running.sandbox.shops[0].id, {sku_id: 2})
+    seller_before = {w: q for w, q in running.sandbox.sku_state(sku_id)["inventory"].items() if w != fbt_warehouse}
+    order = running.sandbox.sell(SKU, 2, on_hold=False, fulfilled_by_tiktok=True)
+    assert order.warehouse_id == fbt_warehouse
+    after = running.sandbox.sku_state(sku_id)["inventory"]
+    assert after[fbt_warehouse] == 0 and {w: q for w, q in after.items() if w != fbt_warehouse} == seller_before
+    with pytest.raises(buying.OrderError, match="not enough stock"):
+        running.sandbox.sell(SKU, fulfilled_by_tiktok=True)
+    with pytest.raises(buying.OrderError):
+        running.sandbox.sell(SKU, warehouse_id=fbt_warehouse)  # a seller order never ships from TikTok's
+    with running.sandbox.lock:
+        buying.cancel(running.sandbox, order)
+    assert running.sandbox.sku_state(sku_id)["inventory"][fbt_warehouse] == 2
