@@ -89,7 +89,8 @@ def variant(shopify_sandbox, sku=VARIANT_SKU):
 
 def tiktok_order(variant_id, quantity=2, tiktok_id="576461413038785752", **extra):
     return {"currency": "USD", "name": f"TT-{tiktok_id}", "sourceName": "tiktok_shop",
-            "sourceIdentifier": tiktok_id, "sourceUrl": f"https://seller-us.tiktok.com/order/detail?order_no={tiktok_id}",
+            "sourceIdentifier": tiktok_id,
+            "sourceUrl": f"https://seller-us.tiktok.com/order/detail?order_no={tiktok_id}",
             "tags": ["TikTok Shop", f"tiktok:{tiktok_id}"], "note": "Imported from TikTok Shop",
             "customAttributes": [{"key": "tiktok_order_id", "value": tiktok_id}],
             "lineItems": [{"variantId": f"gid://shopify/ProductVariant/{variant_id}", "quantity": quantity,
@@ -209,7 +210,8 @@ def test_search_by_source_identifier_tag_and_name_with_an_optional_index_lag(sho
     create(shopify_sandbox, token, tiktok_order(item.id, tiktok_id="222"))
 
     def found(query):
-        return [o["sourceIdentifier"] for o in gql(shopify_sandbox, token, FIND, {"q": query})["data"]["orders"]["nodes"]]
+        nodes = gql(shopify_sandbox, token, FIND, {"q": query})["data"]["orders"]["nodes"]
+        return [o["sourceIdentifier"] for o in nodes]
     assert found("source_identifier:111") == ["111"]
     assert found("tag:'tiktok:222'") == ["222"] and sorted(found("tag:'TikTok Shop'")) == ["111", "222"]
     assert found("name:TT-222") == ["222"] and found("source_identifier:333") == []

@@ -40,7 +40,8 @@ def test_providers_come_from_the_order_delivery_option(running, token):
 
 def test_marking_shipped_refuses_held_orders_and_bad_tracking_then_ships_in_parts(running, token, webhook_receiver):
     for event_type in ("ORDER_STATUS_CHANGE", "PACKAGE_UPDATE"):
-        call(running, token, "PUT", "/event/202309/webhooks", {"event_type": event_type, "address": webhook_receiver.url})
+        call(running, token, "PUT", "/event/202309/webhooks",
+             {"event_type": event_type, "address": webhook_receiver.url})
     order = running.sandbox.sell(SKU, 3)
     first, second, third = (item.id for item in order.line_items)
     good = {"tracking_number": "1Z999AA10123456784", "shipping_provider_id": UPS, "order_line_item_ids": [first]}

@@ -42,7 +42,8 @@ def test_open_api_paths_answer_at_the_host_root_and_other_paths_do_not(running, 
 
 def test_repeated_ids_are_read_as_one_list_and_signed_as_sent(running, token):
     first, second = running.sandbox.sell(SKU), running.sandbox.sell(SKU)
-    status, envelope = call(running, token, "GET", "/order/202507/orders", query=[("ids", first.id), ("ids", second.id)])
+    status, envelope = call(running, token, "GET", "/order/202507/orders",
+                            query=[("ids", first.id), ("ids", second.id)])
     assert envelope["code"] == 0 and [o["id"] for o in envelope["data"]["orders"]] == [first.id, second.id]
 
 

@@ -20,7 +20,8 @@ PLANS = ("paid", "development")
 def order_summary(order: Order) -> dict:
     return {"id": order.id, "admin_graphql_api_id": gid("Order", order.id), "name": order.name,
             "source_name": order.source_name, "source_identifier": order.source_identifier, "tags": order.tags,
-            "created_at": iso(order.created_at), "cancelled_at": iso(order.cancelled_at) if order.cancelled_at else None,
+            "created_at": iso(order.created_at),
+            "cancelled_at": iso(order.cancelled_at) if order.cancelled_at else None,
             "financial_status": order.financial_status, "fulfillment_status": order.display_fulfillment_status,
             "total": amount(totals(order)["total"]), "currency": order.currency,
             "lines": [{"id": line.id, "sku": line.sku, "title": line.title, "quantity": line.quantity,

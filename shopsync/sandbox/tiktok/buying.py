@@ -229,7 +229,8 @@ def cancel(sandbox: TikTokSandbox, order: Order, *, role: str = "BUYER", line_it
     return cancellation
 
 
-def request_cancel(sandbox: TikTokSandbox, order: Order, reason: str = "buyer_cancel_reason_changed_mind") -> Cancellation:
+def request_cancel(sandbox: TikTokSandbox, order: Order,
+                   reason: str = "buyer_cancel_reason_changed_mind") -> Cancellation:
     """Once the hold is over the buyer can only ask: the seller approves, rejects, or ships (which rejects)."""
     if order.status != "AWAITING_SHIPMENT":
         raise OrderError(f"order {order.id} is {order.status}: a buyer asks to cancel only while it awaits shipment")
