@@ -551,3 +551,24 @@ def test_a_variant_that_keeps_selling_is_claimed_past_zero(shopify_sandbox, toke
     sale = requests.post(f"{shopify_sandbox.url}/_control/shops/{SHOP}/storefront/orders",
                          json={"sku": VARIANT_SKU, "quantity": 1}, timeout=5)
     assert sale.status_code == 201
+
+
+def test_a_cancelled_fulfillment_is_to_ship_again(shopify_sandbox, token, webhook_receiver):
+    subscribe(shopify_sandbox, token, webhook_receiver.url, "FULFILLMENTS_UPDATE")
+    item = variant(shopify_sandbox)
+    order = create(shopify_sandbox, token, tiktok_order(item.id, quantity=2))["order"]
+    fo = order["fulfillmentOrders"]["nodes"][0]
+    location_id = int(fo["assignedLocation"]["location"]["id"].rsplit("/", 1)[1])
+    made = gql(shopify_sandbox, token, FULFIL, {"fulfillment": {"lineItemsByFulfillmentOrder": [
+        {"fulfillmentOrderId": fo["id"]}], "trackingInfo": {"number": "1Z999AA10123456784"}}})
+    fulfillment_id = made["data"]["fulfillmentCreate"]["fulfillment"]["id"]
+    assert item.committed[location_id] == 0
+    cancel = """mutation C($id: ID!) { fulfillmentCancel(id: $id) { fulfillment { id status } userErrors { message } } }"""
+    voided = gql(shopify_sandbox, token, cancel, {"id": fulfillment_id})["data"]["fulfillmentCancel"]
+    assert voided["fulfillment"]["status"] == "CANCELLED" and item.committed[location_id] == 2
+    status = gql(shopify_sandbox, token, SHIPMENTS, {"id": order["id"]})["data"]["order"]
+    assert status["displayFulfillmentStatus"] == "UNFULFILLED"
+    assert status["fulfillmentOrders"]["nodes"][0]["status"] == "OPEN"
+    assert gql(shopify_sandbox, token, cancel, {"id": fulfillment_id})["data"]["fulfillmentCancel"]["userErrors"]
+    shopify_sandbox.sandbox.wait_for_webhooks(5)
+    assert received(webhook_receiver, "fulfillments/update")[0]["status"] == "cancelled"
