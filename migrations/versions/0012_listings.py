@@ -1,7 +1,7 @@
 """publishing Shopify products to TikTok: listings, templates, uploaded images, category facts
 
 Revision ID: 0012
-Revises: 0005
+Revises: 0007
 Create Date: 2026-12-02 06:58:34
 
 A listing follows one Shopify product onto one TikTok shop, from TikTok's listing check
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0012'
-down_revision = '0005'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 

@@ -121,7 +121,7 @@ def choices(listing_id: int):
         abort(400, "A TikTok category id is a number.")
     if category_id != (listing.category_id or ""):
         listing.category_id = category_id or None
-        listing.category_path = request.form.get("category_path", "").replace("\x00", "").strip()[:500] or None
+        listing.category_path = request.form.get("category_path", "").strip()[:500] or None
         listing.chosen_attributes = {}
     brand_id = request.form.get("brand_id", "").strip()
     if brand_id and not brand_id.isdigit():
@@ -130,7 +130,7 @@ def choices(listing_id: int):
     picked = {}
     for key in request.form:
         if key.startswith("attribute_") and key[10:].isdigit() and len(picked) < MAX_ATTRIBUTES:
-            values = [v.replace("\x00", "").strip()[:500] for v in request.form.getlist(key)]
+            values = [v.strip()[:500] for v in request.form.getlist(key)]
             if any(values):
                 picked[key[10:]] = [v for v in values if v][:20]
     listing.chosen_attributes = picked or listing.chosen_attributes

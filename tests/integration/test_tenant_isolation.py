@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from shopsync.extensions import db
 from shopsync.models import (ApiKey, CategoryTemplate, Integration, Listing, Product, ProductLink, SyncLog, SyncRun,
-                             Tenant, TikTokProduct, TikTokSku, Variant)
+                             Tenant, TikTokProduct, TikTokSku, User, Variant, utcnow)
 from tests.support.journeys import install_shop
 from tests.support.tenant_routes import LIST_PAGES, NOT_TENANT_DATA, TENANT_ROUTES
 
@@ -49,7 +49,12 @@ def _victim(app) -> tuple[dict[str, int], str]:
         db.session.flush()
         log = SyncLog(tenant_id=tenant.id, run_id=run.id, link_id=link.id, field="price", result="error",
                       error_message=marker)
-        key = ApiKey(tenant_id=tenant.id, name=marker, prefix="ss_x", key_hash=uuid.uuid4().hex)
+        person = User(tenant_id=tenant.id, shopify_user_id=uuid.uuid4().int % 10**12, first_name=marker,
+                      shopify_integration_id=shopify.id, removed_at=utcnow())
+        db.session.add(person)
+        db.session.flush()
+        key = ApiKey(tenant_id=tenant.id, name=marker, prefix="ss_x", key_hash=uuid.uuid4().hex,
+                     created_by_id=person.id)
         template = CategoryTemplate(tenant_id=tenant.id, tiktok_integration_id=tiktok.id, name=marker,
                                     match_field="any", match_value="", attribute_rules=[], package={})
         listing = Listing(tenant_id=tenant.id, product_id=product.id, tiktok_integration_id=tiktok.id, state="failed",
@@ -58,7 +63,8 @@ def _victim(app) -> tuple[dict[str, int], str]:
         db.session.commit()
         ids = {"tenant": tenant.id, "integration": shopify.id, "tiktok_integration": tiktok.id,
                "product": product.id, "variant": variant.id, "link": link.id, "run": run.id, "log": log.id,
-               "api_key": key.id, "tiktok_sku": sku.id, "listing": listing.id, "template": template.id}
+               "api_key": key.id, "tiktok_sku": sku.id, "user": person.id, "listing": listing.id,
+               "template": template.id}
     return ids, marker
 
 
@@ -67,7 +73,7 @@ def _snapshot(app, tenant_id: int) -> list:
     rows = []
     with app.app_context():
         for model in (Tenant, Integration, Product, Variant, TikTokProduct, TikTokSku, ProductLink, SyncRun,
-                      SyncLog, ApiKey, Listing, CategoryTemplate):
+                      SyncLog, ApiKey, User, Listing, CategoryTemplate):
             column = model.id if model is Tenant else model.tenant_id
             for row in db.session.execute(select(model).where(column == tenant_id)).scalars():
                 rows.append(tuple(sorted((k, repr(v)) for k, v in vars(row).items() if not k.startswith("_"))))

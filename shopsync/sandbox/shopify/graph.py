@@ -218,7 +218,7 @@ class VariantView(_Stamped):
         self.compareAtPrice = money(variant.compare_at_price)
         self.inventoryQuantity = variant.inventory_quantity if variant.tracked else None
         self.availableForSale = product.status == "ACTIVE" and variant.inventory_quantity > 0
-        self.inventoryPolicy = "DENY"
+        self.inventoryPolicy = variant.inventory_policy
         self.position = variant.position
         self.taxable = True
         self.selectedOptions = [{"name": name, "value": _option_value(variant, n)}

@@ -8,9 +8,9 @@ from flask import Blueprint, jsonify, redirect, request
 
 from . import order_book
 from .order_views import amount, totals
-from .orders import Order
+from .orders import Money, Order, OrderLine, Transaction
 from .sandbox import ShopifySandbox
-from .store import Shop, gid, iso
+from .store import Shop, gid, iso, now
 from .urls import local_root
 
 CARRIERS = ("UPS", "USPS", "FedEx", "DHL eCommerce", "OnTrac", "Royal Mail", "DPD", "Evri", "Other")
@@ -20,7 +20,8 @@ PLANS = ("paid", "development")
 def order_summary(order: Order) -> dict:
     return {"id": order.id, "admin_graphql_api_id": gid("Order", order.id), "name": order.name,
             "source_name": order.source_name, "source_identifier": order.source_identifier, "tags": order.tags,
-            "created_at": iso(order.created_at), "cancelled_at": iso(order.cancelled_at) if order.cancelled_at else None,
+            "created_at": iso(order.created_at),
+            "cancelled_at": iso(order.cancelled_at) if order.cancelled_at else None,
             "financial_status": order.financial_status, "fulfillment_status": order.display_fulfillment_status,
             "total": amount(totals(order)["total"]), "currency": order.currency,
             "lines": [{"id": line.id, "sku": line.sku, "title": line.title, "quantity": line.quantity,
@@ -46,6 +47,41 @@ def fulfil_everything(sandbox: ShopifySandbox, shop: Shop, order: Order, company
     tracking = {"company": company.strip() or None, "number": number.strip(), "url": url or None}
     return [order_book.fulfil(sandbox, shop, order, [(fo, [(line, line.remaining) for line in fo.lines
                                                            if line.remaining])], tracking).id for fo in ready]
+
+
+def storefront_sale(sandbox: ShopifySandbox, shop: Shop, variant_id: int, quantity: int) -> Order:
+    """A buyer checks out on the online store: sold only while a location has the units (unless the variant
+    keeps selling when out of stock, policy CONTINUE), which it claims as an order does; orders/create and
+    inventory_levels/update follow."""
+    found = shop.variant(variant_id)
+    if found is None:
+        raise KeyError(f"no variant {variant_id}")
+    product, variant = found
+    if not 1 <= quantity <= 100:
+        raise ValueError("quantity must be between 1 and 100")
+    active = [location.id for location in shop.locations.values() if location.is_active]
+    sells_out = variant.tracked and variant.inventory_policy == "DENY"
+    location_id = next((loc for loc in active if not sells_out or variant.levels.get(loc, 0) >= quantity),
+                       None)
+    if location_id is None:
+        raise SoldOut(f"{variant.sku or product.title} is sold out on the online store")
+    moment = now()
+    number = order_book.next_number(shop)
+    price = Money(variant.price, shop.currency_code)
+    line = OrderLine(id=sandbox._new_id(13_370_000_000), variant_id=variant.id, product_id=product.id,
+                     inventory_item_id=variant.inventory_item_id, sku=variant.sku, title=product.title,
+                     variant_title=variant.title, vendor=product.vendor, quantity=quantity, price=price,
+                     requires_shipping=True, taxable=True)
+    paid = Transaction(id=sandbox._new_id(8_800_000_000), kind="SALE", status="SUCCESS", gateway="shopify_payments",
+                       amount=Money(variant.price * quantity, shop.currency_code), processed_at=moment)
+    order = Order(id=sandbox._new_id(5_550_000_000_000), number=number, name=f"#{number}", created_at=moment,
+                  processed_at=moment, updated_at=moment, currency=shop.currency_code,
+                  presentment_currency=shop.currency_code, lines=[line], source_name="web", transactions=[paid])
+    return order_book.place(sandbox, shop, order, {line.id: location_id}, claim=True, fulfilled_at=None, tracking=None)
+
+
+class SoldOut(Exception):
+    pass
 
 
 def orders_section(shop: Shop) -> str:
@@ -98,6 +134,23 @@ def register(bp: Blueprint, sandbox: ShopifySandbox, known) -> None:
             ids = fulfil_everything(sandbox, current, order, data.get("tracking_company") or "",
                                     data.get("tracking_number") or "", data.get("tracking_url"))
             return jsonify({"fulfillment_ids": ids, **order_summary(order)})
+
+    @bp.post("/_control/shops/<shop:shop>/storefront/orders")
+    def control_storefront_sale(shop):
+        data = body()
+        with sandbox.lock:
+            current = known(shop)
+            variant_id = data.get("variant_id")
+            if variant_id is None and data.get("sku"):
+                variant_id = next((v.id for p in current.products.values() for v in p.variants
+                                   if v.sku == data["sku"]), None)
+            if variant_id is None:
+                raise KeyError(f"no variant with SKU {data.get('sku')}")
+            try:
+                order = storefront_sale(sandbox, current, int(variant_id), int(data.get("quantity") or 1))
+            except SoldOut as sold_out:
+                return jsonify({"error": "sold_out", "message": str(sold_out)}), 409
+            return jsonify(order_summary(order)), 201
 
     @bp.post("/_control/shops/<shop:shop>/plan")
     def control_plan(shop):

@@ -15,7 +15,7 @@ from shopsync.sandbox.tiktok.answers import Answer, Refused, page_size
 from shopsync.sandbox.tiktok.catalog import Product, Shop
 from shopsync.sandbox.tiktok.page_tokens import decode_page_token as _decode_page_token
 from shopsync.sandbox.tiktok.page_tokens import encode_page_token as _encode_page_token
-from shopsync.sandbox.tiktok.signature import expected_sign, wants_shop_cipher
+from shopsync.sandbox.tiktok.signature import accepted_signs, wants_shop_cipher
 from shopsync.sandbox.tiktok.state import Call, TikTokSandbox
 
 MAX_PAGE_SIZE = 100
@@ -39,11 +39,18 @@ _ROUTES = Map([
 ], strict_slashes=False).bind("open-api.tiktokglobalshop.com")
 
 
-def handle(sandbox: TikTokSandbox, method: str, path: str, query: Mapping[str, str],
-           headers: Mapping[str, str], raw_body: bytes) -> Answer:
-    """Answer one API call as TikTok would and record it."""
-    call = Call(method=method, path=path, shop_id=None, query=dict(query), body=_json_or_none(raw_body),
-                timestamp=sandbox.clock(), raw_body=raw_body, content_type=headers.get("content-type", ""))
+def handle(sandbox: TikTokSandbox, method: str, path: str, query: Mapping[str, str] | list[tuple[str, str]],
+           headers: Mapping[str, str], raw_body: bytes, full_path: str | None = None) -> Answer:
+    """Answer one API call as TikTok would and record it. `query` may repeat a key (`ids=1&ids=2`), read
+    as one comma-joined value; `full_path` is the whole path the client reached, if the API is mounted
+    below a prefix."""
+    pairs = list(query.items()) if isinstance(query, Mapping) else list(query)
+    joined: dict[str, str] = {}
+    for key, value in pairs:
+        joined[key] = f"{joined[key]},{value}" if key in joined else value
+    call = Call(method=method, path=path, shop_id=None, query=joined, body=_json_or_none(raw_body),
+                timestamp=sandbox.clock(), pairs=pairs, full_path=full_path or path, raw_body=raw_body,
+                content_type=headers.get("content-type", ""))
     with sandbox.lock:
         try:
             answer = _answer(sandbox, call, headers, raw_body)
@@ -62,8 +69,15 @@ def _answer(sandbox: TikTokSandbox, call: Call, headers: Mapping[str, str], raw_
         raise Refused(36009010, f"Invalid method {call.method} for this path", 405) from None
     except NotFound:
         raise Refused(36009009, "Invalid path", 404) from None
-    shop = _check_gateway(sandbox, call, headers, raw_body)
-    fault = sandbox.faults.draw()
+    shop = _check_gateway(sandbox, call, headers, raw_body, endpoint)
+    struck = _fault_answer(sandbox, sandbox.faults.draw(call.path))
+    if struck:
+        return struck
+    answer = _ENDPOINTS[endpoint](sandbox, shop, call, **args)
+    return _fault_answer(sandbox, sandbox.faults.draw(call.path, after=True)) or answer
+
+
+def _fault_answer(sandbox: TikTokSandbox, fault: str | None) -> Answer | None:
     if fault == "rate_limit":
         raise Refused(36009002, "Too many requests", 429, retry_after=1)
     if fault == "server_error":
@@ -73,10 +87,11 @@ def _answer(sandbox: TikTokSandbox, call: Call, headers: Mapping[str, str], raw_
     if fault == "timeout":
         return Answer(36009007, "Request timeout, please try again", http_status=504,
                       delay=float(sandbox.settings["tiktok_timeout_fault_seconds"]))
-    return _ENDPOINTS[endpoint](sandbox, shop, call, **args)
+    return None
 
 
-def _check_gateway(sandbox: TikTokSandbox, call: Call, headers: Mapping[str, str], raw_body: bytes) -> Shop | None:
+def _check_gateway(sandbox: TikTokSandbox, call: Call, headers: Mapping[str, str], raw_body: bytes,
+                   endpoint: str) -> Shop | None:
     """TikTok's gateway checks, in its order; returns the shop the call is scoped to."""
     settings, query = sandbox.settings, call.query
     if query.get("app_key") != settings["tiktok_app_key"]:
@@ -94,8 +109,8 @@ def _check_gateway(sandbox: TikTokSandbox, call: Call, headers: Mapping[str, str
     content_type = headers.get("content-type", "").lower()
     multipart = content_type.startswith("multipart/form-data") and bool(_UPLOADS.match(call.path))
     signed_body = None if call.method == "GET" or multipart else raw_body  # multipart bodies are not signed
-    expected = expected_sign(settings["tiktok_app_secret"], call.path, query, signed_body)
-    if not hmac.compare_digest(expected, query["sign"]):
+    accepted = accepted_signs(settings["tiktok_app_secret"], (call.path, call.full_path), call.pairs, signed_body)
+    if not any(hmac.compare_digest(expected, query["sign"]) for expected in accepted):
         raise Refused(106001, "Invalid sign", 401)
     token = headers.get("x-tts-access-token", "")
     grant = sandbox.access_tokens.get(token) if token else None
@@ -106,7 +121,8 @@ def _check_gateway(sandbox: TikTokSandbox, call: Call, headers: Mapping[str, str
     shop = _check_shop_cipher(sandbox, call)
     if call.method != "GET" and not multipart and not content_type.startswith("application/json"):
         raise Refused(36009022, "Content-Type must be application/json (multipart/form-data for uploads)", 415)
-    if sandbox.over_rate(shop.id if shop else f"seller:{grant.open_id}"):
+    # TikTok limits each API separately for each (app, shop) pair (tiktok-orders-listings.md F1)
+    if sandbox.over_rate(f"{shop.id if shop else 'seller:' + grant.open_id}:{endpoint}"):
         raise Refused(36009002, "Too many requests", 429, retry_after=1)
     return shop
 
@@ -132,7 +148,7 @@ def _shops(sandbox: TikTokSandbox, shop: None, call: Call) -> Answer:
 
 
 def _warehouses(sandbox: TikTokSandbox, shop: Shop, call: Call) -> Answer:
-    return Answer(data={"warehouses": [w.as_json() for w in shop.warehouses]})
+    return Answer(data={"warehouses": [w.as_json() for w in shop.warehouses if not w.platform]})
 
 
 def _search(sandbox: TikTokSandbox, shop: Shop, call: Call) -> Answer:
@@ -170,7 +186,7 @@ def _inventory(sandbox: TikTokSandbox, shop: Shop, call: Call, product_id: str) 
         if sku is None:
             errors.append(_sku_error(12052557, "The SKU does not belong to this product", entry.get("id")))
             continue
-        quantities, problem = _quantities(entry.get("inventory"), sku.inventory)
+        quantities, problem = _quantities(entry.get("inventory"), sku.inventory, shop.platform_warehouse_ids)
         if problem:
             errors.append(_sku_error(*problem, sku.id))
         else:
@@ -236,18 +252,22 @@ def _sku_entries(body: Any) -> list[dict]:
     return entries
 
 
-def _quantities(inventory: Any, current: dict[str, int]) -> tuple[dict[str, int], tuple[int, str] | None]:
+def _quantities(inventory: Any, current: dict[str, int], platform: set[str]
+                ) -> tuple[dict[str, int], tuple[int, str] | None]:
+    """The seller's warehouses of the SKU, every one of them, and no warehouse TikTok runs itself."""
     if not isinstance(inventory, list) or not all(isinstance(i, dict) for i in inventory):
         return {}, (12019024, "Invalid stock information")
     quantities = {}
     for item in inventory:
         warehouse_id, quantity = str(item.get("warehouse_id") or ""), item.get("quantity")
+        if warehouse_id in platform:
+            return {}, (12052144, f"Warehouse {warehouse_id} is a platform warehouse; its stock cannot be edited")
         if warehouse_id not in current:
             return {}, (12019028, f"Warehouse {warehouse_id or '(missing)'} is not a warehouse of this SKU")
         if isinstance(quantity, bool) or not isinstance(quantity, int) or not 0 <= quantity <= MAX_QUANTITY:
             return {}, (12052055, f"Quantity must be between 0 and {MAX_QUANTITY}")
         quantities[warehouse_id] = quantity
-    if set(quantities) != set(current):
+    if set(quantities) != set(current) - platform:
         return {}, (12019028, "Stock for every warehouse of the SKU is required")
     return quantities, None
 

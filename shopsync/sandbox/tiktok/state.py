@@ -13,7 +13,8 @@ from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 
 from shopsync.sandbox.tiktok import buying
-from shopsync.sandbox.tiktok.catalog import IdSequence, Product, Seller, Shop, Sku, add_generated_products, demo_seller
+from shopsync.sandbox.tiktok.catalog import (IdSequence, Product, Seller, Shop, Sku, Warehouse, add_generated_products,
+                                             demo_seller)
 from shopsync.sandbox.tiktok.events import Events
 from shopsync.sandbox.tiktok.faults import Faults
 from shopsync.sandbox.tiktok.listing_desk import ListingDesk
@@ -28,7 +29,7 @@ DEFAULTS = {
     "tiktok_access_token_lifetime": 7 * DAY,
     "tiktok_refresh_token_lifetime": 365 * DAY,
     "tiktok_auth_code_lifetime": 300,
-    "tiktok_qps": 20,
+    "tiktok_qps": 50,  # per API and shop
     "tiktok_timeout_fault_seconds": 3.0,
     "tiktok_fault_seed": 0,
     "tiktok_scopes": ["seller.authorization.info", "seller.product.basic", "seller.product.write",
@@ -60,6 +61,8 @@ class Call:
     timestamp: float
     code: int | None = None
     http_status: int | None = None
+    pairs: list = field(default_factory=list)  # the query as sent, repeated keys included (what is signed)
+    full_path: str = ""  # the whole path the client reached (with the sandbox's mount prefix)
     raw_body: bytes = field(default=b"", repr=False)  # for multipart uploads; not kept once judged
     content_type: str = ""
 
@@ -137,6 +140,28 @@ class TikTokSandbox:
             return add_generated_products(self.shop(shop_id), self._product_ids, self._sku_ids, sku_count,
                                           seed=seed, skus_per_product=skus_per_product)
 
+    def set_sku_inventory(self, sku_id: str, quantities: Mapping[str, int]) -> dict:
+        """Change a SKU's stock as the seller would in TikTok's own Seller Center; returns the SKU's state."""
+        with self.lock:
+            shop, product, sku = self.find_sku(sku_id)
+            unknown = set(quantities) - {w.id for w in shop.warehouses}
+            if unknown:
+                raise KeyError(f"not a warehouse of shop {shop.id}: {sorted(unknown)}")
+            sku.inventory.update({str(w): int(q) for w, q in quantities.items()})
+            product.update_time = int(self.clock())
+        return self.sku_state(sku_id)
+
+    def add_platform_warehouse(self, shop_id: str, stock: Mapping[str, int] | None = None) -> str:
+        """Give a shop a warehouse TikTok fulfils from itself (FBT), holding `stock` (sku id -> units); returns its id."""
+        with self.lock:
+            shop = self.shop(shop_id)
+            warehouse = Warehouse(f"79{shop.id[-6:]}{len(shop.warehouses):011d}", f"{shop.name} FBT warehouse",
+                                  "SALES_WAREHOUSE", False, shop.region, platform=True)
+            shop.warehouses.append(warehouse)
+            for sku_id, quantity in (stock or {}).items():
+                self.find_sku(sku_id)[2].inventory[warehouse.id] = int(quantity)
+            return warehouse.id
+
     def set_under_review(self, product_id: str, under_review: bool = True) -> None:
         with self.lock:
             self.find_product(product_id)[1].under_review = under_review
@@ -172,9 +197,10 @@ class TikTokSandbox:
             self._wake.clear()
 
     # ---- faults and records -----------------------------------------------------------------------
-    def set_fault(self, kind: str, count: int = 0, probability: float = 0.0, seed: int | None = None) -> None:
+    def set_fault(self, kind: str, count: int = 0, probability: float = 0.0, seed: int | None = None,
+                  path: str = "", after: bool = False) -> None:
         with self.lock:
-            self.faults.set(kind, count=count, probability=probability, seed=seed)
+            self.faults.set(kind, count=count, probability=probability, seed=seed, path=path, after=after)
 
     def clear_faults(self) -> None:
         with self.lock:

@@ -55,10 +55,6 @@ def template_for(templates: Iterable[CategoryTemplate], source: SourceProduct) -
 def clean_template(data: Mapping[str, Any]) -> dict:
     """Validated template fields (raises TemplateError naming each bad field)."""
     errors, cleaned = {}, {}
-    texts = [data.get(k) for k in ("name", "match_value", "category_path")] + [
-        str(r.get(k)) for r in data.get("attribute_rules") or [] if isinstance(r, Mapping) for k in r]
-    if any("\x00" in str(text or "") for text in texts):
-        raise TemplateError({"name": "Text fields cannot contain NUL characters."})
     name = str(data.get("name") or "").strip()
     if not name or len(name) > 120:
         errors["name"] = "Give the template a name of up to 120 characters."
