@@ -12,18 +12,13 @@ from tests.support.images import image_bytes
 from tests.support.shopify_sandbox import webhook_receiver  # noqa: F401 - fixture
 from tests.support.tiktok_calls import call, eventually, webhook_is_signed
 from tests.support.tiktok import APP_KEY, APP_SECRET, access_token_for, client_for, running_sandbox
+from tests.support.tiktok import running  # noqa: F401 - fixture
 
 
 @pytest.fixture(scope="module")
 def server():
     with running_sandbox(tiktok_audit_seconds=0.2) as running:
         yield running
-
-
-@pytest.fixture
-def running(server):
-    server.sandbox.reset()
-    return server
 
 
 @pytest.fixture

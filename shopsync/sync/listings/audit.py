@@ -78,7 +78,8 @@ def _tell(integration: Integration, listing: Listing) -> None:
                               f"TikTok's review rejected “{title}”",
                               {"product": title, "shop": integration.name, "reasons": reasons}, FIX_PATH)
     elif listing.state == LIVE:
-        alerts.report_recovery(integration.tenant_id, alerts.LISTING_FAILED, subject, f"“{title}” is live on TikTok Shop.")
+        alerts.report_recovery(integration.tenant_id, alerts.LISTING_FAILED, subject,
+                               f"“{title}” is live on TikTok Shop.")
 
 
 def on_status_event(integration: Integration, product_id: str) -> str | None:

@@ -76,7 +76,8 @@ def product_facets(tenant_id: int) -> tuple[list[str], list[str]]:
         Product.tenant_id == tenant_id, Product.product_type.is_not(None)).distinct().order_by(
         Product.product_type)).scalars().all()
     vendors = db.session.execute(select(Product.vendor).where(
-        Product.tenant_id == tenant_id, Product.vendor.is_not(None)).distinct().order_by(Product.vendor)).scalars().all()
+        Product.tenant_id == tenant_id, Product.vendor.is_not(None)).distinct().order_by(Product.vendor)
+    ).scalars().all()
     return [t for t in types if t], [v for v in vendors if v]
 
 
