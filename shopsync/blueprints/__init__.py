@@ -14,9 +14,10 @@ NAV_ITEMS = [
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import auth, dashboard, integrations, link_setup, links, logs, products, settings, shopify, tiktok
+    from . import (auth, dashboard, integrations, link_setup, links, live, logs, products, settings, shopify,
+                   tiktok)
 
-    for module in (auth, dashboard, integrations, tiktok, products, shopify, links, link_setup, logs, settings):
+    for module in (auth, dashboard, integrations, tiktok, products, shopify, links, link_setup, logs, settings, live):
         app.register_blueprint(module.bp)
 
     from ..api import init_api

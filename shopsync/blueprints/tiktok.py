@@ -13,6 +13,7 @@ from ..models.integration import ACTIVE, TIKTOK
 from ..platforms.http import PlatformError, new_session
 from ..platforms.tiktok import oauth
 from ..platforms.tiktok.products import authorized_shops
+from ..sync import onboarding
 from ..sync.connections import tiktok_connect
 from ..sync.connections.tiktok_access import seller_client
 from ..tenancy import current_tenant_id, get_or_404
@@ -72,6 +73,10 @@ def callback():
               "connected here. Disconnect it there first.", "error")
     if not shops:
         flash("This TikTok Shop seller account has no shops to connect.", "warning")
+    needing_rate = [shop for shop in onboarding.shops_needing_a_rate(current_tenant_id())
+                    if shop.id in {integration.id for integration in result.connected}]
+    if needing_rate:
+        return redirect(url_for("integrations.defaults", integration_id=needing_rate[0].id, ask="currency"))
     return redirect(url_for("integrations.index"))
 
 

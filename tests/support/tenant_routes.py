@@ -11,10 +11,7 @@ TENANT_ROUTES: list[tuple[str, str]] = [
     ("GET", "/product-links/{link}"),
     ("POST", "/product-links/{link}/settings"),
     ("POST", "/product-links/{link}/dry-run"),
-    ("GET", "/product-links/{link}/state"),
-    ("GET", "/product-links/{link}/history"),
     ("GET", "/sync-runs/{run}"),
-    ("GET", "/sync-runs/{run}/progress"),
     ("GET", "/api/product-links/{link}"),
     ("PATCH", "/api/product-links/{link}"),
     ("DELETE", "/api/product-links/{link}"),
@@ -39,6 +36,7 @@ LIST_PAGES: list[str] = [
     "/sync-logs",
     "/sync-logs?result=error",
     "/settings",
+    "/live?w=dashboard&w=integrations",
     "/api/integrations",
     "/api/products",
     "/api/products?search=victim",
@@ -50,4 +48,7 @@ LIST_PAGES: list[str] = [
 # Routes with URL parameters that carry no merchant data ids (endpoint names).
 NOT_TENANT_DATA = {
     "static",
+    # Random preview tokens, looked up under the current tenant's own key (blueprints/stash.py).
+    "link_setup.auto_preview_page",
+    "link_setup.import_preview_page",
 }
