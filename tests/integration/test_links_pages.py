@@ -284,6 +284,12 @@ def test_sync_logs_filters_and_retry(app, merchant):
     retry = client.post("/sync-logs/retry", headers=HX, data={"csrf_token": _csrf(client), "result": "error"})
     assert "Retrying 1 link." in retry.get_data(as_text=True)
 
+    marker = seeded["marker"]
+    one_sku = client.get(f"/sync-logs?sku={marker}-SKU-0-1").get_data(as_text=True)
+    assert one_sku.count('data-field="log-sku"') == 1
+    assert f"SKU {marker}-SKU-0-1" in one_sku and f"TikTok {marker}" in one_sku  # the variant's SKU and the shop
+    assert 'data-field="log-sku"' not in client.get("/sync-logs?sku=no-such-sku").get_data(as_text=True)
+
 
 def _set_tiktok_status(app, tenant_id: int, status: str) -> None:
     from shopsync.models import Integration
