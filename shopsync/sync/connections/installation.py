@@ -6,6 +6,7 @@ from sqlalchemy import select
 from ...extensions import db
 from ...models import Integration, Tenant, User, utcnow
 from ...models.integration import ACTIVE, SHOPIFY
+from ...platforms.shopify.oauth import missing_scopes
 from ...security.credentials import store_tokens
 
 
@@ -15,9 +16,13 @@ def shopify_integration(shop: str) -> Integration | None:
     ).scalar_one_or_none()
 
 
-def is_installed(shop: str) -> bool:
+def is_installed(shop: str, scopes: str | None = None) -> bool:
+    """Installed, working, and (when `scopes` are given) granted all of them: a login then needs no install
+    round trip, so Shopify shows no consent screen."""
     integration = shopify_integration(shop)
-    return integration is not None and integration.status == ACTIVE and integration.access_token_encrypted is not None
+    if integration is None or integration.status != ACTIVE or integration.access_token_encrypted is None:
+        return False
+    return not scopes or not missing_scopes(integration.scopes or "", scopes)
 
 
 def install(shop: str, token, tenant_id: int | None = None) -> Integration:
