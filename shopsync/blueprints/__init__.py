@@ -14,10 +14,11 @@ NAV_ITEMS = [
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import (auth, dashboard, integrations, link_setup, links, live, logs, products, settings, shopify,
+    from . import (auth, dashboard, demo, integrations, link_setup, links, live, logs, products, settings, shopify,
                    tiktok)
 
-    for module in (auth, dashboard, integrations, tiktok, products, shopify, links, link_setup, logs, settings, live):
+    for module in (auth, dashboard, integrations, tiktok, products, shopify, links, link_setup, logs, settings, live,
+                   demo):
         app.register_blueprint(module.bp)
 
     from ..api import init_api

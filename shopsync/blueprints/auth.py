@@ -35,7 +35,8 @@ def _auth_limit() -> str:
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("dashboard.index"))
-    return render_template("auth/login.html", sandbox=current_app.config["SANDBOX_ENABLED"])
+    return render_template("auth/login.html", sandbox=current_app.config["SANDBOX_ENABLED"],
+                           demo="sandbox_app" in current_app.extensions)
 
 
 @bp.post("/login")

@@ -17,6 +17,7 @@ from ..sync import onboarding
 from ..sync.connections import tiktok_connect
 from ..sync.connections.tiktok_access import seller_client
 from ..tenancy import current_tenant_id, get_or_404
+from . import demo
 
 bp = Blueprint("tiktok", __name__)
 
@@ -73,6 +74,9 @@ def callback():
               "connected here. Disconnect it there first.", "error")
     if not shops:
         flash("This TikTok Shop seller account has no shops to connect.", "warning")
+    if demo.connected(current_tenant_id()):
+        flash("Demo ready: both catalogs are importing, then ShopSync links them by SKU. Follow it below.", "success")
+        return redirect(url_for("dashboard.index"))
     needing_rate = [shop for shop in onboarding.shops_needing_a_rate(current_tenant_id())
                     if shop.id in {integration.id for integration in result.connected}]
     if needing_rate:

@@ -5,9 +5,12 @@ main app under /sandbox so one process on http://127.0.0.1:5000 is enough.
 """
 from __future__ import annotations
 
+import os
+
 from flask import Flask
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
+from .snapshot import Snapshots
 from .shopify import ShopifySandbox
 from .shopify import create_blueprint as shopify_blueprint
 from .tiktok import TikTokSandbox
@@ -44,3 +47,14 @@ def mount_sandbox(app: Flask) -> Flask:
     app.extensions["sandbox_app"] = sandbox
     app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {"/sandbox": sandbox.wsgi_app})
     return sandbox
+
+
+def keep_sandbox_state(app: Flask) -> Snapshots:
+    """The serving process of the embedded default: the mounted sandbox picks up where the last run left it,
+    and keeps its state in the instance folder from now on (see snapshot.py)."""
+    sandbox = app.extensions["sandbox_app"]
+    snapshots = Snapshots(os.path.join(app.instance_path, "sandbox-state.pickle"),
+                          shopify=sandbox.extensions["shopify_sandbox"], tiktok=sandbox.extensions["tiktok_sandbox"])
+    snapshots.restore()
+    snapshots.keep()
+    return snapshots

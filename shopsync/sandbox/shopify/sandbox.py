@@ -89,6 +89,9 @@ class RefreshToken:
 
 
 class ShopifySandbox:
+    # Not part of a snapshot (sandbox/snapshot.py): today's settings, this run's lock, files and request log.
+    TRANSIENT = ("settings", "lock", "bulk_dir", "base_url", "requests")
+
     def __init__(self, settings: dict | None = None):
         self.settings = {**DEFAULTS, **(settings or {})}
         self.lock = threading.RLock()
