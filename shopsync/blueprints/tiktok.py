@@ -13,6 +13,7 @@ from ..models.integration import ACTIVE, TIKTOK
 from ..platforms.http import PlatformError, new_session
 from ..platforms.tiktok import oauth
 from ..platforms.tiktok.products import authorized_shops
+from ..security import roles
 from ..sync import onboarding
 from ..sync.connections import tiktok_connect
 from ..sync.connections.tiktok_access import seller_client
@@ -26,6 +27,7 @@ FLOW_KEY = "tiktok_connect"
 
 @bp.get("/integrations/tiktok/connect")
 @login_required
+@roles.requires(roles.SHOPS)
 def connect():
     state = secrets.token_urlsafe(32)
     session[FLOW_KEY] = {"state": state, "tenant_id": current_tenant_id()}
@@ -35,6 +37,7 @@ def connect():
 
 @bp.get("/tiktok/callback")
 @login_required
+@roles.requires(roles.SHOPS)
 def callback():
     flow = session.pop(FLOW_KEY, None)
     if (flow is None or flow.get("tenant_id") != current_tenant_id()
@@ -86,6 +89,7 @@ def callback():
 
 @bp.post("/integrations/<int:integration_id>/disconnect")
 @login_required
+@roles.requires(roles.SHOPS)
 def disconnect(integration_id: int):
     integration = get_or_404(Integration, integration_id)
     if integration.platform != TIKTOK:

@@ -27,19 +27,19 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 
 from ...extensions import db
-from ...models import Integration, InventoryLevel, Product, Tenant, WebhookEvent, utcnow
+from ...models import Integration, InventoryLevel, Product, WebhookEvent, utcnow
 from ...models.integration import DISCONNECTED, SHOPIFY
 from ...platforms.http import PlatformError
 from ...platforms.shopify import queries
 from ...platforms.shopify import webhooks as payloads
 from ...platforms.shopify.catalog import InventoryLevelRow, inventory_level_from_node, to_gid
-from ...security.credentials import forget_tokens
 from .writer import CatalogWriter
 from ..pushes.dirty import mark_variants_dirty
 from .shopify_import import notify_bulk_finished, write_current_product, write_product
+from ..connections import installation
 from ..connections.shopify_access import shopify_admin
 
 log = logging.getLogger(__name__)
@@ -175,13 +175,8 @@ def _read_back_level(integration: Integration, level: InventoryLevelRow, receive
 
 
 def _uninstalled(event: WebhookEvent, integration: Integration, body: dict) -> Result:
-    """The token is already revoked: forget it, stop syncing, keep the merchant's data."""
-    integration.status = DISCONNECTED
-    integration.status_reason = "ShopSync was uninstalled from this Shopify store."
-    integration.updated_at = utcnow()
-    forget_tokens(integration)
-    tenant = db.session.get(Tenant, integration.tenant_id)
-    tenant.uninstalled_at = utcnow()
+    """This store's token is already revoked: forget it and stop syncing it; the merchant's data stays."""
+    installation.uninstall_store(integration)
     return "uninstalled", set()
 
 
@@ -195,15 +190,16 @@ def _customer_request(event: WebhookEvent, integration: Integration | None, body
 
 
 def _shop_redact(event: WebhookEvent, integration: Integration | None, body: dict) -> Result:
-    """48 hours after uninstall: delete the tenant and, by cascade, everything it owns."""
-    tenant_id = integration.tenant_id if integration else db.session.execute(
-        select(Tenant.id).where(Tenant.shop_domain == event.shop)).scalar_one_or_none()
-    if tenant_id is None:
+    """48 hours after a store uninstalled: erase that store; the account goes with its last store."""
+    if integration is None:
         return "nothing_stored", set()
-    event.tenant_id = None  # this record of the request outlives the tenant
-    db.session.flush()
-    db.session.execute(delete(Tenant).where(Tenant.id == tenant_id))
-    return "tenant_deleted", set()
+    if integration.status != DISCONNECTED:
+        # Installed again since the uninstall this request follows: the store is in use, keep it.
+        log.warning("shop/redact for %s ignored: the store is installed", event.shop)
+        return "installed_again", set()
+    if installation.erase_store(integration, event):
+        return "tenant_deleted", set()
+    return "store_erased", set()
 
 
 def _ignored(event: WebhookEvent, integration: Integration | None, body: dict) -> Result:
