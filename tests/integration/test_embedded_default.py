@@ -2,59 +2,18 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import signal
-import subprocess
-import sys
 import sqlite3
+import subprocess
 import time
-from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 import requests
 
+from tests.support.embedded import FLASK, ROOT, environment as _environment, serving as _serving
 from tests.support.redis_server import free_port
-
-ROOT = Path(__file__).resolve().parents[2]
-# What the test run exports for its own app; a new user's shell has none of it.
-TEST_SETTINGS = ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "TOKEN_ENCRYPTION_KEYS", "PUBLIC_URL", "SANDBOX_URL",
-                 "SHOPSYNC_SANDBOX", "SHOPSYNC_SANDBOX_MOUNT", "RATELIMIT_AUTH", "FLUSH_DEBOUNCE_SECONDS",
-                 "MAIL_ENABLED", "SHOPSYNC_INSTANCE_PATH")
-
-
-FLASK = [sys.executable, "-m", "flask", "--app", "wsgi"]
-
-
-def _environment(instance: Path, port: int) -> dict:
-    env = {k: v for k, v in os.environ.items() if k not in TEST_SETTINGS}
-    env.update(SHOPSYNC_INSTANCE_PATH=str(instance), PUBLIC_URL=f"http://127.0.0.1:{port}")
-    return env
-
-
-@contextmanager
-def _serving(instance: Path, port: int):
-    """`make run` as a new user runs it: migrate, then serve; stopped with SIGTERM as a process manager would."""
-    env = _environment(instance, port)
-    subprocess.run([*FLASK, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True, timeout=120)
-    server = subprocess.Popen([*FLASK, "shopsync", "serve", "--port", str(port)], cwd=ROOT, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(base + "/healthz", timeout=2).status_code == 200:
-                break
-        except requests.ConnectionError:
-            time.sleep(0.2)
-    try:
-        yield base
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        _, errors = server.communicate(timeout=20)
-    assert b"Traceback" not in errors, errors.decode(errors="replace")[-3000:]
 
 
 @pytest.fixture
