@@ -9,23 +9,21 @@ Screenshots go to artifacts/ui-journey/.
 """
 from __future__ import annotations
 
-import os
 import re
 import sqlite3
-import time
 from pathlib import Path
 
 import pytest
 import requests
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
+from tests.support.browser import chromium
 from tests.support.embedded import ROOT, serving
 from tests.support.redis_server import free_port
 
 pytestmark = pytest.mark.e2e
 
-CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = ROOT / "artifacts" / "ui-journey"
 DESKTOP = {"width": 1366, "height": 900}
 PHONE = {"width": 390, "height": 844}
@@ -44,13 +42,8 @@ def app_url(tmp_path):
 
 @pytest.fixture
 def browser():
-    if not os.path.exists(CHROMIUM):
-        pytest.fail("Debian's chromium is missing: run scripts/browser.sh (make test does)")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                             args=["--no-sandbox", "--disable-dev-shm-usage"])
+    with chromium() as browser:
         yield browser
-        browser.close()
 
 
 class Journey:
