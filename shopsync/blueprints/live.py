@@ -4,8 +4,8 @@ Every element that shows sync state says what it shows (`data-live="links" data-
 base.html (#live) polls `/live` for all of them, the list gathered at each poll (static/live.js), so what an
 HTMX swap brought in later (a run's progress, refreshed rows) is watched too. Each watched section renders
 the same partial the page rendered, marked for an out-of-band swap, so every part updates in place from one
-request. The answer carries a
-digest of what it rendered: the next poll sends it back and gets 204 (nothing to swap) while nothing changed.
+request. The answer carries a short hash of each piece it rendered (a row, a run's progress, the dashboard);
+the next poll sends them back, and only the pieces whose hash changed are sent again: 204 while none did.
 Polls come every FAST_SECONDS while something is on its way (a push due, an import running), every
 IDLE_SECONDS otherwise, and not at all while the tab is hidden (static/live.js).
 
@@ -34,10 +34,19 @@ MAX_SECTIONS = 10
 _SECTION = re.compile(r"^([a-z_]{1,30})(?::([0-9,]{0,2400}))?$")
 
 
+PIECE = "<!--live-piece-->"  # between the pieces of a section's HTML that change on their own (rows)
+HASH_CHARS = 6
+MAX_PIECES = 1000
+
+
 @dataclass(frozen=True)
 class Fragment:
-    html: str  # elements with ids already on the page, each marked hx-swap-oob
+    html: str  # elements with ids already on the page, each marked hx-swap-oob; pieces split by PIECE
     settling: bool = False  # something is on its way: poll fast
+
+    @property
+    def pieces(self) -> list[str]:
+        return [piece for piece in self.html.split(PIECE) if piece.strip()]
 
 
 SECTIONS: dict[str, Callable[[str], Fragment]] = {}
@@ -67,24 +76,29 @@ def _watched(values: list[str]) -> list[tuple[str, str]]:
     return watched
 
 
-def render(watched: list[tuple[str, str]]) -> tuple[str, bool]:
+def render(watched: list[tuple[str, str]]) -> tuple[list[str], bool]:
     fragments = [SECTIONS[name](argument) for name, argument in watched]
-    return "".join(f.html for f in fragments), any(f.settling for f in fragments)
+    return [piece for f in fragments for piece in f.pieces], any(f.settling for f in fragments)
 
 
-def poller(digest: str = "", settling: bool = True, oob: bool = False) -> str:
-    """The polling element: its first poll (no digest) swaps in whatever changed since the page was rendered."""
-    return render_template("partials/live_poller.html", digest=digest,
+def poller(hashes: str = "", settling: bool = True, oob: bool = False) -> str:
+    """The polling element: its first poll (no hashes) swaps in whatever changed since the page was rendered."""
+    return render_template("partials/live_poller.html", hashes=hashes,
                            seconds=FAST_SECONDS if settling else IDLE_SECONDS, oob=oob)
 
 
 @bp.get("/live")
 @login_required
 def poll():
-    watched = _watched(request.args.getlist("w"))
-    html, settling = render(watched)
-    digest = hashlib.sha256(f"{settling}:{html}".encode()).hexdigest()[:20]
+    pieces, settling = render(_watched(request.args.getlist("w")))
+    hashes = [hashlib.sha256(piece.encode()).hexdigest()[:HASH_CHARS] for piece in pieces]
+    known = request.args.get("h", "")[:HASH_CHARS * MAX_PIECES]
+    known = [known[i:i + HASH_CHARS] for i in range(0, len(known), HASH_CHARS)]
+    if len(known) != len(hashes):  # what the page watches changed: everything again
+        known = [""] * len(hashes)
+    changed = [piece for piece, new, old in zip(pieces, hashes, known) if new != old]
     headers = {"Cache-Control": "no-store"}
-    if digest == request.args.get("v"):
+    seconds = FAST_SECONDS if settling else IDLE_SECONDS
+    if not changed and request.args.get("t") == str(seconds):
         return Response(status=204, headers=headers)
-    return Response(html + poller(digest, settling, oob=True), headers=headers)
+    return Response("".join(changed) + poller("".join(hashes), settling, oob=True), headers=headers)

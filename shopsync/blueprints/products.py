@@ -9,7 +9,7 @@ from ..jobs.imports import start_import
 from ..models import SyncRun
 from ..sync.catalog.product_listing import STATUSES, import_status, list_products
 from ..tenancy import current_tenant_id, scoped
-from .live import Fragment, ids as live_ids, section
+from .live import PIECE, Fragment, ids as live_ids, section
 
 bp = Blueprint("products", __name__)
 
@@ -45,5 +45,5 @@ def import_now():
 @section("runs")
 def live_runs(argument: str) -> Fragment:
     runs = db.session.execute(scoped(SyncRun).where(SyncRun.id.in_(live_ids(argument)))).scalars().all()
-    html = "".join(render_template("partials/sync_run_progress.html", run=run, oob=True) for run in runs)
+    html = PIECE.join(render_template("partials/sync_run_progress.html", run=run, oob=True) for run in runs)
     return Fragment(html, settling=any(not run.is_finished for run in runs))

@@ -176,12 +176,12 @@ def test_dry_run_and_the_live_poll(app, merchant):
     html = settled.get_data(as_text=True)
     assert f'id="link-state-{link_id}"' in html and "In sync" in html and 'hx-swap-oob="true"' in html
     assert 'hx-trigger="every 10s' in html  # nothing on its way: the page polls slowly
-    digest = re.search(r'[?&]v=([0-9a-f]+)', html).group(1)
-    assert client.get(f"/live?w=links:{link_id}&v={digest}").status_code == 204  # nothing changed, nothing sent
+    again = re.search(r'hx-get="(/live\?[^"]+)"', html).group(1).replace("&amp;", "&")
+    assert client.get(f"{again}&w=links:{link_id}").status_code == 204  # nothing changed, nothing sent
     with app.app_context():
         db.session.get(ProductLink, link_id).state = "pending"
         db.session.commit()
-    pending = client.get(f"/live?w=links:{link_id}&v={digest}").get_data(as_text=True)
+    pending = client.get(f"{again}&w=links:{link_id}").get_data(as_text=True)
     assert "Pending" in pending and 'hx-trigger="every 2s' in pending
 
 
@@ -377,3 +377,52 @@ def test_link_page_shows_a_price_that_cannot_sync_for_want_of_a_currency_rate(ap
     page = client.get(f"/product-links/{link_id}").get_data(as_text=True)
     assert "Price held — set a currency rate" in page and "Failing" not in page.split('id="link-status"')[1][:2000]
     assert "Shopify sells in EUR and" in page and "Set the shop's rate" in page
+
+
+def test_the_live_poll_sends_only_rows_that_changed_and_never_another_tenants(app, merchant, shop_domain):
+    client, tenant_id, seeded = merchant
+    _set_tiktok_status(app, tenant_id, "active")
+    first, second = seeded["links"][:2]
+    watch = f"w=links:{first},{second}&w=dashboard"
+    html = client.get(f"/live?{watch}").get_data(as_text=True)
+    assert f'id="link-state-{first}"' in html and f'id="link-state-{second}"' in html and 'id="dashboard-live"' in html
+    again = re.search(r'hx-get="(/live\?[^"]+)"', html).group(1).replace("&amp;", "&")
+    with app.app_context():
+        db.session.get(ProductLink, second).paused = True
+        db.session.commit()
+    changed = client.get(f"{again}&{watch}").get_data(as_text=True)
+    assert f'id="link-state-{second}"' in changed and "Paused" in changed
+    assert f'id="link-state-{first}"' not in changed  # unchanged rows are not sent again
+
+    other = app.test_client()
+    install_shop(other, "other-" + shop_domain)
+    theirs = other.get(f"/live?w=links:{first},{second}&w=link:{first}").get_data(as_text=True)
+    assert f"link-state-{first}" not in theirs and seeded["marker"] not in theirs
+    assert "/live" in theirs  # only the poller: nothing of the first merchant's
+
+
+def test_csv_import_takes_a_seller_sku_alone_as_the_key_to_a_links_settings(app, merchant):
+    client, _, seeded = merchant
+    marker = seeded["marker"]
+    rows = f"seller_sku,inventory_buffer\n{marker}-SKU-0-1,3\n"
+    preview = client.post("/product-links/import", content_type="multipart/form-data", data={
+        "csrf_token": _csrf(client), "file": (io.BytesIO(rows.encode()), "links.csv")}, follow_redirects=True)
+    html = preview.get_data(as_text=True)
+    assert "0 new links" in html and "1 changed" in html and "0 rows with errors" in html
+    stash = re.search(r'name="token" value="([^"]+)"', html).group(1)
+    client.post("/product-links/import/confirm", data={"csrf_token": _csrf(client), "token": stash})
+    assert _link(app, seeded["links"][1]).inventory_buffer == 3
+
+    unknown = f"seller_sku,inventory_buffer\n{marker}-SKU-2-3,3\n"  # not linked, and no Shopify variant named
+    refused = client.post("/product-links/import", content_type="multipart/form-data", data={
+        "csrf_token": _csrf(client), "file": (io.BytesIO(unknown.encode()), "links.csv")}, follow_redirects=True)
+    assert "no Shopify variant given" in refused.get_data(as_text=True)
+
+
+def test_csv_export_carries_titles_and_ids_spreadsheets_keep_whole(app, merchant):
+    client, _, seeded = merchant
+    lines = client.get("/product-links/export.csv").get_data(as_text=True).splitlines()
+    header = lines[0].split(",")
+    first = dict(zip(header, lines[1].split(",")))
+    assert first["shopify_variant_id"].startswith("#") and first["shopify_variant_id"][1:].isdigit()
+    assert first["shopify_title"].startswith(f"{seeded['marker']} product") and first["tiktok_title"]
