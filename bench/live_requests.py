@@ -21,65 +21,33 @@ Playwright's request events, and the bytes of the answers.
 from __future__ import annotations
 
 import argparse
-import os
 import re
-import signal
 import sqlite3
 import subprocess
 import sys
 import tarfile
 import tempfile
-import time
 from io import BytesIO
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import requests
-from playwright.sync_api import sync_playwright
+from tests.support.browser import chromium
+from tests.support.embedded import serving, wait_for
+from tests.support.redis_server import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = "9840610"  # main before the live mechanism (each row of a settling table polled itself)
-CHROMIUM = "/usr/bin/chromium"
 DEMO = "demo-store.myshopify.com"
 GENERATED = 250
 CHANGING = 50
-SETTINGS_FROM_TESTS = ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "TOKEN_ENCRYPTION_KEYS", "PUBLIC_URL",
-                       "SANDBOX_URL", "SHOPSYNC_SANDBOX", "SHOPSYNC_SANDBOX_MOUNT", "SHOPSYNC_INSTANCE_PATH")
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Server:
-    """One version's embedded default on a free port, with its own instance folder."""
+    """One version's embedded default (tests/support/embedded.py runs it as `make run` does), and its data."""
 
-    def __init__(self, code: Path, label: str):
-        self.code, self.label = code, label
-        self.instance = Path(tempfile.mkdtemp(prefix=f"bench-live-{label}-"))
-        self.port = _free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.env = {k: v for k, v in os.environ.items() if k not in SETTINGS_FROM_TESTS}
-        self.env.update(SHOPSYNC_INSTANCE_PATH=str(self.instance), PUBLIC_URL=self.base, PYTHONPATH=str(code),
-                        LOG_LEVEL="WARNING")
-
-    def __enter__(self) -> "Server":
-        flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
-        subprocess.run([*flask, "db", "upgrade"], cwd=self.code, env=self.env, check=True, capture_output=True)
-        self.log = open(self.instance / "server.log", "wb")
-        self.process = subprocess.Popen([*flask, "shopsync", "serve", "--port", str(self.port)], cwd=self.code,
-                                        env=self.env, stdout=self.log, stderr=self.log, start_new_session=True)
-        _wait(lambda: _answers(self.base + "/healthz"), "the server to start", 60)
-        return self
-
-    def __exit__(self, *exc) -> None:
-        os.killpg(self.process.pid, signal.SIGTERM)
-        self.process.wait(timeout=30)
-        self.log.close()
+    def __init__(self, base: str, instance: Path):
+        self.base, self.instance = base, instance
 
     def sql(self, query: str, *args):
         with sqlite3.connect(self.instance / "shopsync.db") as db:
@@ -89,24 +57,6 @@ class Server:
         answer = requests.request(method, f"{self.base}/sandbox{path}", json=body or None, timeout=30)
         answer.raise_for_status()
         return answer.json()
-
-
-def _answers(url: str) -> bool:
-    try:
-        return requests.get(url, timeout=2).status_code == 200
-    except requests.ConnectionError:
-        return False
-
-
-def _wait(check, what: str, timeout: float = 180):
-    deadline = time.monotonic() + timeout
-    while True:
-        found = check()
-        if found:
-            return found
-        if time.monotonic() > deadline:
-            raise SystemExit(f"timed out waiting for {what}")
-        time.sleep(0.5)
 
 
 def _csrf(html: str) -> str:
@@ -139,7 +89,7 @@ def set_up(server: Server, user_agent: str) -> requests.Session:
     login = browser.post(base + "/login", data={"shop": DEMO, "csrf_token": _csrf(browser.get(base + "/login").text)},
                          allow_redirects=False)
     _follow(browser, base, login)
-    _wait(lambda: server.sql("SELECT last_import_at FROM integrations WHERE platform = 'shopify'")[0][0],
+    wait_for(lambda: server.sql("SELECT last_import_at FROM integrations WHERE platform = 'shopify'")[0][0],
           "the demo catalog to import")
     server.control("POST", f"/shopify/_control/shops/{DEMO}/generate", variants=GENERATED, replace=True)
     us_shop = next(shop for shop in server.control("GET", "/tiktok/_control/shops")["shops"] if shop["region"] == "US")
@@ -147,10 +97,10 @@ def set_up(server: Server, user_agent: str) -> requests.Session:
     imported = server.sql("SELECT count(*) FROM sync_runs WHERE kind = 'import'")[0][0]
     token = _csrf(browser.get(base + "/products").text)
     browser.post(base + "/products/import", headers={"X-CSRFToken": token, "HX-Request": "true"})
-    _wait(lambda: server.sql("SELECT count(*) FROM sync_runs WHERE kind = 'import' AND finished_at IS NOT NULL")[0][0]
+    wait_for(lambda: server.sql("SELECT count(*) FROM sync_runs WHERE kind = 'import' AND finished_at IS NOT NULL")[0][0]
           > imported, "the generated catalog to import")
     _follow(browser, base, browser.get(base + "/integrations/tiktok/connect", allow_redirects=False))
-    _wait(lambda: not server.sql("SELECT id FROM integrations WHERE platform = 'tiktok' AND last_import_at IS NULL")
+    wait_for(lambda: not server.sql("SELECT id FROM integrations WHERE platform = 'tiktok' AND last_import_at IS NULL")
           and server.sql("SELECT id FROM integrations WHERE platform = 'tiktok'"), "the TikTok catalogs to import")
     # Generated catalogs repeat their SKUs, so the links come from a CSV file pairing them in order.
     variants = [row[0] for row in server.sql("SELECT shopify_id FROM variants ORDER BY shopify_id")]
@@ -163,7 +113,7 @@ def set_up(server: Server, user_agent: str) -> requests.Session:
         files={"file": ("links.csv", "shopify_variant_id,tiktok_sku_id\n" + rows, "text/csv")}))
     stash = re.search(r'name="token" value="([^"]+)"', preview.text).group(1)
     browser.post(base + "/product-links/import/confirm", data={"csrf_token": token, "token": stash})
-    _wait(lambda: server.sql("SELECT count(*) FROM product_links WHERE state = 'pending' OR dirty")[0][0] == 0
+    wait_for(lambda: server.sql("SELECT count(*) FROM product_links WHERE state = 'pending' OR dirty")[0][0] == 0
           and server.sql("SELECT count(*) FROM product_links")[0][0] >= 200, "the links' first pushes", 300)
     return browser
 
@@ -179,7 +129,7 @@ def make_fifty_stay_on_their_way(server: Server) -> list[int]:
                        location_id=location, available=900 + number)
     ids = [link_id for link_id, _ in rows]
     marks = ",".join("?" * len(ids))
-    _wait(lambda: server.sql(f"SELECT count(*) FROM product_links WHERE dirty AND last_error_class = 'transient' "
+    wait_for(lambda: server.sql(f"SELECT count(*) FROM product_links WHERE dirty AND last_error_class = 'transient' "
                              f"AND id IN ({marks})", *ids)[0][0] == len(ids), "the 50 links to be retrying", 120)
     return ids
 
@@ -206,10 +156,11 @@ def count_requests(page, base: str, seconds: float) -> tuple[int, int]:
     return len(seen), sizes
 
 
-def measure(code: Path, label: str, path: str, seconds: float, playwright) -> dict:
-    with Server(code, label) as server:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                             args=["--no-sandbox", "--disable-dev-shm-usage"])
+def measure(code: Path, label: str, path: str, seconds: float, browser) -> dict:
+    instance = Path(tempfile.mkdtemp(prefix=f"bench-live-{label}-"))
+    # The faults make the flush fail on purpose: its retried TransientError is expected in the server's log.
+    with serving(instance, free_port(), expected_errors=("TransientError",), code=code) as base:
+        server = Server(base, instance)
         context = browser.new_context(viewport={"width": 1366, "height": 900})
         user_agent = context.new_page().evaluate("navigator.userAgent")
         session = set_up(server, user_agent)
@@ -222,11 +173,11 @@ def measure(code: Path, label: str, path: str, seconds: float, playwright) -> di
         rows = page.locator("table.links-table tbody tr").count()
         settling = count_requests(page, server.base, seconds)
         server.control("DELETE", "/tiktok/_control/faults")
-        _wait(lambda: server.sql("SELECT count(*) FROM product_links WHERE dirty")[0][0] == 0, "the links to settle",
+        wait_for(lambda: server.sql("SELECT count(*) FROM product_links WHERE dirty")[0][0] == 0, "the links to settle",
               180)
         page.wait_for_timeout(12_000)  # the tab's next polls see the settled state
         idle = count_requests(page, server.base, seconds)
-        browser.close()
+        context.close()
         per_minute = 60 / seconds
         return {"label": label, "links": shown, "rows": rows, "settling": round(settling[0] * per_minute),
                 "settling_kb": round(settling[1] * per_minute / 1024), "idle": round(idle[0] * per_minute),
@@ -246,9 +197,9 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=60.0, help="length of each measured phase")
     parser.add_argument("--baseline", default=BASELINE, help="git ref of today's per-row polling")
     args = parser.parse_args()
-    with sync_playwright() as playwright:
-        today = measure(baseline_checkout(args.baseline), "today", "/product-links", args.seconds, playwright)
-        ours = measure(ROOT, "ours", "/product-links?size=200", args.seconds, playwright)
+    with chromium() as browser:
+        today = measure(baseline_checkout(args.baseline), "today", "/product-links", args.seconds, browser)
+        ours = measure(ROOT, "ours", "/product-links?size=200", args.seconds, browser)
     for result in (today, ours):
         print(f"{result['label']:<6} tab of {result['rows']} rows ({result['links']} links, {CHANGING} retrying): "
               f"settling {result['settling']} requests/min ({result['settling_kb']} KiB/min), "

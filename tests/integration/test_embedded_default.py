@@ -12,7 +12,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 import requests
 
-from tests.support.embedded import FLASK, ROOT, environment as _environment, serving as _serving
+from tests.support.embedded import FLASK, ROOT, environment as _environment, serving as _serving, wait_for
 from tests.support.redis_server import free_port
 
 
@@ -58,16 +58,6 @@ def test_install_imports_the_demo_catalog_and_follows_its_changes_with_no_config
     deadline = time.monotonic() + 30
     while "987.65" not in browser.get(base + "/products", params={"q": "SS-0001-S"}).text:
         assert time.monotonic() < deadline, "the price change never reached the catalog"
-        time.sleep(0.5)
-
-
-def _wait_for(check, what: str, timeout: float = 90.0):
-    deadline = time.monotonic() + timeout
-    while True:
-        found = check()
-        if found:
-            return found
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
         time.sleep(0.5)
 
 
@@ -133,22 +123,22 @@ def test_the_demo_survives_a_restart_with_the_sandbox_and_shopsync_agreeing(tmp_
     with _serving(tmp_path, port) as base:
         _try_the_demo(base)
         # Every link pushes its stock; the UK shop's prices wait for a currency rate (state error, "held").
-        settled = _wait_for(lambda: (links := _links(tmp_path)) and all(
+        settled = wait_for(lambda: (links := _links(tmp_path)) and all(
             state != "pending" and quantity is not None for state, quantity, *_ in links) and links,
             "the demo catalog to link and push")
         _, before, sku_id, sku, _ = next(row for row in settled if row[0] == "ok")
         _set_stock(base, tmp_path, sku, 0)
-        _wait_for(lambda: _pushed_stock(tmp_path, sku_id) != before and _agree(base, tmp_path),
+        wait_for(lambda: _pushed_stock(tmp_path, sku_id) != before and _agree(base, tmp_path),
                   "the stock change to reach TikTok")
         pushed = _pushed_stock(tmp_path, sku_id)
-        _wait_for(lambda: (tmp_path / "sandbox-state.pickle").exists(), "the sandbox snapshot")
+        wait_for(lambda: (tmp_path / "sandbox-state.pickle").exists(), "the sandbox snapshot")
 
     with _serving(tmp_path, port) as base:
         # Both sides remember the same world, and the sandbox still knows the store.
         assert _agree(base, tmp_path) and pushed in _tiktok_stock(base, sku_id).values()
         # ShopSync's tokens still work: a change after the restart travels.
         _set_stock(base, tmp_path, sku, 50)
-        _wait_for(lambda: _pushed_stock(tmp_path, sku_id) == pushed + 50 and _agree(base, tmp_path),
+        wait_for(lambda: _pushed_stock(tmp_path, sku_id) == pushed + 50 and _agree(base, tmp_path),
                   "a change after the restart to reach TikTok")
         with sqlite3.connect(tmp_path / "shopsync.db") as db:
             assert db.execute("SELECT count(*) FROM integrations WHERE status != 'active'").fetchone() == (0,)

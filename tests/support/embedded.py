@@ -23,22 +23,34 @@ TEST_SETTINGS = ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "TOKEN_ENCRYPTION_KE
 FLASK = [sys.executable, "-m", "flask", "--app", "wsgi"]
 
 
-def environment(instance: Path, port: int) -> dict:
+def environment(instance: Path, port: int, code: Path = ROOT) -> dict:
     env = {k: v for k, v in os.environ.items() if k not in TEST_SETTINGS}
-    env.update(SHOPSYNC_INSTANCE_PATH=str(instance), PUBLIC_URL=f"http://127.0.0.1:{port}")
+    env.update(SHOPSYNC_INSTANCE_PATH=str(instance), PUBLIC_URL=f"http://127.0.0.1:{port}", PYTHONPATH=str(code))
     return env
 
 
+def wait_for(check, what: str, timeout: float = 90.0):
+    """Poll `check` until it returns something true (returned), failing with `what` after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = check()
+        if found:
+            return found
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.5)
+
+
 @contextmanager
-def serving(instance: Path, port: int, expected_errors: tuple[str, ...] = ()):
+def serving(instance: Path, port: int, expected_errors: tuple[str, ...] = (), code: Path = ROOT):
     """`make run` as a new user runs it: migrate, then serve; stopped with SIGTERM as a process manager would.
 
     The server's output is kept in instance/server.log; a traceback in it fails the test unless it ends in one
-    of `expected_errors` (a test that injects platform faults expects the retried job's own traceback)."""
-    env = environment(instance, port)
-    subprocess.run([*FLASK, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True, timeout=120)
+    of `expected_errors` (a test that injects platform faults expects the retried job's own traceback).
+    `code` is the checkout to run (a benchmark runs an older one beside this one)."""
+    env = environment(instance, port, code)
+    subprocess.run([*FLASK, "db", "upgrade"], cwd=code, env=env, check=True, capture_output=True, timeout=120)
     log = open(instance / "server.log", "wb")
-    server = subprocess.Popen([*FLASK, "shopsync", "serve", "--port", str(port)], cwd=ROOT, env=env,
+    server = subprocess.Popen([*FLASK, "shopsync", "serve", "--port", str(port)], cwd=code, env=env,
                               stdout=subprocess.DEVNULL, stderr=log, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
