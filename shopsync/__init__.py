@@ -8,6 +8,7 @@ from flask import Flask
 
 from . import config as settings
 from .extensions import csrf, db, limiter, login_manager, migrate, queues
+from .security.log_redaction import redact_access_logs
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -42,6 +43,7 @@ def create_app(config: dict | None = None) -> Flask:
     _trust_proxies(app)
 
     logging.getLogger("shopsync").setLevel(app.config["LOG_LEVEL"])
+    redact_access_logs()
     return app
 
 

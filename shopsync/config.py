@@ -138,12 +138,27 @@ def check_sandbox(production: bool, sandbox: bool) -> None:
 
 def _database_url(url: str | None, instance_path: str) -> str:
     if not url:
-        return "sqlite:///" + str(Path(instance_path) / "shopsync.db")
+        return "sqlite:///" + str(_private_file(Path(instance_path) / "shopsync.db"))
     # psycopg 3 is the driver; accept the common postgres:// spellings.
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix):]
     return url
+
+
+def _private_file(path: Path) -> Path:
+    """The embedded database, readable by its owner only, like the key files beside it.
+
+    SQLite would create it with the umask's mode (usually world-readable), and its -wal and
+    -shm files take the database file's mode, so creating it 0600 first covers all three.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        if path.stat().st_mode & 0o077:
+            path.chmod(0o600)  # made world-readable by an earlier version
+    return path
 
 
 def _random_secret() -> str:

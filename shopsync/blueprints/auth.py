@@ -85,7 +85,7 @@ def start():
 def callback():
     flow = session.pop(FLOW_KEY, None)
     params = request.args
-    if flow is None or not compare_digest(str(params.get("state", "")), flow["state"]):
+    if flow is None or not compare_digest(str(params.get("state", "")).encode(), flow["state"].encode()):
         abort(400, "This sign-in link has expired or was not started here. Start again from the login page.")
     config = current_app.config
     if not shopify_oauth.verify_query_hmac(params, config["SHOPIFY_API_SECRET"]):

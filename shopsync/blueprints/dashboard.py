@@ -7,7 +7,9 @@ from sqlalchemy import func
 
 from ..extensions import db
 from ..models import Integration, ProductLink
+from ..notify import alerts
 from ..sync import log_listing, onboarding
+from ..sync.intake import failures as delivery_failures
 from ..sync.links import listing as link_listing
 from ..sync.links import states
 from ..tenancy import current_tenant, current_tenant_id, scoped
@@ -31,7 +33,8 @@ def _live_context(tenant_id: int) -> dict:
             "counted": [s for s in link_listing.STATES if counts[s] or s in states.ALWAYS_COUNTED],
             "last_sync": last_sync, "next_sync": next_sync, "failing": failing, "failing_total": failing_total,
             "failing_shown": presented(failing), "runs": log_listing.recent_runs(tenant_id, limit=3),
-            "needs_rate": onboarding.shops_needing_a_rate(tenant_id)}
+            "needs_rate": onboarding.shops_needing_a_rate(tenant_id),
+            "failed_deliveries": delivery_failures.failed_deliveries(tenant_id), "unsent_alerts": alerts.unsent(tenant_id)}
 
 
 @bp.get("/")

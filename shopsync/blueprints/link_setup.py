@@ -10,6 +10,7 @@ from flask_login import login_required
 from sqlalchemy import or_
 
 from ..extensions import db
+from ..inputs import InvalidInput, named, optional_row_id, row_id
 from ..models import Integration, Product, ProductLink, TikTokProduct, TikTokSku, Variant
 from ..sync.links import actions as link_actions
 from ..sync.links import csv_io as link_csv
@@ -41,15 +42,15 @@ def new():
 @login_required
 def create():
     tenant_id = current_tenant_id()
-    variant, sku = request.form.get("variant_id", ""), request.form.get("tiktok_sku_id", "")
+    variant, sku = _form_id("variant_id"), _form_id("tiktok_sku_id")
     errors = {}
-    if not variant.isdigit():
+    if variant is None:
         errors["variant_id"] = "Pick the Shopify variant that feeds this SKU."
-    if not sku.isdigit():
+    if sku is None:
         errors["tiktok_sku_id"] = "Pick the TikTok SKU to keep in step."
     if not errors:
         try:
-            link_id = link_actions.create_links(tenant_id, [(int(variant), int(sku))])[0]
+            link_id = link_actions.create_links(tenant_id, [(variant, sku)])[0]
         except LinkError as error:
             errors["form"] = f"Not linked: {error}."
         else:
@@ -57,6 +58,13 @@ def create():
             return redirect(url_for("links.detail", link_id=link_id))
     return render_template("links/new.html", errors=errors, tiktok_integrations=tiktok_integrations(),
                            q_variant=request.form.get("q_variant", ""), q_sku=request.form.get("q_sku", "")), 422
+
+
+def _form_id(name: str) -> int | None:
+    try:
+        return row_id(request.form.get(name, ""))
+    except InvalidInput:
+        return None
 
 
 def _like(text: str) -> str:
@@ -83,15 +91,15 @@ def pick_variants():
 def pick_skus():
     """Active search: TikTok SKUs not linked yet, by product title or seller SKU."""
     q = (request.args.get("q_sku") or "").strip()[:100]
-    integration = request.args.get("integration", "")
+    integration = named("integration", optional_row_id, request.args.get("integration"))
     query = (scoped(TikTokSku).with_only_columns(TikTokSku.id, TikTokProduct.title, TikTokSku.seller_sku,
                                                  TikTokSku.price, TikTokSku.currency, Integration.name)
              .join(TikTokProduct, TikTokProduct.id == TikTokSku.product_id)
              .join(Integration, Integration.id == TikTokSku.integration_id)
              .outerjoin(ProductLink, ProductLink.tiktok_sku_id == TikTokSku.id)
              .where(ProductLink.id.is_(None)))
-    if integration.isdigit():
-        query = query.where(TikTokSku.integration_id == int(integration))
+    if integration is not None:
+        query = query.where(TikTokSku.integration_id == integration)
     if q:
         pattern = _like(q)
         query = query.where(or_(TikTokProduct.title.ilike(pattern, escape="\\"),
@@ -107,7 +115,8 @@ def _to_preview(kind: str, payload: dict, page: str):
 
 
 def _expired(start_over: str):
-    flash("That preview has expired or was already saved. Start again.", "error")
+    flash("That preview was already saved, or it has expired: nothing more was saved. Start again if you need to.",
+          "error")
     return redirect(url_for(start_over))
 
 
@@ -122,21 +131,21 @@ def auto_link():
 @login_required
 def auto_preview():
     """Check the choice, then show the preview on a page of its own (reload and Back never post again)."""
-    integration, by = request.form.get("integration", ""), request.form.get("by", "sku")
+    integration, by = _form_id("integration"), request.form.get("by", "sku")
     errors = {}
-    if not integration.isdigit():
+    if integration is None:
         errors["integration"] = "Choose the TikTok shop to link."
     if by not in ("sku", "barcode"):
         errors["by"] = "Match by SKU or by barcode."
     if not errors:
         try:
-            preview = linking.preview_auto_link(current_tenant_id(), int(integration), by)
+            preview = linking.preview_auto_link(current_tenant_id(), integration, by)
         except LinkError as error:
             errors["integration"] = str(error).capitalize() + "."
     if errors:
         return render_template("links/auto.html", tiktok_integrations=tiktok_integrations(), preview=None,
                                errors=errors, chosen=integration, by=by), 422
-    return _to_preview("auto", {"integration": int(integration), "by": by, "pairs": preview.pairs},
+    return _to_preview("auto", {"integration": integration, "by": by, "pairs": preview.pairs},
                        "link_setup.auto_preview_page")
 
 

@@ -5,8 +5,10 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_login import login_required
 
 from ..extensions import db
+from ..inputs import named, optional_row_id, row_ids
 from ..jobs.pushes import next_push_at
-from ..models import Integration, Location, ProductLink, SyncLog
+from ..models import Integration, Location, ProductLink, SyncLog, TikTokWarehouse
+from ..platforms.tiktok.products import is_seller_warehouse
 from ..sync.error_words import explain
 from ..sync.links import actions as link_actions
 from ..sync.links import listing as link_listing
@@ -14,7 +16,8 @@ from ..sync.links import states
 from ..sync.links.actions import LinkError
 from ..sync.links.listing import PAGE_SIZES, LinkFilters
 from ..sync.pushes.planner import plan_links
-from ..sync.pushes.rules import ROUNDINGS, SCHEDULES, SETTING_NAMES, LinkSettings, SettingsError
+from ..sync.pushes.rules import (ROUNDINGS, SCHEDULES, SETTING_NAMES, UNTRACKED_STOCK, LinkSettings, SettingsError,
+                                 clean_settings)
 from ..tenancy import current_tenant_id, scoped
 from . import stash
 from .live import Fragment, ids as live_ids, section
@@ -39,7 +42,7 @@ ACTION_VERBS = {"sync": "Sync now", "pause": "Pause", "resume": "Resume", "unlin
 @bp.app_context_processor
 def link_labels():
     return {"state_labels": states.FILTER_LABELS, "roundings": ROUNDINGS, "schedules": list(SCHEDULES),
-            "schedule_labels": SCHEDULE_LABELS}
+            "schedule_labels": SCHEDULE_LABELS, "untracked_choices": UNTRACKED_STOCK}
 
 
 @bp.app_template_filter("money")
@@ -107,7 +110,7 @@ def bulk():
                                          if k.startswith("filter_")})
         ids = link_listing.matching_ids(tenant_id, filters, MAX_BATCH)
     else:
-        ids = link_actions.owned_ids(tenant_id, (int(i) for i in request.form.getlist("link_ids") if i.isdigit()))
+        ids = link_actions.owned_ids(tenant_id, named("link_ids", row_ids, request.form.getlist("link_ids")))
     if not ids:
         return _feedback("Select at least one link first.", "error")
     if _needs_confirmation(action, len(ids)) and not _confirmed(len(ids)):
@@ -189,7 +192,7 @@ def undo():
     tenant_id = current_tenant_id()
     try:
         if kept["action"] == "unlink":
-            count = link_actions.relink(tenant_id, kept["payload"])
+            count = link_actions.restore_links(tenant_id, kept["payload"])
             message = f"Linked {plural(count, 'link')} again, with their settings."
         else:
             count = link_actions.resume(tenant_id, kept["payload"])
@@ -223,7 +226,28 @@ def _detail_context(link: ProductLink, errors: dict | None = None, values: dict 
     row = link_listing.one(link.tenant_id, link.id)
     return {"link": link, "row": row, "shown": presented([row])[row.id], "tiktok": tiktok, "locations": locations,
             "history": _history(link.id), "values": values if values is not None else current,
-            "errors": errors or {}, "effective": LinkSettings.effective(link, tiktok.defaults if tiktok else {})}
+            "errors": errors or {}, "effective": LinkSettings.effective(link, tiktok.defaults if tiktok else {}),
+            "warehouses": _warehouse_stock(link),
+            "sells_without_stock": link.variant is not None and link.variant.sells_without_stock}
+
+
+def _warehouse_stock(link: ProductLink) -> list[dict]:
+    """The SKU's stock per TikTok warehouse as last known, and what the rules would put there now."""
+    if link.tiktok_sku is None:
+        return []
+    plan = plan_links(link.tenant_id, [link.id], reference="either")
+    planned = next((c.inventory for c in plan.changes if c.link_id == link.id and c.changes_quantity), {})
+    known = {w.tiktok_id: w for w in db.session.execute(scoped(TikTokWarehouse).where(
+        TikTokWarehouse.integration_id == link.tiktok_integration_id)).scalars()}
+    rows = []
+    for warehouse_id, quantity in sorted((link.tiktok_sku.inventory or {}).items()):
+        warehouse = known.get(warehouse_id)
+        written = warehouse_id in planned or (warehouse is not None and is_seller_warehouse(
+            warehouse.type, warehouse.sub_type, warehouse.enabled))
+        rows.append({"id": warehouse_id, "name": warehouse.name if warehouse else f"Warehouse {warehouse_id}",
+                     "is_default": bool(warehouse and warehouse.is_default), "on_tiktok": int(quantity),
+                     "next": planned.get(warehouse_id), "written": written})
+    return rows
 
 
 def _history(link_id: int) -> list[SyncLog]:
@@ -288,7 +312,42 @@ def save_settings(link_id: int):
 @bp.post("/<int:link_id>/dry-run")
 @login_required
 def dry_run(link_id: int):
+    """What a sync would change, with the settings form's values as they stand (saved or not)."""
     link = _link_or_gone(link_id)
-    plan = plan_links(link.tenant_id, [link.id], reference="either")
+    overrides, errors = None, {}
+    if any(name in request.form for name in SETTING_NAMES):
+        try:
+            overrides = {link.id: clean_settings(settings_input(), partial=True)}
+        except SettingsError as error:
+            errors = error.errors
+    plan = plan_links(link.tenant_id, [link.id], reference="either", overrides=overrides) if not errors else None
     db.session.rollback()
-    return render_template("partials/dry_run.html", link=link, plan=plan, changes=plan.changes)
+    return render_template("partials/dry_run.html", link=link, plan=plan, changes=plan.changes if plan else [],
+                           errors=errors, unsaved=overrides is not None)
+
+
+@bp.post("/<int:link_id>/confirm-price")
+@login_required
+def confirm_price(link_id: int):
+    link = _link_or_gone(link_id)
+    confirmed = link_actions.confirm_price(link.tenant_id, link.id)
+    flash("Price confirmed: it is on its way to TikTok." if confirmed
+          else "No price is waiting for confirmation on this link any more.", "success" if confirmed else "error")
+    return redirect(url_for("links.detail", link_id=link.id))
+
+
+@bp.post("/<int:link_id>/relink")
+@login_required
+def relink(link_id: int):
+    link = _link_or_gone(link_id)
+    variant_id = named("variant_id", optional_row_id, request.form.get("variant_id"))
+    sku_id = named("tiktok_sku_id", optional_row_id, request.form.get("tiktok_sku_id"))
+    try:
+        link_actions.relink(link.tenant_id, link.id, variant_id=variant_id, tiktok_sku_id=sku_id)
+    except link_actions.LinkError as error:
+        flash(f"Not relinked: {error}.", "error")
+    else:
+        flash("Relinked: the link keeps its rules and history and syncs again.", "success")
+    return redirect(url_for("links.detail", link_id=link.id))
+
+

@@ -8,7 +8,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_login import current_user, login_required
 
 from ..extensions import db
+from ..inputs import InvalidInput, whole_number
 from ..models import ApiKey, User
+from ..notify.mail import InvalidAddress, valid_address
 from ..security import api_keys, people, roles
 from ..tenancy import current_tenant, get_or_404, scoped
 from . import stash
@@ -16,7 +18,6 @@ from . import stash
 bp = Blueprint("settings", __name__, url_prefix="/settings")
 
 DIGEST_MINUTES = (5, 10_080)  # five minutes to a week
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 NEW_KEY_SECONDS = 300
@@ -58,16 +59,23 @@ def save_alerts():
     values = {"alert_email": request.form.get("alert_email", "").strip(),
               "digest_minutes": request.form.get("digest_minutes", "").strip()}
     errors = {}
-    if values["alert_email"] and (len(values["alert_email"]) > 320 or not EMAIL.match(values["alert_email"])):
-        errors["alert_email"] = "Enter an email address like you@example.com, or leave it empty for no emails."
+    alert_email = None
+    if values["alert_email"]:
+        try:
+            alert_email = valid_address(values["alert_email"])
+        except InvalidAddress as error:
+            errors["alert_email"] = (f"Enter an email address like you@example.com, or leave it empty for no emails "
+                                     f"({error})")
     low, high = DIGEST_MINUTES
-    if not values["digest_minutes"].isdigit() or not low <= int(values["digest_minutes"]) <= high:
+    try:
+        digest_minutes = whole_number(values["digest_minutes"], low=low, high=high)
+    except InvalidInput:
         errors["digest_minutes"] = f"Enter a whole number of minutes from {low} to {high}."
     if errors:
         return _page(422, errors=errors, values=values)
     tenant = current_tenant
-    tenant.alert_email = values["alert_email"] or None
-    tenant.digest_minutes = int(values["digest_minutes"])
+    tenant.alert_email = alert_email
+    tenant.digest_minutes = digest_minutes
     db.session.commit()
     flash("Alert settings saved.", "success")
     return redirect(url_for("settings.index"))

@@ -41,7 +41,7 @@ def connect():
 def callback():
     flow = session.pop(FLOW_KEY, None)
     if (flow is None or flow.get("tenant_id") != current_tenant_id()
-            or not compare_digest(str(request.args.get("state", "")), flow["state"])):
+            or not compare_digest(str(request.args.get("state", "")).encode(), flow["state"].encode())):
         abort(400, "This TikTok Shop connection was not started here or has already been used. "
                    "Start again from Integrations.")
     if request.args.get("error"):

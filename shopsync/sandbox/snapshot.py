@@ -60,7 +60,8 @@ class Snapshots:
             if digest == self._digest:
                 return False
             temporary = f"{self.path}.{os.getpid()}.tmp"
-            with open(temporary, "wb") as file:
+            # Owner-only, like the database and the keys beside it: the snapshot holds the sandbox's tokens.
+            with os.fdopen(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as file:
                 file.write(blob)
             os.replace(temporary, self.path)  # a crash mid-write leaves the previous snapshot whole
             self._digest = digest

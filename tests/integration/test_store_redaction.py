@@ -35,7 +35,9 @@ def test_shop_redact_of_one_store_erases_that_store_only(client, app, shopify_sa
     first, second = two_stores
     tenant_id, second_id, second_shop = first.tenant_id, second.id, second.external_id
     owner = db.session.execute(select(User).where(User.shopify_integration_id == first.id)).scalar_one()
-    key, _ = api_keys.create_key(tenant_id, "reporting", created_by_id=owner.id)
+    key_id = api_keys.create_key(tenant_id, "reporting", created_by_id=owner.id)[0].id
+    second_owner = db.session.execute(select(User).where(User.shopify_integration_id == second_id)).scalar_one()
+    second_key_id = api_keys.create_key(tenant_id, "second store's tool", created_by_id=second_owner.id)[0].id
     first_products = _count(Product, Product.integration_id == first.id)
     assert first_products and _count(Product, Product.integration_id == second_id)
 
@@ -55,7 +57,8 @@ def test_shop_redact_of_one_store_erases_that_store_only(client, app, shopify_sa
     assert _count(User, User.shopify_integration_id == second_id) == 0
     assert _count(Product, Product.integration_id == first.id) == first_products
     assert db.session.get(Integration, first.id).status == ACTIVE
-    assert db.session.get(ApiKey, key.id) is not None
+    assert db.session.get(ApiKey, key_id) is not None
+    assert db.session.get(ApiKey, second_key_id) is None
     [redact] = db.session.execute(select(WebhookEvent).where(WebhookEvent.shop == second_shop,
                                                              WebhookEvent.topic == "shop/redact")).scalars()
     assert (redact.outcome, redact.tenant_id) == ("store_erased", tenant_id)

@@ -11,6 +11,8 @@ TENANT_ROUTES: list[tuple[str, str]] = [
     ("GET", "/product-links/{link}"),
     ("POST", "/product-links/{link}/settings"),
     ("POST", "/product-links/{link}/dry-run"),
+    ("POST", "/product-links/{link}/confirm-price"),
+    ("POST", "/product-links/{link}/relink"),
     ("GET", "/sync-runs/{run}"),
     ("GET", "/api/product-links/{link}"),
     ("PATCH", "/api/product-links/{link}"),
@@ -24,6 +26,8 @@ TENANT_ROUTES: list[tuple[str, str]] = [
     ("POST", "/integrations/{tiktok_integration}/import-tiktok"),
     ("GET", "/integrations/{tiktok_integration}/defaults"),
     ("POST", "/integrations/{tiktok_integration}/defaults"),
+    ("GET", "/integrations/{tiktok_integration}/warehouses"),
+    ("POST", "/integrations/{tiktok_integration}/warehouses"),
 ]
 
 # Pages listing merchant data: another tenant's names must never appear in them.

@@ -15,6 +15,17 @@ def test_embedded_default_needs_nothing_and_keeps_a_generated_key(tmp_path):
     assert (tmp_path / "token_key").stat().st_mode & 0o077 == 0
 
 
+def test_embedded_database_is_created_readable_by_its_owner_only(tmp_path):
+    load(str(tmp_path), environ={})
+    assert (tmp_path / "shopsync.db").stat().st_mode & 0o777 == 0o600
+    older = tmp_path / "older"
+    older.mkdir()
+    (older / "shopsync.db").write_bytes(b"")
+    (older / "shopsync.db").chmod(0o644)  # as an earlier version left it
+    load(str(older), environ={})
+    assert (older / "shopsync.db").stat().st_mode & 0o777 == 0o600
+
+
 def test_production_refuses_to_start_with_missing_secrets(tmp_path):
     with pytest.raises(ConfigError) as info:
         load(str(tmp_path), environ={"SHOPSYNC_ENV": "production", "SECRET_KEY": "x"})

@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from sqlalchemy import delete, func, select, update
 
 from ...extensions import db
-from ...models import Integration, ProductLink, Tenant, User, WebhookEvent, utcnow
+from ...models import ApiKey, Integration, ProductLink, Tenant, User, WebhookEvent, utcnow
 from ...models.integration import ACTIVE, DISCONNECTED, SHOPIFY, TIKTOK
 from ...models.tenant import OWNER, STAFF
+from ...notify.mail import InvalidAddress, valid_address
 from ...platforms.shopify.oauth import missing_scopes
 from ...security import people
 from ...security.credentials import forget_tokens, store_tokens
@@ -108,7 +109,10 @@ def log_in(shop: str, associated_user: dict) -> User | None:
     user.last_login_at = utcnow()
     tenant = db.session.get(Tenant, integration.tenant_id)
     if not tenant.alert_email and user.account_owner and user.email:
-        tenant.alert_email = user.email
+        try:
+            tenant.alert_email = valid_address(user.email)
+        except InvalidAddress:
+            pass  # no alert email until the merchant enters one in Settings
     db.session.commit()
     return user
 
@@ -147,9 +151,12 @@ def _resume_tiktok_shops(tenant_id: int) -> list[str]:
 
 def erase_store(integration: Integration, request: WebhookEvent) -> bool:
     """Shopify's shop/redact: delete the store with everything imported from it, linked to it or
-    logged in through it. The account goes too when this was its last store; then the request's
-    record is detached so it outlives the account. Returns whether the account went. Does not commit."""
+    logged in through it (the API keys its people made included). The account goes too when this was
+    its last store; then the request's record is detached so it outlives the account. Returns whether
+    the account went. Does not commit."""
     tenant_id = integration.tenant_id
+    db.session.execute(delete(ApiKey).where(ApiKey.created_by_id.in_(
+        select(User.id).where(User.shopify_integration_id == integration.id))))
     db.session.execute(delete(Integration).where(Integration.id == integration.id))
     db.session.expunge(integration)
     remaining = _stores(tenant_id)

@@ -9,17 +9,18 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Numeric, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ...extensions import db
-from ...models import ProductLink, SyncRun, TikTokSku, Variant, utcnow
-from ...models.links import PENDING
+from ...models import Integration, ProductLink, SyncRun, TikTokSku, Variant, utcnow
+from ...models.links import NEEDS_CONFIRMATION, ORPHANED, PENDING
 from ..pushes.dirty import mark_links_dirty
 from ..pushes.rules import SETTING_NAMES, clean_settings
 
 KEPT_FOR_UNDO = ("variant_id", "tiktok_sku_id", "shopify_integration_id", "tiktok_integration_id", "paused",
                  *SETTING_NAMES)
+MONEY_SETTINGS = tuple(name for name in SETTING_NAMES if isinstance(ProductLink.__table__.c[name].type, Numeric))
 
 
 def owned_ids(tenant_id: int, link_ids: Iterable[int]) -> list[int]:
@@ -50,20 +51,20 @@ def resume(tenant_id: int, link_ids: Iterable[int]) -> int:
 def unlink(tenant_id: int, link_ids: Iterable[int]) -> int:
     """Remove the links; TikTok keeps its last values, and the logs keep their history."""
     ids = owned_ids(tenant_id, link_ids)
-    _delete(ids)
+    _delete(tenant_id, ids)
     return len(ids)
 
 
 def unlink_keeping(tenant_id: int, link_ids: Iterable[int]) -> list[dict]:
-    """Unlink, returning what `relink` needs to make the same links again (the undo)."""
+    """Unlink, returning what `restore_links` needs to make the same links again (the undo)."""
     ids = owned_ids(tenant_id, link_ids)
     kept = [dict(row._mapping) for row in db.session.execute(
         select(*(getattr(ProductLink, name) for name in KEPT_FOR_UNDO)).where(ProductLink.id.in_(ids)))] if ids else []
-    _delete(ids)
+    _delete(tenant_id, ids)
     return kept
 
 
-def relink(tenant_id: int, kept: list[dict]) -> int:
+def restore_links(tenant_id: int, kept: list[dict]) -> int:
     """Make links `unlink_keeping` removed again, with their settings; raises LinkError if a SKU was linked since.
 
     Ids come back from the stash of the merchant's own session and are checked again against the catalog."""
@@ -87,17 +88,23 @@ def relink(tenant_id: int, kept: list[dict]) -> int:
 def _restored(kept: dict) -> dict:
     """A kept link's columns as the model takes them (money comes back from JSON as text)."""
     values = {name: kept[name] for name in KEPT_FOR_UNDO}
-    for name in ("price_multiplier", "price_offset", "currency_rate"):
-        if values[name] is not None:
+    for name in MONEY_SETTINGS:
+        if values.get(name) is not None:
             values[name] = Decimal(str(values[name]))
     return values
 
 
-def _delete(ids: list[int]) -> None:
+def _delete(tenant_id: int, ids: list[int]) -> None:
+    from .orphans import report_resolved
+
+    removed = []
     if ids:
-        db.session.execute(delete(ProductLink).where(ProductLink.id.in_(ids)),
-                           execution_options={"synchronize_session": False})
+        removed = db.session.execute(delete(ProductLink).where(ProductLink.id.in_(ids)).returning(
+            ProductLink.id, ProductLink.state), execution_options={"synchronize_session": False}).all()
     db.session.commit()
+    for link_id, state in removed:
+        if state == ORPHANED:
+            report_resolved(tenant_id, link_id, "The orphaned link was removed")
 
 
 def change_settings(tenant_id: int, link_ids: Iterable[int], data: Mapping[str, Any], *,
@@ -147,6 +154,64 @@ def _request_flushes(tiktok_integration_ids: set[int], trigger: str) -> None:
 
 class LinkError(ValueError):
     """A link that cannot be made as asked; the message says why in the merchant's words."""
+
+
+def confirm_price(tenant_id: int, link_id: int) -> bool:
+    """Allow the held price once: the link is pushed with it. False when nothing waits for confirmation."""
+    confirmed = db.session.execute(
+        update(ProductLink).where(ProductLink.tenant_id == tenant_id, ProductLink.id == link_id,
+                                  ProductLink.state == NEEDS_CONFIRMATION, ProductLink.held_price.is_not(None))
+        .values(confirmed_price=ProductLink.held_price, updated_at=utcnow()),
+        execution_options={"synchronize_session": False}).rowcount
+    if not confirmed:
+        db.session.rollback()
+        return False
+    shops = mark_links_dirty(tenant_id, [link_id])
+    db.session.commit()
+    _request_flushes(shops, "manual")
+    return True
+
+
+def relink(tenant_id: int, link_id: int, *, variant_id: int | None = None, tiktok_sku_id: int | None = None) -> None:
+    """Give an orphaned link the side it lost (another Shopify variant or TikTok SKU), keeping its rules and
+    history; it is pushed again as a new link is. Raises LinkError when that cannot be done."""
+    from .orphans import report_resolved
+
+    link = db.session.execute(select(ProductLink).where(
+        ProductLink.tenant_id == tenant_id, ProductLink.id == link_id).with_for_update()).scalar_one_or_none()
+    if link is None or link.state != ORPHANED:
+        raise LinkError("this link is not orphaned any more")
+    values: dict = {}
+    if link.variant_id is None:
+        variant = db.session.execute(select(Variant.id, Variant.integration_id).where(
+            Variant.tenant_id == tenant_id, Variant.id == (variant_id or 0))).first()
+        if variant is None:
+            raise LinkError("choose the Shopify variant that feeds this TikTok SKU now")
+        values.update(variant_id=variant.id, shopify_integration_id=variant.integration_id)
+    if link.tiktok_sku_id is None or _shop_released(link):
+        sku = db.session.execute(select(TikTokSku.id, TikTokSku.integration_id).where(
+            TikTokSku.tenant_id == tenant_id, TikTokSku.id == (tiktok_sku_id or 0))).first()
+        if sku is None:
+            raise LinkError("choose the TikTok SKU this Shopify variant feeds now")
+        values.update(tiktok_sku_id=sku.id, tiktok_integration_id=sku.integration_id)
+    db.session.execute(update(ProductLink).where(ProductLink.id == link.id).values(
+        state=PENDING, dirty=True, change_seq=ProductLink.change_seq + 1, orphaned_reason=None, orphaned_at=None,
+        last_pushed_price=None, last_pushed_quantity=None, last_error=None, last_error_class=None,
+        held_price=None, held_price_before=None, confirmed_price=None, updated_at=utcnow(), **values),
+        execution_options={"synchronize_session": False})
+    try:
+        db.session.commit()
+    except IntegrityError:  # the SKU was linked in the meantime
+        db.session.rollback()
+        raise LinkError("that TikTok SKU was linked in the meantime; choose another") from None
+    report_resolved(tenant_id, link.id, "The link is relinked and syncs again")
+    _request_flushes({values.get("tiktok_integration_id", link.tiktok_integration_id)}, "manual")
+
+
+def _shop_released(link: ProductLink) -> bool:
+    """The link's TikTok shop was let go to another account (see connections.tiktok_connect)."""
+    integration = db.session.get(Integration, link.tiktok_integration_id)
+    return integration is None or integration.is_released
 
 
 def create_links(tenant_id: int, pairs: Iterable[tuple[int, int]], settings: Mapping[str, Any] | None = None

@@ -69,11 +69,13 @@ def present(row: LinkRow, retry: Retry | None = None) -> Shown:
     if shown == "pending":
         return Shown("pending", "Pending", "The first push is on its way to TikTok.")
     if shown == "needs_confirmation":
+        change = (f"Price {row.held_price_before} → {row.held_price} waits for you"
+                  if row.held_price is not None else "A price change waits for you")
         return Shown("needs_confirmation", "Needs confirmation",
-                     "The new price is far from the last one: confirm it on the link page.", FIX_LINK, explained)
+                     f"{change}: it is outside the guard rails, confirm it on the link page.", FIX_LINK, explained)
     if shown == "orphaned":
-        return Shown("orphaned", "Orphaned",
-                     "One side of this link no longer exists: unlink it or link the product that replaced it.",
+        reason = f"{row.orphaned_reason}. " if row.orphaned_reason else "One side of this link no longer exists. "
+        return Shown("orphaned", "Orphaned", reason + "Relink it to what replaced it, or remove the link.",
                      FIX_LINK, explained)
     if shown == "ok" and row.dirty:
         return Shown("pending", "Sending a change", "A change is on its way to TikTok.")
