@@ -83,7 +83,8 @@ def pick_variants():
         query = query.where(or_(Product.title.ilike(pattern, escape="\\"), Variant.sku.ilike(pattern, escape="\\"),
                                 Variant.barcode.ilike(pattern, escape="\\")))
     options = db.session.execute(query.order_by(Product.title, Variant.position, Variant.id).limit(PICKER_SIZE)).all()
-    return render_template("partials/variant_options.html", options=options, q=q)
+    return render_template("partials/variant_options.html", options=options, q=q,
+                           store_currency=onboarding.store_currency(current_tenant_id()))
 
 
 @bp.get("/pick/skus")

@@ -9,6 +9,7 @@ from ..inputs import named, optional_row_id, row_ids
 from ..jobs.pushes import next_push_at
 from ..models import Integration, Location, ProductLink, SyncLog, TikTokWarehouse
 from ..platforms.tiktok.products import is_seller_warehouse
+from ..sync.amounts import amount_text
 from ..sync.error_words import explain
 from ..sync.links import actions as link_actions
 from ..sync.links import listing as link_listing
@@ -47,13 +48,7 @@ def link_labels():
 
 @bp.app_template_filter("money")
 def money(value, currency: str | None = None) -> str:
-    """Prices as the merchant writes them: two decimals, more only when a price really has them, and the
-    currency code whenever it is known, so 38.71 GBP never sits unlabelled beside 49.00 USD."""
-    if value is None:
-        return "—"
-    text = f"{value:.4f}".rstrip("0")
-    text = text if len(text.split(".")[1]) >= 2 else f"{value:.2f}"
-    return f"{text} {currency}" if currency else text
+    return amount_text(value, currency)
 
 
 @bp.app_template_filter("explain")

@@ -7,6 +7,7 @@ from flask_login import login_required
 from ..extensions import db
 from ..jobs.imports import start_import
 from ..models import SyncRun
+from ..sync import onboarding
 from ..sync.catalog.product_listing import STATUSES, import_status, list_products
 from ..tenancy import current_tenant_id, scoped
 from .live import PIECE, Fragment, ids as live_ids, section
@@ -29,7 +30,8 @@ def index():
     status = request.args.get("status", "")
     page = list_products(current_tenant_id(), search=search, status=status, cursor=request.args.get("after"))
     return render_template("products/index.html", page=page, search=search, status=status, statuses=STATUSES,
-                           importing=import_status(current_tenant_id()))
+                           importing=import_status(current_tenant_id()),
+                           store_currency=onboarding.store_currency(current_tenant_id()))
 
 
 @bp.post("/products/import")

@@ -16,6 +16,7 @@ from ...extensions import db
 from ...inputs import clean_text, named, optional_row_id
 from ...models import Integration, Product, ProductLink, TikTokProduct, TikTokSku, Variant
 from ...models.integration import ACTIVE
+from ...models.links import NEEDS_CONFIRMATION, ORPHANED
 from ..pushes.planner import MISSING_RATE, PROBLEM
 
 PAGE_SIZE = 50
@@ -84,11 +85,13 @@ class LinkRow:
 
 
 def shown_state(tenant_id: int):
-    """The SQL for a link's shown state: paused, then a disconnected shop, then a price held for want of a
-    currency rate (amber, not a failure), then a push being retried, else the stored state."""
+    """The SQL for a link's shown state: paused; then what only the merchant can settle (orphaned, a price to
+    confirm); then a disconnected shop; then a price held for want of a currency rate (amber, not a failure);
+    then a push being retried; else the stored state."""
     inactive = select(Integration.id).where(Integration.tenant_id == tenant_id, Integration.status != ACTIVE)
     return case(
         (ProductLink.paused.is_(True), "paused"),
+        (ProductLink.state.in_((ORPHANED, NEEDS_CONFIRMATION)), ProductLink.state),
         (or_(ProductLink.tiktok_integration_id.in_(inactive), ProductLink.shopify_integration_id.in_(inactive)),
          "disconnected"),
         (and_(ProductLink.state == "error", ProductLink.last_error_class == PROBLEM,

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from ...extensions import db
 from ...models import SyncLog
+from ..amounts import amount_text
 from ..error_words import Explained, explain
 from .listing import LinkRow
 
@@ -69,7 +70,7 @@ def present(row: LinkRow, retry: Retry | None = None) -> Shown:
     if shown == "pending":
         return Shown("pending", "Pending", "The first push is on its way to TikTok.")
     if shown == "needs_confirmation":
-        change = (f"Price {row.held_price_before} → {row.held_price} waits for you"
+        change = (f"Price {amount_text(row.held_price_before)} → {amount_text(row.held_price)} waits for you"
                   if row.held_price is not None else "A price change waits for you")
         return Shown("needs_confirmation", "Needs confirmation",
                      f"{change}: it is outside the guard rails, confirm it on the link page.", FIX_LINK, explained)
