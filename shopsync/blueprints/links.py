@@ -280,8 +280,11 @@ def live_link(argument: str) -> Fragment:
     row = link_listing.one(current_tenant_id(), link_id)
     if row is None:
         return Fragment(render_template("partials/link_status_gone.html", link_id=link_id))
+    link = db.session.get(ProductLink, row.id)
     return Fragment(render_template("partials/link_live.html", link=row, shown=presented([row])[row.id],
-                                    history=_history(link_id), oob=True), settling=row.is_settling)
+                                    history=_history(link_id), warehouses=_warehouse_stock(link),
+                                    tiktok=db.session.get(Integration, link.tiktok_integration_id), oob=True),
+                    settling=row.is_settling)
 
 
 @bp.post("/<int:link_id>/settings")

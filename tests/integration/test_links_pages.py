@@ -394,6 +394,10 @@ def test_the_live_poll_sends_only_rows_that_changed_and_never_another_tenants(ap
     assert f'id="link-state-{second}"' in changed and "Paused" in changed
     assert f'id="link-state-{first}"' not in changed  # unchanged rows are not sent again
 
+    page = client.get(f"/live?w=link:{first}").get_data(as_text=True)  # the link page: status, warehouses, history
+    assert all(f'id="{part}" ' in page or f'id="{part}"' in page for part in ("link-status", "warehouse-stock",
+                                                                               "link-history"))
+
     other = app.test_client()
     install_shop(other, "other-" + shop_domain)
     theirs = other.get(f"/live?w=links:{first},{second}&w=link:{first}").get_data(as_text=True)
