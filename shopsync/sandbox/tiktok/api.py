@@ -14,7 +14,7 @@ from werkzeug.routing import Map, Rule
 from shopsync.sandbox.tiktok import aftersale_api, event_api, fulfillment_api, order_api
 from shopsync.sandbox.tiktok.answers import Answer, Refused, page_size
 from shopsync.sandbox.tiktok.catalog import Product, Shop
-from shopsync.sandbox.tiktok.signature import expected_sign, wants_shop_cipher
+from shopsync.sandbox.tiktok.signature import accepted_signs, wants_shop_cipher
 from shopsync.sandbox.tiktok.state import Call, TikTokSandbox
 
 MAX_PAGE_SIZE = 100
@@ -37,11 +37,17 @@ _ROUTES = Map([
 ], strict_slashes=False).bind("open-api.tiktokglobalshop.com")
 
 
-def handle(sandbox: TikTokSandbox, method: str, path: str, query: Mapping[str, str],
-           headers: Mapping[str, str], raw_body: bytes) -> Answer:
-    """Answer one API call as TikTok would and record it."""
-    call = Call(method=method, path=path, shop_id=None, query=dict(query), body=_json_or_none(raw_body),
-                timestamp=sandbox.clock())
+def handle(sandbox: TikTokSandbox, method: str, path: str, query: Mapping[str, str] | list[tuple[str, str]],
+           headers: Mapping[str, str], raw_body: bytes, full_path: str | None = None) -> Answer:
+    """Answer one API call as TikTok would and record it. `query` may repeat a key (`ids=1&ids=2`), read
+    as one comma-joined value; `full_path` is the whole path the client reached, if the API is mounted
+    below a prefix."""
+    pairs = list(query.items()) if isinstance(query, Mapping) else list(query)
+    joined: dict[str, str] = {}
+    for key, value in pairs:
+        joined[key] = f"{joined[key]},{value}" if key in joined else value
+    call = Call(method=method, path=path, shop_id=None, query=joined, body=_json_or_none(raw_body),
+                timestamp=sandbox.clock(), pairs=pairs, full_path=full_path or path)
     with sandbox.lock:
         try:
             answer = _answer(sandbox, call, headers, raw_body)
@@ -97,8 +103,8 @@ def _check_gateway(sandbox: TikTokSandbox, call: Call, headers: Mapping[str, str
     if int(timestamp) > now + TIMESTAMP_MAX_AHEAD:
         raise Refused(36009004, "Invalid timestamp: the timestamp is more than 30 seconds in the future", 401)
     signed_body = None if call.method == "GET" else raw_body
-    expected = expected_sign(settings["tiktok_app_secret"], call.path, query, signed_body)
-    if not hmac.compare_digest(expected, query["sign"]):
+    accepted = accepted_signs(settings["tiktok_app_secret"], (call.path, call.full_path), call.pairs, signed_body)
+    if not any(hmac.compare_digest(expected, query["sign"]) for expected in accepted):
         raise Refused(106001, "Invalid sign", 401)
     token = headers.get("x-tts-access-token", "")
     grant = sandbox.access_tokens.get(token) if token else None

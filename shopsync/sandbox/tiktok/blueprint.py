@@ -56,8 +56,9 @@ def create_blueprint(sandbox: TikTokSandbox) -> Blueprint:
 
     @bp.route("/api/<path:api_path>", methods=["GET", "POST", "PUT", "DELETE"])
     def open_api(api_path: str):
-        answer = api.handle(sandbox, request.method, "/" + api_path, request.args.to_dict(),
-                            request.headers, request.get_data(cache=True))
+        answer = api.handle(sandbox, request.method, "/" + api_path, list(request.args.items(multi=True)),
+                            request.headers, request.get_data(cache=True),
+                            full_path=request.script_root + request.path)
         if answer.delay:
             time.sleep(answer.delay)
         return _envelope(sandbox, answer)

@@ -5,7 +5,7 @@ import itertools
 import secrets
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
 from limits import RateLimitItemPerSecond
@@ -60,6 +60,8 @@ class Call:
     timestamp: float
     code: int | None = None
     http_status: int | None = None
+    pairs: list = field(default_factory=list)  # the query as sent, repeated keys included (what is signed)
+    full_path: str = ""  # the whole path the client reached (with the sandbox's mount prefix)
 
     def as_json(self) -> dict:
         return {"method": self.method, "path": self.path, "shop_id": self.shop_id, "query": self.query,
