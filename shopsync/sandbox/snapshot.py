@@ -4,8 +4,9 @@ The simulators keep their shops, catalogs and tokens in memory; `make run` again
 empty while ShopSync's database remembers the demo store and its TikTok shops. So the serving process saves
 a snapshot of each simulator's state at most once a second when it changed, and at exit, and restores it at
 start. The snapshot is generic: every attribute of a simulator object that pickles is kept (a new kind of
-state, such as orders or listings, is kept without code here), except the names its class lists in
-TRANSIENT (settings come from today's configuration; locks, threads and request records are of one run).
+state, such as orders or listings, is kept without code here), and of an attribute that does not (it holds
+a thread or a lock), the attributes inside it that do; except the names a class lists in TRANSIENT
+(settings come from today's configuration; locks, threads and request records are of one run).
 
 The file is written by this process into the app's private instance folder (where the secret keys live too)
 and read only from there; it is never taken from anywhere else.
@@ -24,6 +25,8 @@ from contextlib import ExitStack
 log = logging.getLogger(__name__)
 
 SAVE_EVERY_SECONDS = 1.0
+MAX_DEPTH = 3
+OWN_CLASSES = "shopsync.sandbox"  # state is looked for inside the simulators' own objects, not in a Thread's
 
 
 class Snapshots:
@@ -46,7 +49,7 @@ class Snapshots:
             return False
         for name, simulator in self.simulators.items():
             with simulator.lock:
-                simulator.__dict__.update(saved.get(name, {}))
+                _put_back(simulator, saved.get(name, {}))
         return True
 
     def save(self) -> bool:
@@ -83,16 +86,33 @@ class Snapshots:
                 log.exception("saving the sandbox snapshot failed")
 
 
-def _kept(simulator) -> dict:
-    """The simulator's attributes that are state: not TRANSIENT, and picklable."""
-    transient = set(getattr(type(simulator), "TRANSIENT", ()))
+class _Inside(dict):
+    """The state inside an object that cannot be kept whole (it holds a thread or a lock): its own picklable
+    attributes, put back into the object the simulator's __init__ makes afresh."""
+
+
+def _kept(obj, depth: int = 0) -> dict:
+    """An object's attributes that are state: not TRANSIENT, picklable, or (a few levels down) the picklable
+    state inside an attribute that holds a lock or a thread (webhook subscriptions beside their sender)."""
+    transient = set(getattr(type(obj), "TRANSIENT", ()))
     kept = {}
-    for name, value in vars(simulator).items():
+    for name, value in vars(obj).items():
         if name in transient:
             continue
         try:
             pickle.dumps(value)
         except (pickle.PicklingError, TypeError, AttributeError):
+            if depth < MAX_DEPTH and type(value).__module__.startswith(OWN_CLASSES):
+                kept[name] = _Inside(_kept(value, depth + 1))
             continue  # a lock, a thread, a connection: rebuilt by the simulator's own __init__
         kept[name] = value
     return kept
+
+
+def _put_back(obj, kept: dict) -> None:
+    for name, value in kept.items():
+        if isinstance(value, _Inside):
+            if hasattr(obj, name):
+                _put_back(getattr(obj, name), value)
+        else:
+            setattr(obj, name, value)

@@ -99,7 +99,7 @@ class RefreshToken:
 
 class ShopifySandbox:
     # Not part of a snapshot (sandbox/snapshot.py): today's settings, this run's lock, files and request log.
-    TRANSIENT = ("settings", "lock", "bulk_dir", "base_url", "requests")
+    TRANSIENT = ("settings", "lock", "bulk_dir", "base_url", "requests", "outbox")
 
     def __init__(self, settings: dict | None = None):
         self.settings = {**DEFAULTS, **(settings or {})}
