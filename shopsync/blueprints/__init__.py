@@ -8,17 +8,18 @@ NAV_ITEMS = [
     ("integrations.index", "Integrations"),
     ("products.index", "Products"),
     ("links.index", "Links"),
+    ("listings.index", "Listings"),
     ("logs.index", "Sync logs"),
     ("settings.index", "Settings"),
 ]
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import (auth, dashboard, demo, integrations, link_setup, links, live, logs, products, settings, shopify,
-                   tiktok)
+    from . import (auth, dashboard, demo, integrations, link_setup, links, listings, live, logs, products, settings,
+                   shopify, tiktok)
 
-    for module in (auth, dashboard, integrations, tiktok, products, shopify, links, link_setup, logs, settings, live,
-                   demo):
+    for module in (auth, dashboard, integrations, tiktok, products, shopify, links, link_setup, logs, settings,
+                   listings, live, demo):
         app.register_blueprint(module.bp)
 
     from ..api import init_api
