@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test bench lock clean
+.PHONY: run test test-fast bench lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ test: $(VENV)/.installed-test
 	bash scripts/services.sh
 	bash scripts/browser.sh
 	$(BIN)/pytest -n 2 -p no:cacheprovider
+
+## Unit tests only (pure logic, no services): about 15 s, for the edit-test loop
+test-fast: $(VENV)/.installed-test
+	$(BIN)/pytest -n 0 -q -p no:cacheprovider tests/unit
 
 bench: $(VENV)/.installed-test
 	bash scripts/services.sh

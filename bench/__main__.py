@@ -46,6 +46,7 @@ BENCHMARKS = (
               r"^(catalog:|wall|calls per|shopify:|peak RSS|consistency)"),
     # pages has fixed sizes (50,000 variants, 20,000 links): its budget is stated at that size.
     Benchmark("pages", (), (), r"^(filled|page|/|every|over the)"),
+    Benchmark("live_requests", ("--seconds", "60"), ("--seconds", "20"), r"^(today|ours|ratio)"),
 )
 GENERIC_FIGURES = r"(ratio|/s|\bms\b|\bp\d\d\b|aim)"
 

@@ -1,6 +1,9 @@
 """`flask shopsync ...`: operations on a running installation."""
 from __future__ import annotations
 
+import signal
+import sys
+
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
@@ -29,6 +32,12 @@ def serve(host: str, port: int):
     from .embedded import start_background_work
 
     app = current_app._get_current_object()
+    if "sandbox_app" in app.extensions:
+        from .sandbox.app import keep_sandbox_state
+
+        keep_sandbox_state(app)
+        # A stop by SIGTERM (process managers, `kill`) exits like Ctrl-C, so the sandbox's last state is saved.
+        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
     if not app.config["REDIS_URL"]:
         start_background_work(app)
     click.echo(f"ShopSync on http://{host}:{port}  (sandbox: {'on' if app.config['SANDBOX_ENABLED'] else 'off'})")

@@ -15,11 +15,11 @@ NAV_ITEMS = [
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import (auth, dashboard, integrations, link_setup, links, listings, logs, products, settings, shopify,
-                   tiktok)
+    from . import (auth, dashboard, demo, integrations, link_setup, links, listings, live, logs, products, settings,
+                   shopify, tiktok)
 
     for module in (auth, dashboard, integrations, tiktok, products, shopify, links, link_setup, logs, settings,
-                   listings):
+                   listings, live, demo):
         app.register_blueprint(module.bp)
 
     from ..api import init_api

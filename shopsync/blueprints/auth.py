@@ -3,7 +3,9 @@
 Two round trips: the first (offline, expiring token) installs or re-installs the
 store and keeps its token for background work; the second (online, per-user)
 only tells us who the person is, then logs them in. A store that is already
-installed skips straight to the second.
+installed with every scope ShopSync needs skips straight to the second, and
+Shopify asks the merchant nothing there (consent is for installs and new scopes),
+so the consent screen shows once, at install.
 """
 from __future__ import annotations
 
@@ -46,7 +48,8 @@ def _client_and_shop() -> str:
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("dashboard.index"))
-    return render_template("auth/login.html", sandbox=current_app.config["SANDBOX_ENABLED"])
+    return render_template("auth/login.html", sandbox=current_app.config["SANDBOX_ENABLED"],
+                           demo="sandbox_app" in current_app.extensions)
 
 
 @bp.post("/login")
@@ -72,7 +75,8 @@ def start():
     if "hmac" in request.args and not shopify_oauth.verify_query_hmac(request.args, secret):
         abort(400, "The request from Shopify could not be verified.")
     shop = shop.lower()
-    stage = "login" if installation.is_installed(shop) else "install"
+    # An installed store whose grant covers today's scopes only logs in: Shopify shows no consent for that.
+    stage = "login" if installation.is_installed(shop, current_app.config["SHOPIFY_SCOPES"]) else "install"
     return _redirect_to_grant(shop, stage, safe_next_url(request.args.get("next")))
 
 

@@ -10,23 +10,36 @@ from ..models import Integration, Location, SyncRun
 from ..models.integration import NEEDS_REAUTH, TIKTOK
 from ..sync.pushes.rules import LinkSettings, SettingsError, clean_settings
 from ..sync.pushes.shop_defaults import change_defaults
+from ..sync import onboarding
 from ..sync.pushes.warehouse_mapping import MappingError, choices_from_form, confirm_mapping, mapping_of, unconfirmed_shops
 from ..tenancy import current_tenant_id, get_or_404, scoped
+from .live import Fragment, section
 from .settings_form import settings_input, typed_values
 
 bp = Blueprint("integrations", __name__)
 
 
-@bp.get("/integrations")
-@login_required
-def index():
+def _table_context() -> dict:
     integrations = db.session.execute(
         scoped(Integration).order_by(Integration.platform, Integration.name, Integration.id)).scalars().all()
     latest = (select(func.max(SyncRun.id)).where(SyncRun.tenant_id == current_tenant_id(), SyncRun.kind == "import")
               .group_by(SyncRun.integration_id))
     imports = {run.integration_id: run for run in db.session.execute(
         scoped(SyncRun).where(SyncRun.id.in_(latest))).scalars()}
-    return render_template("integrations/index.html", integrations=integrations, imports=imports)
+    return {"integrations": integrations, "imports": imports}
+
+
+@bp.get("/integrations")
+@login_required
+def index():
+    return render_template("integrations/index.html", **_table_context())
+
+
+@section("integrations")
+def live_table(argument: str) -> Fragment:
+    context = _table_context()
+    return Fragment(render_template("integrations/_table.html", oob=True, **context),
+                    settling=any(not run.is_finished for run in context["imports"].values()))
 
 
 @bp.route("/integrations/<int:integration_id>/defaults", methods=["GET", "POST"])
@@ -46,7 +59,16 @@ def defaults(integration_id: int):
                   "success")
             return redirect(url_for("integrations.defaults", integration_id=integration.id))
     return render_template("integrations/defaults.html", integration=integration, values=values, errors=errors,
-                           effective=LinkSettings(), locations=_locations()), 422 if errors else 200
+                           effective=LinkSettings(), locations=_locations(),
+                           currency_pair=currency_pair(integration)), 422 if errors else 200
+
+
+def currency_pair(tiktok: Integration) -> tuple[str, str] | None:
+    """(Shopify's currency, the TikTok shop's) when they differ: the rate converts the first into the second."""
+    selling_in = onboarding.store_currency(tiktok.tenant_id)
+    if selling_in and tiktok.currency and selling_in.upper() != tiktok.currency.upper():
+        return selling_in.upper(), tiktok.currency.upper()
+    return None
 
 
 def _tiktok_shop(integration_id: int) -> Integration:

@@ -5,11 +5,7 @@ hour under a random token (Redis), and confirming saves exactly that.
 """
 from __future__ import annotations
 
-import json
-import secrets
-
-from flask import (Blueprint, Response, current_app, flash, redirect, render_template, request,
-                   stream_with_context, url_for)
+from flask import Blueprint, Response, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_login import login_required
 from sqlalchemy import or_
 
@@ -22,14 +18,16 @@ from ..sync.links import auto as linking
 from ..sync.links.actions import LinkError
 from ..sync.links.listing import LinkFilters, matching_ids
 from ..sync.pushes.rules import SettingsError
+from ..sync import onboarding
 from ..tenancy import current_tenant_id, scoped
-from .links import tiktok_integrations
+from . import stash
+from .links import plural, tiktok_integrations
 
 bp = Blueprint("link_setup", __name__, url_prefix="/product-links")
 
 PICKER_SIZE = 20
 PREVIEW_SHOWN = 500
-STASH_SECONDS = 3600
+UNMATCHED_SHOWN = 50
 MAX_UPLOAD = 5 * 1024 * 1024
 
 
@@ -85,7 +83,8 @@ def pick_variants():
         query = query.where(or_(Product.title.ilike(pattern, escape="\\"), Variant.sku.ilike(pattern, escape="\\"),
                                 Variant.barcode.ilike(pattern, escape="\\")))
     options = db.session.execute(query.order_by(Product.title, Variant.position, Variant.id).limit(PICKER_SIZE)).all()
-    return render_template("partials/variant_options.html", options=options, q=q)
+    return render_template("partials/variant_options.html", options=options, q=q,
+                           store_currency=onboarding.store_currency(current_tenant_id()))
 
 
 @bp.get("/pick/skus")
@@ -111,28 +110,15 @@ def pick_skus():
 
 
 # ---- previews kept for confirmation -------------------------------------------------------------------
-def _stash(kind: str, payload) -> str:
-    token = secrets.token_urlsafe(16)
-    current_app.extensions["shopsync.redis"].set(_stash_key(kind, token), json.dumps(payload), ex=STASH_SECONDS)
-    return token
-
-
-def _claim_stash(kind: str, token: str):
-    """Take a preview for confirming, atomically: of the same confirmation sent twice (a double click,
-    five tabs), one gets it and the others find it gone."""
-    raw = current_app.extensions["shopsync.redis"].getdel(_stash_key(kind, token))
-    return json.loads(raw) if raw else None
+def _to_preview(kind: str, payload: dict, page: str):
+    """Post/Redirect/Get: keep what was posted, then show the preview from a page reload can't post again."""
+    return redirect(url_for(page, token=stash.put(kind, payload)), 303)
 
 
 def _expired(start_over: str):
     flash("That preview was already saved, or it has expired: nothing more was saved. Start again if you need to.",
           "error")
     return redirect(url_for(start_over))
-
-
-def _stash_key(kind: str, token: str) -> str:
-    # The tenant is part of the key: a token from another account finds nothing.
-    return f"shopsync:preview:{kind}:{current_tenant_id()}:{token[:64]}"
 
 
 # ---- auto-link -------------------------------------------------------------------------------------------
@@ -145,27 +131,44 @@ def auto_link():
 @bp.post("/auto/preview")
 @login_required
 def auto_preview():
-    tenant_id = current_tenant_id()
-    integrations = tiktok_integrations()
+    """Check the choice, then show the preview on a page of its own (reload and Back never post again)."""
     integration, by = _form_id("integration"), request.form.get("by", "sku")
     errors = {}
     if integration is None:
         errors["integration"] = "Choose the TikTok shop to link."
     if by not in ("sku", "barcode"):
         errors["by"] = "Match by SKU or by barcode."
-    preview = None
     if not errors:
         try:
-            preview = linking.preview_auto_link(tenant_id, integration, by)
+            preview = linking.preview_auto_link(current_tenant_id(), integration, by)
         except LinkError as error:
             errors["integration"] = str(error).capitalize() + "."
     if errors:
-        return render_template("links/auto.html", tiktok_integrations=integrations, preview=None, errors=errors,
-                               chosen=integration, by=by), 422
-    token = _stash("auto", {"integration": integration, "by": by, "pairs": preview.pairs})
-    return render_template("links/auto.html", tiktok_integrations=integrations, preview=preview, errors={},
-                           chosen=integration, by=by, token=token, labels=_labels(preview),
-                           shown=preview.matches[:PREVIEW_SHOWN])
+        return render_template("links/auto.html", tiktok_integrations=tiktok_integrations(), preview=None,
+                               errors=errors, chosen=integration, by=by), 422
+    return _to_preview("auto", {"integration": integration, "by": by, "pairs": preview.pairs},
+                       "link_setup.auto_preview_page")
+
+
+@bp.get("/auto/preview/<token>")
+@login_required
+def auto_preview_page(token: str):
+    stashed = stash.get("auto", token)
+    if stashed is None:
+        return _expired("link_setup.auto_link")
+    tenant_id = current_tenant_id()
+    try:
+        preview = linking.preview_auto_link(tenant_id, stashed["integration"], stashed["by"])
+    except LinkError as error:
+        flash(f"{str(error).capitalize()}.", "error")
+        return redirect(url_for("link_setup.auto_link"))
+    stash.replace("auto", token, {**stashed, "pairs": preview.pairs})  # what is shown is what is saved
+    shop = db.session.get(Integration, stashed["integration"])
+    return render_template("links/auto.html", tiktok_integrations=tiktok_integrations(), preview=preview, errors={},
+                           chosen=stashed["integration"], by=stashed["by"], token=token, labels=_labels(preview),
+                           shown=preview.matches[:PREVIEW_SHOWN], unmatched_shown=UNMATCHED_SHOWN,
+                           needs_rate=shop in onboarding.shops_needing_a_rate(tenant_id), shop=shop,
+                           store_currency=onboarding.store_currency(tenant_id))
 
 
 @bp.post("/auto/confirm")
@@ -173,7 +176,7 @@ def auto_preview():
 def auto_confirm():
     tenant_id = current_tenant_id()
     token = request.form.get("token", "")
-    stashed = _claim_stash("auto", token)
+    stashed = stash.take("auto", token)
     if stashed is None:
         return _expired("link_setup.auto_link")
     shown = set(request.form.getlist("shown"))
@@ -184,8 +187,7 @@ def auto_confirm():
     except LinkError as error:
         flash(f"Nothing was linked: {error}.", "error")
         return redirect(url_for("link_setup.auto_link"))
-    flash(f"Linked {len(ids)} SKU{'s' if len(ids) != 1 else ''}. The first pushes are on their way to TikTok.",
-          "success")
+    flash(f"Linked {plural(len(ids), 'SKU')}. The first pushes are on their way to TikTok.", "success")
     return redirect(url_for("links.index"))
 
 
@@ -196,8 +198,8 @@ def _labels(preview: linking.LinkPreview) -> dict:
     for conflict in preview.conflicts[:PREVIEW_SHOWN]:
         variant_ids.update(conflict.variant_ids)
         sku_ids.update(conflict.sku_row_ids)
-    variant_ids.update(preview.unmatched_variant_ids[:50])
-    sku_ids.update(preview.unmatched_sku_row_ids[:50])
+    variant_ids.update(preview.unmatched_variant_ids[:UNMATCHED_SHOWN])
+    sku_ids.update(preview.unmatched_sku_row_ids[:UNMATCHED_SHOWN])
     variants = {row[0]: row[1:] for row in db.session.execute(
         scoped(Variant).with_only_columns(Variant.id, Product.title, Variant.title, Variant.sku, Variant.barcode)
         .join(Product, Product.id == Variant.product_id).where(Variant.id.in_(variant_ids)))}
@@ -228,6 +230,7 @@ def import_csv():
 @bp.post("/import")
 @login_required
 def import_preview():
+    """Check the upload, then show its preview on a page of its own (reload and Back never post again)."""
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         return render_template("links/import.html", preview=None,
@@ -244,24 +247,33 @@ def import_preview():
     preview = link_csv.preview(current_tenant_id(), text)
     if preview.problem:
         return render_template("links/import.html", preview=None, errors={"file": preview.problem}), 422
-    token = _stash("csv", text) if preview.ok and (preview.creates or preview.updates) else None
-    return render_template("links/import.html", preview=preview, errors={}, token=token,
-                           filename=upload.filename)
+    return _to_preview("csv", {"text": text, "filename": upload.filename[:200]}, "link_setup.import_preview_page")
+
+
+@bp.get("/import/preview/<token>")
+@login_required
+def import_preview_page(token: str):
+    stashed = stash.get("csv", token)
+    if stashed is None:
+        return _expired("link_setup.import_csv")
+    preview = link_csv.preview(current_tenant_id(), stashed["text"])
+    savable = not preview.problem and preview.ok and bool(preview.creates or preview.updates)
+    return render_template("links/import.html", preview=preview, errors={}, token=token if savable else None,
+                           filename=stashed["filename"])
 
 
 @bp.post("/import/confirm")
 @login_required
 def import_confirm():
     tenant_id = current_tenant_id()
-    token = request.form.get("token", "")
-    text = _claim_stash("csv", token)
-    if text is None:
+    stashed = stash.take("csv", request.form.get("token", ""))
+    if stashed is None:
         return _expired("link_setup.import_csv")
-    preview = link_csv.preview(tenant_id, text)  # checked again: the catalog may have moved on
+    preview = link_csv.preview(tenant_id, stashed["text"])  # checked again: the catalog may have moved on
     try:
         created, changed = link_csv.apply(tenant_id, preview)
     except (LinkError, SettingsError) as error:
         flash(f"Nothing was saved: {error}.", "error")
         return redirect(url_for("link_setup.import_csv"))
-    flash(f"Created {created} link{'s' if created != 1 else ''} and changed {changed}.", "success")
+    flash(f"Created {plural(created, 'link')} and changed {changed}.", "success")
     return redirect(url_for("links.index"))

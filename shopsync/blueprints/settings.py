@@ -2,7 +2,9 @@
 access (the owner's, see security.roles)."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+import re
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
 from ..extensions import db
@@ -11,10 +13,15 @@ from ..models import ApiKey, User
 from ..notify.mail import InvalidAddress, valid_address
 from ..security import api_keys, people, roles
 from ..tenancy import current_tenant, get_or_404, scoped
+from . import stash
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
 
 DIGEST_MINUTES = (5, 10_080)  # five minutes to a week
+
+
+NEW_KEY_SECONDS = 300
+NEW_KEY_SESSION = "new_api_key"
 
 
 def _page(status: int = 200, *, errors: dict | None = None, values: dict | None = None, new_key: str | None = None,
@@ -33,7 +40,16 @@ def _page(status: int = 200, *, errors: dict | None = None, values: dict | None 
 @bp.get("")
 @login_required
 def index():
-    return _page()
+    """The settings page; right after a key is made, that key once (reloading shows it no more)."""
+    new_key, new_key_row = None, None
+    ticket = session.pop(NEW_KEY_SESSION, None)
+    if ticket:
+        shown = stash.take("api-key", ticket["token"])
+        if shown:
+            new_key = shown["key"]
+            new_key_row = db.session.execute(scoped(ApiKey).where(ApiKey.id == shown["id"])).scalar_one_or_none()
+    response, status = _page(new_key=new_key, new_key_row=new_key_row)
+    return response, status, {"Cache-Control": "no-store"}
 
 
 @bp.post("")
@@ -74,9 +90,10 @@ def create_api_key():
         return _page(422, errors={"name": f"Give the key a name of 1 to {api_keys.NAME_MAX} characters, "
                                           "such as the tool that will use it."})
     row, key = api_keys.create_key(current_tenant.id, name, created_by_id=current_user.id)
-    # Rendered, not redirected: the key must never pass through the session or a URL.
-    response, status = _page(201, new_key=key, new_key_row=row)
-    return response, status, {"Cache-Control": "no-store"}
+    # Post/Redirect/Get: the key waits server-side for the next page view, which shows it once; the session
+    # cookie carries only the ticket to it, never the key. Reloading that page creates nothing.
+    session[NEW_KEY_SESSION] = {"token": stash.put("api-key", {"key": key, "id": row.id}, NEW_KEY_SECONDS)}
+    return redirect(url_for("settings.index", _anchor="new-api-key"), 303)
 
 
 @bp.post("/api-keys/<int:key_id>/revoke")

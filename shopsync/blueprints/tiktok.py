@@ -14,9 +14,11 @@ from ..platforms.http import PlatformError, new_session
 from ..platforms.tiktok import oauth
 from ..platforms.tiktok.products import authorized_shops
 from ..security import roles
+from ..sync import onboarding
 from ..sync.connections import tiktok_connect
 from ..sync.connections.tiktok_access import seller_client
 from ..tenancy import current_tenant_id, get_or_404
+from . import demo
 
 bp = Blueprint("tiktok", __name__)
 
@@ -75,6 +77,13 @@ def callback():
               "connected here. Disconnect it there first.", "error")
     if not shops:
         flash("This TikTok Shop seller account has no shops to connect.", "warning")
+    if demo.connected(current_tenant_id()):
+        flash("Demo ready: both catalogs are importing, then ShopSync links them by SKU. Follow it below.", "success")
+        return redirect(url_for("dashboard.index"))
+    needing_rate = [shop for shop in onboarding.shops_needing_a_rate(current_tenant_id())
+                    if shop.id in {integration.id for integration in result.connected}]
+    if needing_rate:
+        return redirect(url_for("integrations.defaults", integration_id=needing_rate[0].id, ask="currency"))
     return redirect(url_for("integrations.index"))
 
 

@@ -46,6 +46,7 @@ FAILED_FLUSH_TTL = 3600
 RETRY_BASE_SECONDS = 2.0
 RETRY_ATTEMPTS = 5
 QUEUE = "high"
+SWEEP_MINUTES = 5  # sync_due_links runs every 5 minutes (jobs/schedule.py)
 _PATH = "shopsync.jobs.pushes."
 _OVER = (JobStatus.FINISHED, JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED)
 
@@ -163,6 +164,16 @@ def flush_if_dirty(tiktok_integration_id: int, trigger: str = "webhook") -> bool
     dirty = pushes.has_dirty_links(tiktok_integration_id)
     db.session.rollback()
     return dirty and request_flush(tiktok_integration_id, trigger)
+
+
+def next_push_at(tiktok_integration_id: int) -> datetime:
+    """When this shop's dirty links are tried next: its flush's scheduled retry, else the next sweep."""
+    registry = queue(QUEUE).scheduled_job_registry
+    try:
+        return registry.get_scheduled_time(flush_job_id(tiktok_integration_id)).replace(tzinfo=timezone.utc)
+    except NoSuchJobError:
+        now = _now()
+        return now.replace(second=0, microsecond=0) + timedelta(minutes=SWEEP_MINUTES - now.minute % SWEEP_MINUTES)
 
 
 # ---- scheduled ---------------------------------------------------------------------------------------

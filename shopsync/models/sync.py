@@ -57,12 +57,17 @@ class SyncLog(TenantOwned, db.Model):
         Index("ix_sync_logs_tenant_created", "tenant_id", "created_at"),
         Index("ix_sync_logs_link", "link_id"),
         Index("ix_sync_logs_run", "run_id"),
+        Index("ix_sync_logs_tenant_seller_sku", "tenant_id", "seller_sku"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     run_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("sync_runs.id", ondelete="CASCADE"))
     link_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("product_links.id", ondelete="SET NULL"))
     product_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("products.id", ondelete="SET NULL"))
+    # Which variant and TikTok SKU, kept after an unlink so old operations still say what they were about.
+    variant_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("variants.id", ondelete="SET NULL"))
+    tiktok_sku_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("tiktok_skus.id", ondelete="SET NULL"))
+    seller_sku: Mapped[str | None] = mapped_column(String(255))
     field: Mapped[str] = mapped_column(String(20), nullable=False)  # price | inventory
     before: Mapped[str | None] = mapped_column(String(64))
     after: Mapped[str | None] = mapped_column(String(64))

@@ -5,6 +5,7 @@ main app under /sandbox so one process on http://127.0.0.1:5000 is enough.
 """
 from __future__ import annotations
 
+import os
 import re
 
 from flask import Flask
@@ -12,6 +13,7 @@ from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
 from ..config import SANDBOX_CREDENTIALS, check_sandbox
 from ..sync.connections.webhook_subscriptions import WEBHOOK_PATH
+from .snapshot import Snapshots
 from .shopify import ShopifySandbox
 from .shopify import create_blueprint as shopify_blueprint
 from .tiktok import TikTokSandbox
@@ -75,3 +77,14 @@ def mount_sandbox(app: Flask) -> Flask:
     app.wsgi_app = OpenApiAtRoot(DispatcherMiddleware(app.wsgi_app, {"/sandbox": sandbox.wsgi_app}),
                                  "/sandbox/tiktok/api")
     return sandbox
+
+
+def keep_sandbox_state(app: Flask) -> Snapshots:
+    """The serving process of the embedded default: the mounted sandbox picks up where the last run left it,
+    and keeps its state in the instance folder from now on (see snapshot.py)."""
+    sandbox = app.extensions["sandbox_app"]
+    snapshots = Snapshots(os.path.join(app.instance_path, "sandbox-state.pickle"),
+                          shopify=sandbox.extensions["shopify_sandbox"], tiktok=sandbox.extensions["tiktok_sandbox"])
+    snapshots.restore()
+    snapshots.keep()
+    return snapshots

@@ -4,11 +4,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import aliased
 
 from ..extensions import db
 from ..inputs import named, optional_row_id
-from ..models import Product, SyncLog, SyncRun, utcnow
+from ..models import Integration, Product, ProductLink, SyncLog, SyncRun, TikTokSku, Variant, utcnow
 from ..models.sync import TRIGGERS
 
 PAGE_SIZE = 50
@@ -24,6 +25,7 @@ class LogFilters:
     result: str = ""
     trigger: str = ""
     period: str = ""
+    sku: str = ""  # part of a Shopify or seller SKU
 
     @classmethod
     def from_args(cls, args) -> "LogFilters":
@@ -33,11 +35,11 @@ class LogFilters:
                                        for name in ("link", "product", "run"))
         return cls(link_id=link_id, product_id=product_id, run_id=run_id,
                    result=result if result in RESULTS else "", trigger=trigger if trigger in TRIGGERS else "",
-                   period=period if period in PERIODS else "")
+                   period=period if period in PERIODS else "", sku=(args.get("sku") or "").strip()[:100])
 
     def as_args(self) -> dict:
         args = {"link": self.link_id, "product": self.product_id, "run": self.run_id, "result": self.result,
-                "trigger": self.trigger, "period": self.period}
+                "trigger": self.trigger, "period": self.period, "sku": self.sku}
         return {k: v for k, v in args.items() if v}
 
 
@@ -55,16 +57,38 @@ def conditions(tenant_id: int, filters: LogFilters) -> list:
         where.append(SyncLog.trigger == filters.trigger)
     if filters.period:
         where.append(SyncLog.created_at >= utcnow() - PERIODS[filters.period])
+    if filters.sku:
+        where.append(_about_sku(tenant_id, filters.sku))
     return where
 
 
+def _about_sku(tenant_id: int, text: str):
+    """Operations on a variant or TikTok SKU whose SKU contains `text` (also those logged before an unlink)."""
+    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    variants = select(Variant.id).where(Variant.tenant_id == tenant_id, Variant.sku.ilike(pattern, escape="\\"))
+    skus = select(TikTokSku.id).where(TikTokSku.tenant_id == tenant_id,
+                                      TikTokSku.seller_sku.ilike(pattern, escape="\\"))
+    links = select(ProductLink.id).where(ProductLink.tenant_id == tenant_id,
+                                         or_(ProductLink.variant_id.in_(variants), ProductLink.tiktok_sku_id.in_(skus)))
+    return or_(SyncLog.seller_sku.ilike(pattern, escape="\\"), SyncLog.variant_id.in_(variants),
+               SyncLog.tiktok_sku_id.in_(skus), SyncLog.link_id.in_(links))
+
+
 def page(tenant_id: int, filters: LogFilters, before: int | None = None, size: int = PAGE_SIZE):
-    """(log, product title) rows newest first, and the id to continue before (None on the last page)."""
+    """(log, product title, variant title, Shopify SKU, seller SKU, TikTok shop) rows newest first, and the id
+    to continue before (None on the last page)."""
     where = conditions(tenant_id, filters)
     if before:
         where.append(SyncLog.id < before)
+    link = aliased(ProductLink)
     rows = db.session.execute(
-        select(SyncLog, Product.title).outerjoin(Product, Product.id == SyncLog.product_id)
+        select(SyncLog, Product.title, Variant.title, Variant.sku,
+               func.coalesce(SyncLog.seller_sku, TikTokSku.seller_sku), Integration.name)
+        .outerjoin(Product, Product.id == SyncLog.product_id)
+        .outerjoin(link, link.id == SyncLog.link_id)
+        .outerjoin(Variant, Variant.id == func.coalesce(SyncLog.variant_id, link.variant_id))
+        .outerjoin(TikTokSku, TikTokSku.id == func.coalesce(SyncLog.tiktok_sku_id, link.tiktok_sku_id))
+        .outerjoin(Integration, Integration.id == TikTokSku.integration_id)
         .where(*where).order_by(SyncLog.id.desc()).limit(size + 1)).all()
     return rows[:size], (rows[size - 1][0].id if len(rows) > size else None)
 

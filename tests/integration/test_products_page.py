@@ -52,18 +52,20 @@ def test_import_now_shows_progress_until_the_run_finishes(client, app, shopify_s
         install_store(client, app, shop_domain)
     answer = client.post("/products/import", headers={"X-CSRFToken": _csrf(client), "HX-Request": "true"})
     assert answer.status_code == 200
-    run_id = int(re.search(r'/sync-runs/(\d+)/progress', answer.get_data(as_text=True)).group(1))
-    assert 'hx-trigger="every 1s"' in answer.get_data(as_text=True)
+    run_id = int(re.search(r'id="run-(\d+)-progress"', answer.get_data(as_text=True)).group(1))
+    assert f'data-live="runs" data-live-id="{run_id}"' in answer.get_data(as_text=True)  # the live poll watches it
+    assert 'hx-trigger="every 2s' in client.get(f"/live?w=runs:{run_id}").get_data(as_text=True)  # fast while it runs
 
     with app.app_context():
         assert run_jobs(app, "shopsync.jobs.imports.import_shopify_catalog", arg=run_id) == 1
         run = db.session.execute(select(SyncRun).where(SyncRun.id == run_id)).scalar_one()
         assert (run.trigger, run.status) == ("manual", "succeeded")
-    done = client.get(f"/sync-runs/{run_id}/progress").get_data(as_text=True)
-    assert "succeeded" in done and "hx-trigger" not in done
+    done = client.get(f"/live?w=runs:{run_id}").get_data(as_text=True)
+    assert f'id="run-{run_id}-progress"' in done and "Done" in done and 'data-live="runs"' not in done
+    assert 'hx-trigger="every 10s' in done  # nothing left running: the page polls slowly
 
 
-def test_progress_of_another_tenants_run_is_not_found(client, app, shopify_sandbox, shop_domain):
+def test_progress_of_another_tenants_run_is_never_sent(client, app, shopify_sandbox, shop_domain):
     other = app.test_client()
     # One app context per merchant: requests inside an app context share its `g`, and with it the
     # logged-in user, which would make the second install join the first merchant's account.
@@ -73,8 +75,8 @@ def test_progress_of_another_tenants_run_is_not_found(client, app, shopify_sandb
         install_store(other, app, "other-" + shop_domain, import_catalog=False)
         theirs = shopify_integration("other-" + shop_domain)
         run = db.session.execute(select(SyncRun).where(SyncRun.integration_id == theirs.id)).scalar_one()
-    assert client.get(f"/sync-runs/{run.id}/progress").status_code == 404
-    assert other.get(f"/sync-runs/{run.id}/progress").status_code == 200
+    assert f'id="run-{run.id}-progress"' not in client.get(f"/live?w=runs:{run.id}").get_data(as_text=True)
+    assert f'id="run-{run.id}-progress"' in other.get(f"/live?w=runs:{run.id}").get_data(as_text=True)
 
 
 def test_stock_lookup_walks_the_store_index_not_every_level_of_the_tenant(app_context, tiktok_sandbox):

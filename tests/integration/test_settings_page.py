@@ -61,10 +61,12 @@ def test_forms_need_the_csrf_token(client, tenant):
 
 def test_key_is_shown_once_stored_hashed_and_works(app, client, tenant):
     created = client.post("/settings/api-keys", data={"csrf_token": _csrf(client), "name": "Stock script"})
-    assert created.status_code == 201
-    assert created.headers["Cache-Control"] == "no-store"
-    key = _shown_key(created.get_data(as_text=True))
-    assert key
+    assert created.status_code == 303 and created.headers["Location"].startswith("/settings")  # Post/Redirect/Get
+    assert "ss_" not in str(created.headers)  # the key is in neither the URL nor the session cookie
+    shown = client.get("/settings")
+    assert shown.headers["Cache-Control"] == "no-store"
+    key = _shown_key(shown.get_data(as_text=True))
+    assert key and 'data-copy="new-key-value"' in shown.get_data(as_text=True)
     with app.app_context():
         row = db.session.execute(select(ApiKey).where(ApiKey.tenant_id == tenant)).scalar_one()
         assert row.key_hash == hashlib.sha256(key.encode()).hexdigest() and row.name == "Stock script"
@@ -83,7 +85,8 @@ def test_key_name_is_required(client, tenant):
 
 
 def test_revoke_after_confirmation(app, client, tenant):
-    page = client.post("/settings/api-keys", data={"csrf_token": _csrf(client), "name": "Old tool"})
+    page = client.post("/settings/api-keys", data={"csrf_token": _csrf(client), "name": "Old tool"},
+                       follow_redirects=True)
     key = _shown_key(page.get_data(as_text=True))
     text = client.get("/settings").get_data(as_text=True)
     assert "Yes, revoke Old tool" in text  # the button sits behind a confirmation

@@ -2,6 +2,7 @@
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
+import requests
 from sqlalchemy import func, select
 
 from shopsync.extensions import db
@@ -185,3 +186,27 @@ def test_a_logged_in_merchant_connects_another_store_to_the_same_account(client,
         assert sorted(store.external_id for store in stores) == sorted([shop_domain, second])
         assert db.session.query(Tenant).filter_by(shop_domain=second).count() == 0
     assert second in client.get("/integrations").get_data(as_text=True)
+
+
+def _consent_screens(client, shop: str) -> int:
+    """Log in through the sandbox's grant pages as a browser would; how many consent screens were shown."""
+    location = client.get(f"/auth/shopify?shop={shop}").headers["Location"]
+    shown = 0
+    while "/admin/oauth/authorize" in location:
+        shown += requests.get(location, timeout=10, allow_redirects=False).status_code == 200
+        location = client.get(app_path(approve_shopify_grant(location))).headers["Location"]
+    return shown
+
+
+def test_the_consent_screen_shows_at_install_only(client, app, shop_domain, shopify_sandbox):
+    assert _consent_screens(client, shop_domain) == 1  # install; the login right after asks nothing
+    client.post("/logout", data={"csrf_token": _csrf(client)})
+    assert _consent_screens(client, shop_domain) == 0  # a later login of the installed app
+    assert client.get("/").status_code == 200
+    client.post("/logout", data={"csrf_token": _csrf(client)})
+    grown = app.config["SHOPIFY_SCOPES"] + ",read_orders"
+    app.config["SHOPIFY_SCOPES"] = grown
+    try:
+        assert _consent_screens(client, shop_domain) == 1  # ShopSync now needs more: the merchant approves it
+    finally:
+        app.config["SHOPIFY_SCOPES"] = grown.removesuffix(",read_orders")

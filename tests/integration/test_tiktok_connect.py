@@ -171,4 +171,4 @@ def test_import_button_queues_an_import(client, app, tiktok_sandbox, shop_domain
     with app.app_context():
         [job] = take_jobs(app, "shopsync.jobs.tiktok_imports.import_tiktok_catalog", arg=first)
         assert job.func(*job.args, **job.kwargs) == "succeeded"
-    assert "import succeeded" in client.get("/integrations").get_data(as_text=True)
+    assert "Import: done" in client.get("/integrations").get_data(as_text=True)

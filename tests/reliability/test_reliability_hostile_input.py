@@ -224,7 +224,7 @@ def test_csv_export_neutralises_every_formula_start(sandbox, start):
 
 @pytest.mark.parametrize("payload, status, message", [
     (b"\xff\xfe\x00\x01" * 1000, 422, "UTF-8"),
-    (b'shopify_variant_id,tiktok_sku_id\n"unterminated,1\n' + b"x" * 10, 200, "1 rows with errors"),
+    (b'shopify_variant_id,tiktok_sku_id\n"unterminated,1\n' + b"x" * 10, 200, "1 row with errors"),
     (b"no,header,we,know\n1,2,3,4\n", 422, ""),
     (b"shopify_sku,seller_sku\n" + b"a,b\n" * (5 * 1024 * 1024 // 4 + 1), 422, "larger than 5 MB"),
     (b"x" * (7 * 1024 * 1024), 413, "Too large"),
@@ -233,7 +233,7 @@ def test_hostile_csv_uploads_are_refused_clearly_and_save_nothing(app, client, s
     tenant = install_shop(client, shop_domain)
     answer = client.post("/product-links/import", data={"csrf_token": _csrf(client),
                                                          "file": (io.BytesIO(payload), "links.csv")},
-                         content_type="multipart/form-data")
+                         content_type="multipart/form-data", follow_redirects=True)  # a preview is its own page
     assert answer.status_code == status
     assert message in answer.get_data(as_text=True)
     with app.app_context():
@@ -405,7 +405,7 @@ def test_the_same_csv_import_confirmed_five_times_at_once_applies_once(app, clie
     text = "shopify_variant_id,tiktok_sku_id\n" + "".join(f"{v},{s}\n" for v, s in pairs)
     preview = client.post("/product-links/import", data={"csrf_token": _csrf(client),
                                                           "file": (io.BytesIO(text.encode()), "links.csv")},
-                          content_type="multipart/form-data").get_data(as_text=True)
+                          content_type="multipart/form-data", follow_redirects=True).get_data(as_text=True)
     token = re.search(r'name="token" value="([^"]+)"', preview).group(1)
     cookie = {"session": client.get_cookie("session").value}
     # The same browser, five tabs: login's session protection ties the session to its user agent.

@@ -9,9 +9,13 @@ import requests
 
 
 def approve_shopify_grant(authorize_url: str, decision: str = "install") -> str:
-    """Press a button on the sandbox's Shopify grant page; returns where Shopify redirects the browser."""
-    page = requests.get(authorize_url, timeout=10)
+    """Press a button on the sandbox's Shopify grant page; returns where Shopify redirects the browser.
+
+    An authorization that needs no consent (the app is installed with these scopes) redirects at once."""
+    page = requests.get(authorize_url, timeout=10, allow_redirects=False)
     page.raise_for_status()
+    if page.status_code == 302:
+        return page.headers["Location"]
     parts = urlsplit(authorize_url)
     form = parse_qsl(parts.query, keep_blank_values=True) + [("decision", decision)]
     answer = requests.post(f"{parts.scheme}://{parts.netloc}{parts.path}", data=form, allow_redirects=False,

@@ -13,10 +13,7 @@ TENANT_ROUTES: list[tuple[str, str]] = [
     ("POST", "/product-links/{link}/dry-run"),
     ("POST", "/product-links/{link}/confirm-price"),
     ("POST", "/product-links/{link}/relink"),
-    ("GET", "/product-links/{link}/state"),
-    ("GET", "/product-links/{link}/history"),
     ("GET", "/sync-runs/{run}"),
-    ("GET", "/sync-runs/{run}/progress"),
     ("GET", "/api/product-links/{link}"),
     ("PATCH", "/api/product-links/{link}"),
     ("DELETE", "/api/product-links/{link}"),
@@ -54,6 +51,7 @@ LIST_PAGES: list[str] = [
     "/sync-logs",
     "/sync-logs?result=error",
     "/settings",
+    "/live?w=dashboard&w=integrations",
     "/api/integrations",
     "/api/products",
     "/api/products?search=victim",
@@ -71,4 +69,7 @@ LIST_PAGES: list[str] = [
 # Routes with URL parameters that carry no merchant data ids (endpoint names).
 NOT_TENANT_DATA = {
     "static",
+    # Random preview tokens, looked up under the current tenant's own key (blueprints/stash.py).
+    "link_setup.auto_preview_page",
+    "link_setup.import_preview_page",
 }

@@ -66,6 +66,10 @@ def register(bp: Blueprint, sandbox: ShopifySandbox) -> None:
             return _page("Oauth error", f"<h1>Oauth error invalid_request</h1><p>{escape(problem)}</p>", 400)
         per_user = "per-user" in request.args.getlist("grant_options[]")
         scopes = [s for s in request.args.get("scope", "").split(",") if s]
+        if sandbox.install_covers(shop, scopes) and not settings["shopify_prompt_every_time"]:
+            # Shopify asks for consent to install and to grant new scopes; an installed app asking for what
+            # it has (a per-user login, a re-authorization) is sent straight back with a code.
+            return _granted(shop, request.args)
         hidden = "".join(f"<input type='hidden' name='{escape(k)}' value='{escape(v)}'>"
                          for k, v in request.args.items(multi=True))
         user_note = ""
@@ -87,17 +91,21 @@ def register(bp: Blueprint, sandbox: ShopifySandbox) -> None:
             return _page("Oauth error", f"<h1>Oauth error invalid_request</h1><p>{escape(problem)}</p>", 400)
         if request.form.get("decision") != "install":
             return _page("Installation cancelled", f"<h1>Installation cancelled</h1><p>{escape(shop)}</p>")
-        per_user = "per-user" in request.form.getlist("grant_options[]")
+        return _granted(shop, request.form)
+
+    def _granted(shop: str, args):
+        """Back to the app with a code, as Shopify does once the grant is approved (or needs no approval)."""
+        per_user = "per-user" in args.getlist("grant_options[]")
         user = None
         if per_user:
             user = sandbox.ensure_shop(shop).staff_user or sandbox._default_user(shop)
-        code = sandbox.issue_code(shop, request.form.get("scope", ""), per_user, user)
+        code = sandbox.issue_code(shop, args.get("scope", ""), per_user, user)
         params = [("code", code), ("host", _host(shop)), ("shop", shop)]
-        if "state" in request.form:
-            params.append(("state", request.form["state"]))
+        if "state" in args:
+            params.append(("state", args["state"]))
         params.append(("timestamp", str(int(time.time()))))
         params.insert(1, ("hmac", query_hmac(params, settings["shopify_api_secret"])))
-        return redirect(f"{request.form['redirect_uri']}?{urlencode(params)}", code=302)
+        return redirect(f"{args['redirect_uri']}?{urlencode(params)}", code=302)
 
     @bp.post("/<shop:shop>/admin/oauth/access_token")
     def access_token(shop: str):

@@ -54,6 +54,9 @@ DEFAULTS = {
     "shopify_stock_bumps_product": True,
     "shopify_webhook_retry_delays": (0.05, 0.1, 0.2, 0.4, 0.8, 1.0, 1.0, 1.0),
     "shopify_demo_catalog": True,
+    # Shopify shows its consent screen to install an app or grant it new scopes; True shows it on every
+    # authorization instead (the behaviour some reviewers describe for per-user grants).
+    "shopify_prompt_every_time": False,
     # Orders. A development (or trial) store may create 5 orders a minute; "paid" has no such limit.
     "shopify_plan": "paid",
     "shopify_order_index_lag": 0.0,  # seconds before a new order shows in orders(query:)
@@ -98,6 +101,9 @@ _PRODUCT_DETAILS = frozenset({"description_html", "tags", "option_names", "metaf
 
 
 class ShopifySandbox:
+    # Not part of a snapshot (sandbox/snapshot.py): today's settings, this run's lock, files and request log.
+    TRANSIENT = ("settings", "lock", "bulk_dir", "base_url", "requests", "outbox")
+
     def __init__(self, settings: dict | None = None):
         self.settings = {**DEFAULTS, **(settings or {})}
         self.lock = threading.RLock()
@@ -358,6 +364,16 @@ class ShopifySandbox:
 
     def webhook_attempts(self, domain: str | None = None) -> list[dict]:
         return self.outbox.attempts_for(domain)
+
+    def install_covers(self, domain: str, scopes: list[str]) -> bool:
+        """Whether the app is installed on the shop with a grant (offline or expiring) covering `scopes`."""
+        with self.lock:
+            shop = self.shops.get(domain)
+            if shop is None or not shop.installed:
+                return False
+            grants = [t.scope for t in self._tokens.values() if t.shop == domain and t.kind != "online"]
+            grants += [t.scope for t in self._refresh_tokens.values() if t.shop == domain]
+            return any(set(scopes) <= set(scope.split(",")) for scope in grants)
 
     def uninstall(self, domain: str) -> None:
         """The merchant removes the app: tokens die at once, then app/uninstalled is sent."""

@@ -73,6 +73,9 @@ class Call:
 
 
 class TikTokSandbox:
+    # Not part of a snapshot (sandbox/snapshot.py): today's settings and clock, this run's lock and call log.
+    TRANSIENT = ("settings", "clock", "lock", "recorded")
+
     def __init__(self, settings: Mapping[str, Any] | None = None, clock: Callable[[], float] = time.time):
         self.settings = {**DEFAULTS, **{k: v for k, v in (settings or {}).items() if v is not None}}
         self.clock = clock

@@ -10,6 +10,7 @@ from ...models import ApiKey, Integration, ProductLink, Tenant, User, WebhookEve
 from ...models.integration import ACTIVE, DISCONNECTED, SHOPIFY, TIKTOK
 from ...models.tenant import OWNER, STAFF
 from ...notify.mail import InvalidAddress, valid_address
+from ...platforms.shopify.oauth import missing_scopes
 from ...security import people
 from ...security.credentials import forget_tokens, store_tokens
 
@@ -26,9 +27,13 @@ def shopify_integration(shop: str) -> Integration | None:
     ).scalar_one_or_none()
 
 
-def is_installed(shop: str) -> bool:
+def is_installed(shop: str, scopes: str | None = None) -> bool:
+    """Installed, working, and (when `scopes` are given) granted all of them: a login then needs no install
+    round trip, so Shopify shows no consent screen."""
     integration = shopify_integration(shop)
-    return integration is not None and integration.status == ACTIVE and integration.access_token_encrypted is not None
+    if integration is None or integration.status != ACTIVE or integration.access_token_encrypted is None:
+        return False
+    return not scopes or not missing_scopes(integration.scopes or "", scopes)
 
 
 @dataclass

@@ -6,16 +6,21 @@ callers (pages, API) can pass what the request sent. Each commits.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Numeric, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ...extensions import db
 from ...models import Integration, ProductLink, SyncRun, TikTokSku, Variant, utcnow
 from ...models.links import NEEDS_CONFIRMATION, ORPHANED, PENDING
 from ..pushes.dirty import mark_links_dirty
-from ..pushes.rules import clean_settings
+from ..pushes.rules import SETTING_NAMES, clean_settings
+
+KEPT_FOR_UNDO = ("variant_id", "tiktok_sku_id", "shopify_integration_id", "tiktok_integration_id", "paused",
+                 *SETTING_NAMES)
+MONEY_SETTINGS = tuple(name for name in SETTING_NAMES if isinstance(ProductLink.__table__.c[name].type, Numeric))
 
 
 def owned_ids(tenant_id: int, link_ids: Iterable[int]) -> list[int]:
@@ -45,9 +50,53 @@ def resume(tenant_id: int, link_ids: Iterable[int]) -> int:
 
 def unlink(tenant_id: int, link_ids: Iterable[int]) -> int:
     """Remove the links; TikTok keeps its last values, and the logs keep their history."""
+    ids = owned_ids(tenant_id, link_ids)
+    _delete(tenant_id, ids)
+    return len(ids)
+
+
+def unlink_keeping(tenant_id: int, link_ids: Iterable[int]) -> list[dict]:
+    """Unlink, returning what `restore_links` needs to make the same links again (the undo)."""
+    ids = owned_ids(tenant_id, link_ids)
+    kept = [dict(row._mapping) for row in db.session.execute(
+        select(*(getattr(ProductLink, name) for name in KEPT_FOR_UNDO)).where(ProductLink.id.in_(ids)))] if ids else []
+    _delete(tenant_id, ids)
+    return kept
+
+
+def restore_links(tenant_id: int, kept: list[dict]) -> int:
+    """Make links `unlink_keeping` removed again, with their settings; raises LinkError if a SKU was linked since.
+
+    Ids come back from the stash of the merchant's own session and are checked again against the catalog."""
+    variants = set(db.session.execute(select(Variant.id).where(
+        Variant.tenant_id == tenant_id, Variant.id.in_([k["variant_id"] for k in kept]))).scalars())
+    skus = set(db.session.execute(select(TikTokSku.id).where(
+        TikTokSku.tenant_id == tenant_id, TikTokSku.id.in_([k["tiktok_sku_id"] for k in kept]))).scalars())
+    now = utcnow()
+    links = [ProductLink(tenant_id=tenant_id, **_restored(k), state=PENDING, dirty=True, created_at=now, updated_at=now)
+             for k in kept if k["variant_id"] in variants and k["tiktok_sku_id"] in skus]
+    db.session.add_all(links)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise LinkError("one of these TikTok SKUs was linked again in the meantime; nothing was restored") from None
+    _request_flushes({link.tiktok_integration_id for link in links}, "manual")
+    return len(links)
+
+
+def _restored(kept: dict) -> dict:
+    """A kept link's columns as the model takes them (money comes back from JSON as text)."""
+    values = {name: kept[name] for name in KEPT_FOR_UNDO}
+    for name in MONEY_SETTINGS:
+        if values.get(name) is not None:
+            values[name] = Decimal(str(values[name]))
+    return values
+
+
+def _delete(tenant_id: int, ids: list[int]) -> None:
     from .orphans import report_resolved
 
-    ids = owned_ids(tenant_id, link_ids)
     removed = []
     if ids:
         removed = db.session.execute(delete(ProductLink).where(ProductLink.id.in_(ids)).returning(
@@ -56,7 +105,6 @@ def unlink(tenant_id: int, link_ids: Iterable[int]) -> int:
     for link_id, state in removed:
         if state == ORPHANED:
             report_resolved(tenant_id, link_id, "The orphaned link was removed")
-    return len(ids)
 
 
 def change_settings(tenant_id: int, link_ids: Iterable[int], data: Mapping[str, Any], *,

@@ -6,7 +6,10 @@ nothing is saved while any row has an error. A row for an existing link updates
 its settings; a row for a new pair creates the link.
 
 Exported cells that a spreadsheet would run as a formula get a leading
-apostrophe; import takes it off again.
+apostrophe; import takes it off again. Ids are written as "#1729000000000000001": a spreadsheet would read
+the bare digits as a number and round a 19-digit id to 15 significant digits; import takes the "#" off.
+Titles are written beside the ids for people and ignored on import. A row may name only the TikTok SKU
+(seller_sku or tiktok_sku_id): it then changes the settings of that SKU's link.
 """
 from __future__ import annotations
 
@@ -15,11 +18,11 @@ import io
 from dataclasses import dataclass, field
 from typing import Iterator
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import case, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ...extensions import db
-from ...models import Integration, ProductLink, TikTokProduct, TikTokSku, Variant, utcnow
+from ...models import Integration, Product, ProductLink, TikTokProduct, TikTokSku, Variant, utcnow
 from ...models.links import PENDING
 from ..pushes.dirty import mark_links_dirty
 from .actions import LinkError
@@ -27,7 +30,9 @@ from ..pushes.rules import SETTING_NAMES, SettingsError, clean_settings
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 50_000
-IDENTITY = ("shopify_variant_id", "shopify_sku", "tiktok_product_id", "tiktok_sku_id", "seller_sku")
+IDENTITY = ("shopify_variant_id", "shopify_sku", "shopify_title", "tiktok_product_id", "tiktok_sku_id", "seller_sku",
+            "tiktok_title")
+ID_COLUMNS = ("shopify_variant_id", "tiktok_product_id", "tiktok_sku_id")
 COLUMNS = IDENTITY + SETTING_NAMES + ("paused",)
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -42,11 +47,16 @@ def _restore(text: str) -> str:
     return text[1:] if text.startswith("'") and text[1:].startswith(_FORMULA_STARTS) else text
 
 
+def _restore_id(column: str, text: str) -> str:
+    return text[1:] if column in ID_COLUMNS and text.startswith("#") else text
+
+
 def export_rows(tenant_id: int, link_ids: list[int] | None = None) -> Iterator[str]:
     """The CSV text, a chunk of rows at a time (header first), for streaming large exports."""
-    query = (select(ProductLink, Variant.shopify_id, Variant.sku, TikTokProduct.tiktok_id, TikTokSku.tiktok_id,
-                    TikTokSku.seller_sku)
+    query = (select(ProductLink, Variant.shopify_id, Variant.sku, _variant_title(), TikTokProduct.tiktok_id,
+                    TikTokSku.tiktok_id, TikTokSku.seller_sku, TikTokProduct.title)
              .join(Variant, Variant.id == ProductLink.variant_id)
+             .join(Product, Product.id == Variant.product_id)
              .join(TikTokSku, TikTokSku.id == ProductLink.tiktok_sku_id)
              .join(TikTokProduct, TikTokProduct.id == TikTokSku.product_id)
              .where(ProductLink.tenant_id == tenant_id).order_by(ProductLink.id)
@@ -56,14 +66,21 @@ def export_rows(tenant_id: int, link_ids: list[int] | None = None) -> Iterator[s
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(COLUMNS)
-    for count, (link, variant_id, variant_sku, product_id, sku_id, seller_sku) in enumerate(
+    for count, (link, variant_id, variant_sku, variant_title, product_id, sku_id, seller_sku, tiktok_title) in enumerate(
             db.session.execute(query), start=1):
         settings = [_cell(getattr(link, name)) for name in SETTING_NAMES]
-        writer.writerow([neutralize(v) for v in (variant_id, variant_sku, product_id, sku_id, seller_sku,
-                                                 *settings, "yes" if link.paused else "no")])
+        writer.writerow([neutralize(v) for v in (f"#{variant_id}", variant_sku, variant_title, f"#{product_id}",
+                                                 f"#{sku_id}", seller_sku, tiktok_title, *settings,
+                                                 "yes" if link.paused else "no")])
         if count % 1000 == 0:
             yield _drain(out)
     yield _drain(out)
+
+
+def _variant_title():
+    """"Classic Tee · M", or the product title alone for a product's only variant."""
+    return case((or_(Variant.title.is_(None), Variant.title == "Default Title"), Product.title),
+                else_=Product.title + " · " + Variant.title)
 
 
 def export_csv(tenant_id: int, link_ids: list[int] | None = None) -> str:
@@ -134,8 +151,9 @@ def _csv_problem(error: csv.Error) -> str:
 
 def _read(tenant_id: int, reader: csv.DictReader, result: CsvPreview) -> CsvPreview:
     columns = set(reader.fieldnames or [])
-    if not columns & {"shopify_variant_id", "shopify_sku"} or not columns & {"tiktok_sku_id", "seller_sku"}:
-        result.problem = "The header needs shopify_variant_id or shopify_sku, and tiktok_sku_id or seller_sku."
+    if not columns & {"tiktok_sku_id", "seller_sku"}:
+        result.problem = ("The header needs tiktok_sku_id or seller_sku (to change a link's settings), and "
+                          "shopify_variant_id or shopify_sku too to make new links.")
         return result
     unknown = columns - set(COLUMNS)
     if unknown:
@@ -146,7 +164,7 @@ def _read(tenant_id: int, reader: csv.DictReader, result: CsvPreview) -> CsvPrev
         if len(records) >= MAX_ROWS:
             result.problem = f"The file has more than {MAX_ROWS} rows; split it."
             return result
-        records.append((reader.line_num, {k: _restore(v or "") for k, v in record.items() if k}))
+        records.append((reader.line_num, {k: _restore_id(k, _restore(v or "")) for k, v in record.items() if k}))
     for row in _check_rows(tenant_id, records):
         (result.errors if row.errors else result.updates if row.link_id else result.creates).append(row)
     return result
@@ -174,10 +192,13 @@ def _check_rows(tenant_id: int, records) -> list[CsvRow]:
     for line, record in records:
         row = CsvRow(line, label=" / ".join(filter(None, (record.get("shopify_sku") or record.get("shopify_variant_id"),
                                                           record.get("seller_sku") or record.get("tiktok_sku_id")))))
-        row.variant_id = _one(record, "shopify_variant_id", variants_by_id, "shopify_sku", variants_by_sku,
-                              "Shopify variant", row.errors)
         row.sku_row_id = _one(record, "tiktok_sku_id", skus_by_id, "seller_sku", skus_by_seller, "TikTok SKU",
                               row.errors)
+        if record.get("shopify_variant_id") or record.get("shopify_sku") or row.sku_row_id not in links:
+            row.variant_id = _one(record, "shopify_variant_id", variants_by_id, "shopify_sku", variants_by_sku,
+                                  "Shopify variant", row.errors)
+        else:  # keyed by the TikTok SKU alone: the settings of its link
+            row.variant_id = links[row.sku_row_id][1]
         try:
             row.settings = clean_settings({k: record[k] for k in SETTING_NAMES if k in record})
         except SettingsError as error:

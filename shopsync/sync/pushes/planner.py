@@ -26,6 +26,7 @@ Reference = Literal["pushed", "tiktok", "either"]
 PRICE = "price"
 INVENTORY = "inventory"
 PROBLEM = "settings"  # a link's last_error_class while a Problem (not TikTok) stops one of its fields
+MISSING_RATE = "set a currency rate"  # in the message of a price held for want of a rate (links.listing finds it)
 
 
 @dataclass
@@ -343,7 +344,7 @@ def _missing_rate(shopify_currency: str | None, tiktok_currency: str | None, rat
     if rate_set or not shopify_currency or not tiktok_currency or shopify_currency.upper() == tiktok_currency.upper():
         return None
     return (f"Shopify sells in {shopify_currency.upper()} and this TikTok shop in {tiktok_currency.upper()}: "
-            "set a currency rate for this link or for the shop before prices sync")
+            f"{MISSING_RATE} for this link or for the shop before prices sync")
 
 
 def _differs(wanted, last_pushed, on_tiktok, reference: Reference):

@@ -190,6 +190,8 @@ def _log_row(result: _FieldResult, trigger: str, run_id: int | None, now) -> dic
         before, after = change.quantity_before, change.quantity_after
     return {"tenant_id": change.tenant_id, "run_id": run_id,
             "link_id": change.link_id, "product_id": change.shopify_product_id, "field": result.field,
+            "variant_id": change.variant_id, "tiktok_sku_id": change.sku_row_id,
+            "seller_sku": (change.seller_sku or change.sku_id)[:255],
             "before": None if before is None else str(before), "after": str(after),
             "result": "ok" if error is None else "error", "trigger": trigger,
             "request_id": result.request_id, "error_class": error.error_class if error else None,
@@ -273,6 +275,7 @@ def _record_problems(plan: Plan, trigger: str, run_id: int | None) -> list[Probl
     db.session.execute(insert(SyncLog), [
         {"tenant_id": p.tenant_id, "run_id": run_id, "link_id": p.link_id,
          "product_id": p.shopify_product_id, "field": p.field, "result": "skipped", "trigger": trigger,
+         "seller_sku": (p.sku or "")[:255] or None,
          "error_class": "permanent", "error_message": p.message, "created_at": now} for p in plan.problems])
     by_link: dict[int, list[Problem]] = {}
     for problem in plan.problems:
