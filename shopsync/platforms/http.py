@@ -11,7 +11,8 @@ import random
 
 import requests
 
-DEFAULT_TIMEOUT = (5.0, 30.0)  # connect, read (seconds)
+CONNECT_TIMEOUT = 5.0
+DEFAULT_TIMEOUT = (CONNECT_TIMEOUT, 30.0)  # connect, read (seconds)
 
 
 class PlatformError(Exception):

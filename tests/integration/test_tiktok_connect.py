@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from shopsync.extensions import db
 from shopsync.models import Integration, SyncRun, TikTokProduct
-from shopsync.security.credentials import access_token, refresh_token
+from shopsync.security.credentials import access_expires_at, access_token, refresh_expires_at, refresh_token
 from tests.support.journeys import (app_path, approve_tiktok_authorization, connect_tiktok, give_seller_new_shops,
                                     install_shop)
 from tests.support.shopify_import import take_jobs
@@ -18,7 +18,7 @@ def _integrations(app, tenant_id):
         rows = db.session.execute(select(Integration).where(
             Integration.tenant_id == tenant_id, Integration.platform == "tiktok").order_by(Integration.id)).scalars()
         return [(i.id, i.external_id, i.name, i.region, i.currency, i.shop_cipher, i.status, access_token(i),
-                 refresh_token(i), i.access_token_expires_at, i.refresh_token_expires_at) for i in rows]
+                 refresh_token(i), access_expires_at(i), refresh_expires_at(i)) for i in rows]
 
 
 def _csrf(client) -> str:
@@ -56,7 +56,7 @@ def test_tokens_are_encrypted_at_rest(client, app, tiktok_sandbox, shop_domain):
     with app.app_context():
         integration = db.session.get(Integration, first)
         token = access_token(integration)
-        assert token.encode() not in bytes(integration.access_token_encrypted)
+        assert token.encode() not in bytes(integration.credential.access_token_encrypted)
         assert token not in repr(integration)
 
 
@@ -137,8 +137,9 @@ def test_disconnect_needs_csrf_forgets_tokens_and_is_tenant_scoped(client, app, 
     with app.app_context():
         integration = db.session.get(Integration, first)
         assert integration.status == "disconnected"
-        assert integration.access_token_encrypted is None and integration.refresh_token_encrypted is None
+        assert access_token(integration) is None and refresh_token(integration) is None
         assert db.session.get(Integration, second).status == "active"
+        assert access_token(db.session.get(Integration, second))  # the seller's grant still serves it
 
     other = app.test_client()
     install_shop(other, "other-" + shop_domain)

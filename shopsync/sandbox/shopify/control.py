@@ -193,6 +193,10 @@ def register(bp: Blueprint, sandbox: ShopifySandbox) -> None:
         sandbox.release_webhooks()
         return jsonify({"released": True})
 
+    @bp.post("/_control/webhooks/drop")
+    def drop():
+        return jsonify({"dropped": sandbox.drop_webhooks(body().get("shop"))})
+
     @bp.post("/_control/webhooks/wait")
     def wait():
         return jsonify({"drained": sandbox.wait_for_webhooks(float(body().get("timeout", 10)))})

@@ -162,6 +162,15 @@ class Outbox:
     def release(self) -> None:
         self.set_controls(paused=False)
 
+    def drop(self, shop: str | None = None) -> int:
+        """Forget the deliveries still queued (of one shop, or all): webhooks Shopify never got through."""
+        with self._cond:
+            kept = [d for d in self._queue if shop is not None and d.shop != shop]
+            dropped = len(self._queue) - len(kept)
+            self._queue[:] = kept
+            self._cond.notify_all()
+            return dropped
+
     def pending(self) -> int:
         with self._cond:
             return len(self._queue) + self._in_flight

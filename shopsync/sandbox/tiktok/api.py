@@ -5,6 +5,7 @@ import base64
 import hmac
 import json
 import re
+import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Mapping
@@ -58,12 +59,16 @@ def handle(sandbox: TikTokSandbox, method: str, path: str, query: Mapping[str, s
     """Answer one API call as TikTok would and record it."""
     call = Call(method=method, path=path, shop_id=None, query=dict(query), body=_json_or_none(raw_body),
                 timestamp=sandbox.clock())
+    slow = sandbox.slow_answer_for(path)
+    if slow:
+        time.sleep(slow)  # outside the lock: TikTok keeps answering other calls meanwhile
     with sandbox.lock:
         try:
             answer = _answer(sandbox, call, headers, raw_body)
         except Refused as refused:
             answer = refused.answer
         call.code, call.http_status = answer.code, answer.http_status
+        call.finished_at = sandbox.clock() + answer.delay
         sandbox.record(call)
     return answer
 

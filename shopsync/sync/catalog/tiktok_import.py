@@ -2,12 +2,15 @@
 
 Each page of products is upserted in a few set-based statements and committed
 with the run's progress, so memory stays flat whatever the catalog size and the
-progress bar moves as it goes. Which products were seen is kept in Redis for the
-run; after a complete pass the ones TikTok no longer has are removed.
+progress bar moves as it goes. Each page is read and written as the shop's owner
+(sync/ownership.py): between pushes, never across one. Which products were seen
+is kept in Redis for the run; after a complete pass the ones TikTok no longer has
+are removed.
 """
 from __future__ import annotations
 
 import uuid
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from itertools import islice
 from typing import Iterable, Iterator
@@ -19,11 +22,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from ...extensions import db
 from ...models import Integration, SyncRun, TikTokProduct, TikTokSku, TikTokWarehouse, utcnow
 from ...notify import alerts
-from ...platforms.http import AuthError, PlatformError
+from ...platforms.http import AuthError, PlatformError, TransientError
 from ...platforms.tiktok import products as tiktok
 from ...platforms.tiktok.client import TikTokClient
 from .. import runs
 from ..connections.tiktok_access import call_with_refresh
+from ..ownership import shop_owner
 
 PAGE_SIZE = tiktok.MAX_PAGE_SIZE
 SWEEP_BATCH = 1000
@@ -66,25 +70,43 @@ def _import(client: TikTokClient, integration: Integration, run: SyncRun) -> Non
     redis = current_app.extensions["shopsync.redis"]
     # Unique per pass: a retried pass starts a fresh set, and nothing else can share it.
     seen_key = f"shopsync:tiktok-import:{run.id}:{uuid.uuid4().hex}:seen"
-    _store_warehouses(integration, tiktok.warehouses(client))
-    run.total = _total_count(client)
-    run.done = 0
-    db.session.commit()
+    with _owning(integration):
+        _store_warehouses(integration, tiktok.warehouses(client))
+        run.total = _total_count(client)
+        run.done = 0
+        db.session.commit()
+    pages = _pages(tiktok.iter_products(client, page_size=PAGE_SIZE), PAGE_SIZE)
     try:
-        for page in _pages(tiktok.iter_products(client, page_size=PAGE_SIZE), PAGE_SIZE):
-            _store_page(integration, page)
-            redis.sadd(seen_key, *(product.id for product in page))
-            redis.expire(seen_key, _SEEN_TTL_SECONDS)
-            run.done += len(page)
-            run.total = max(run.total, run.done)
-            db.session.commit()
-        removed = _remove_unseen(integration, redis, seen_key)
+        while True:
+            # Each page is read and written as the shop's owner, so a push's record of what TikTok now
+            # has can never be overwritten by a page read before that push.
+            with _owning(integration):
+                page = next(pages, None)
+                if page is None:
+                    break
+                _store_page(integration, page)
+                redis.sadd(seen_key, *(product.id for product in page))
+                redis.expire(seen_key, _SEEN_TTL_SECONDS)
+                run.done += len(page)
+                run.total = max(run.total, run.done)
+                db.session.commit()
+        with _owning(integration):
+            removed = _remove_unseen(integration, redis, seen_key)
     finally:
         redis.delete(seen_key)
     integration.last_import_at = utcnow()
     run.status, run.finished_at = "succeeded", utcnow()
     run.message = f"Imported {run.done} products" + (f", removed {removed} gone from TikTok Shop" if removed else "")
     db.session.commit()
+
+
+@contextmanager
+def _owning(integration: Integration) -> Iterator[None]:
+    with shop_owner(integration.id) as owner:
+        if owner is None:
+            raise TransientError("a push of this TikTok shop has been running for minutes; the import retries later")
+        owner.check()
+        yield
 
 
 def _total_count(client: TikTokClient) -> int:

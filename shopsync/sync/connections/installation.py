@@ -6,7 +6,7 @@ from sqlalchemy import select
 from ...extensions import db
 from ...models import Integration, Tenant, User, utcnow
 from ...models.integration import ACTIVE, SHOPIFY
-from ...security.credentials import store_tokens
+from ...security.credentials import has_tokens, store_tokens
 
 
 def shopify_integration(shop: str) -> Integration | None:
@@ -17,7 +17,7 @@ def shopify_integration(shop: str) -> Integration | None:
 
 def is_installed(shop: str) -> bool:
     integration = shopify_integration(shop)
-    return integration is not None and integration.status == ACTIVE and integration.access_token_encrypted is not None
+    return integration is not None and integration.status == ACTIVE and has_tokens(integration)
 
 
 def install(shop: str, token, tenant_id: int | None = None) -> Integration:
