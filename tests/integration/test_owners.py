@@ -184,3 +184,28 @@ def test_an_import_waiting_on_a_long_bulk_export_is_not_joined_by_a_second_one(c
     second = db.session.get(SyncRun, second_id)
     assert (second.status, second.message) == ("failed", "Another import of this store is already running.")
     assert outcome == ["succeeded"]
+
+
+def test_on_sqlite_the_owner_is_a_lock_inside_the_process(tmp_path):
+    """The embedded default runs everything in one process: a process-local lock per key is the owner."""
+    from shopsync import create_app
+
+    embedded = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/embedded.db", "REDIS_URL": "",
+                           "SANDBOX_ENABLED": False})
+    seen = []
+
+    def other_worker():
+        with embedded.app_context(), shop_owner(7, wait=False) as other:
+            seen.append(other)
+
+    with embedded.app_context():
+        with shop_owner(7, wait=False) as owner:
+            owner.check()
+            assert shop_is_owned(7) and not shop_is_owned(8)
+            thread = threading.Thread(target=other_worker)
+            thread.start()
+            thread.join(10)
+        assert seen == [None]
+        assert not shop_is_owned(7)
+        with shop_owner(7, wait=False) as again:
+            assert again is not None
