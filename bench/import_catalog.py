@@ -156,7 +156,7 @@ def main(argv=None) -> None:
             requests.post(f"{sandbox_url}/shopify/_control/shops", json={"shop": SHOP}, timeout=10).raise_for_status()
             generated = requests.post(f"{sandbox_url}/shopify/_control/shops/{SHOP}/generate",
                                       json={"variants": args.variants}, timeout=600).json()["variants"]
-            integration = install(SHOP, _oauth_token(shopify_base_url(SHOP)))
+            integration, _ = install(SHOP, _oauth_token(shopify_base_url(SHOP)))
             run = create_import_run(integration, "manual")
             baseline_rss = _rss_mb()
 

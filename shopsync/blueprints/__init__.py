@@ -22,6 +22,11 @@ def register_blueprints(app: Flask) -> None:
     from ..api import init_api
     init_api(app)
 
+    from ..security import roles
+
+    app.jinja_env.globals.update(may=roles.acting_user_may, is_owner=roles.acting_user_is_owner,
+                                 API_KEYS=roles.API_KEYS, ALERTS=roles.ALERTS, SHOPS=roles.SHOPS)
+
     @app.context_processor
     def navigation():
         return {"nav_items": [(endpoint, label) for endpoint, label in NAV_ITEMS if endpoint in app.view_functions]}

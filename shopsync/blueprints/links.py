@@ -5,6 +5,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import login_required
 
 from ..extensions import db
+from ..inputs import named, row_ids
 from ..models import Integration, Location, ProductLink, SyncLog
 from ..sync.links import actions as link_actions
 from ..sync.links import listing as link_listing
@@ -70,7 +71,7 @@ def bulk():
                                          if k.startswith("filter_")})
         ids = link_listing.matching_ids(tenant_id, filters, MAX_BATCH)
     else:
-        ids = [int(i) for i in request.form.getlist("link_ids") if i.isdigit()]
+        ids = named("link_ids", row_ids, request.form.getlist("link_ids"))
     if not ids:
         return _feedback("Select at least one link first.", "error")
 

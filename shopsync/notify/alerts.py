@@ -22,6 +22,7 @@ from rq import Retry
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from ..extensions import db
 from ..jobs import enqueue
 from ..models import Alert, Tenant, utcnow
 from ..transactions import own_transaction
@@ -45,6 +46,7 @@ def report_failure(tenant_id: int, kind: str, subject_key: str, summary: str, de
     Written in its own transaction. Returns the alert, or None when the tenant no longer exists.
     """
     record = {"facts": {str(k): v for k, v in (details or {}).items()}, "fix_path": fix_path}
+    summary = summary.replace("\x00", "")  # platform values end up here; PostgreSQL stores no NUL
     with own_transaction() as session:
         tenant = _lock_tenant(session, tenant_id)
         if tenant is None:
@@ -102,6 +104,21 @@ def send_digests() -> int:
             enqueue(_JOBS + "send_digest_email", tenant_id, alert_ids, retry=_EMAIL_RETRY)
             queued += 1
     return queued
+
+
+def record_unsent(alert_ids: list[int], why: str) -> None:
+    """The email about these alerts could not be sent and will not be retried: keep why, for the dashboard.
+    Commits."""
+    db.session.execute(update(Alert).where(Alert.id.in_(alert_ids)).values(send_failed_at=utcnow(),
+                                                                         send_error=why[:500]),
+                       execution_options={"synchronize_session": False})
+    db.session.commit()
+
+
+def unsent(tenant_id: int, limit: int = 10) -> list[Alert]:
+    """Alerts whose email could not be sent, newest first."""
+    return list(db.session.execute(select(Alert).where(Alert.tenant_id == tenant_id, Alert.send_failed_at.is_not(None))
+                                   .order_by(Alert.send_failed_at.desc(), Alert.id.desc()).limit(limit)).scalars())
 
 
 def digest_window(tenant: Tenant) -> timedelta:

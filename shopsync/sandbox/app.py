@@ -8,6 +8,8 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
+from ..config import SANDBOX_CREDENTIALS, check_sandbox
+from ..sync.connections.webhook_subscriptions import WEBHOOK_PATH
 from .shopify import ShopifySandbox
 from .shopify import create_blueprint as shopify_blueprint
 from .tiktok import TikTokSandbox
@@ -15,14 +17,18 @@ from .tiktok import create_blueprint as tiktok_blueprint
 
 
 def settings_from_app_config(config) -> dict:
+    """The sandbox's settings for this app: its addresses, and the sandbox's own credentials, never the
+    configured ones (with the sandbox on, config.load makes the app use these too)."""
     public_url = config["PUBLIC_URL"]
     return {
-        "shopify_api_key": config["SHOPIFY_API_KEY"],
-        "shopify_api_secret": config["SHOPIFY_API_SECRET"],
+        "shopify_api_key": SANDBOX_CREDENTIALS["SHOPIFY_API_KEY"],
+        "shopify_api_secret": SANDBOX_CREDENTIALS["SHOPIFY_API_SECRET"],
         "shopify_redirect_uris": [public_url + "/auth/shopify/callback"],
-        "tiktok_app_key": config["TIKTOK_APP_KEY"],
-        "tiktok_app_secret": config["TIKTOK_APP_SECRET"],
-        "tiktok_service_id": config["TIKTOK_SERVICE_ID"],
+        # The only address the sandbox's compliance-webhook control sends to.
+        "shopify_compliance_uri": public_url + WEBHOOK_PATH,
+        "tiktok_app_key": SANDBOX_CREDENTIALS["TIKTOK_APP_KEY"],
+        "tiktok_app_secret": SANDBOX_CREDENTIALS["TIKTOK_APP_SECRET"],
+        "tiktok_service_id": SANDBOX_CREDENTIALS["TIKTOK_SERVICE_ID"],
         "tiktok_redirect_uri": public_url + "/tiktok/callback",
     }
 
@@ -40,6 +46,7 @@ def create_sandbox_app(settings: dict) -> Flask:
 
 
 def mount_sandbox(app: Flask) -> Flask:
+    check_sandbox(app.config["SHOPSYNC_ENV"] == "production", True)
     sandbox = create_sandbox_app(settings_from_app_config(app.config))
     app.extensions["sandbox_app"] = sandbox
     app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {"/sandbox": sandbox.wsgi_app})

@@ -78,3 +78,7 @@ def test_install_imports_the_demo_catalog_and_follows_its_changes_with_no_config
     while "987.65" not in browser.get(base + "/products", params={"q": "SS-0001-S"}).text:
         assert time.monotonic() < deadline, "the price change never reached the catalog"
         time.sleep(0.5)
+    # The database (and its WAL files) hold the merchant's catalog and encrypted tokens: owner-only, like the keys.
+    files = sorted(instance.glob("shopsync.db*"))
+    assert files and {path.name: oct(path.stat().st_mode & 0o777) for path in files} == {
+        path.name: "0o600" for path in files}

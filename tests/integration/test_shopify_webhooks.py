@@ -23,39 +23,19 @@ from shopsync.models import (Credential, Integration, InventoryLevel, Product, P
 from shopsync.jobs.webhooks import recover_unprocessed_webhooks
 from shopsync.security.credentials import access_token, refresh_token
 from shopsync.sync.connections.webhook_subscriptions import webhook_address
-from tests.support.shopify_import import install_store, run_jobs, take_jobs
+from tests.support.shopify_import import deliver_webhooks, install_store, run_jobs, take_jobs
+from tests.support.shopify_import import post_webhook as _post
+from tests.support.shopify_import import sign_webhook as _sign
 
 pytestmark = pytest.mark.usefixtures("app_context")
 
 PROCESS = "shopsync.jobs.webhooks.process_webhooks"
 
 
-def _sign(app, body: bytes) -> str:
-    secret = app.config["SHOPIFY_API_SECRET"].encode()
-    return base64.b64encode(hmac.new(secret, body, hashlib.sha256).digest()).decode()
-
-
-def _post(client, app, shop: str, topic: str, payload: dict, *, event_id: str | None = None,
-          signature: str | None = None, body: bytes | None = None):
-    body = body if body is not None else json.dumps(payload, separators=(",", ":")).encode()
-    headers = {"X-Shopify-Topic": topic, "X-Shopify-Shop-Domain": shop, "X-Shopify-API-Version": "2026-10",
-               "X-Shopify-Webhook-Id": str(uuid.uuid4()), "X-Shopify-Event-Id": event_id or str(uuid.uuid4()),
-               "X-Shopify-Triggered-At": "2026-11-25T12:00:00.000000Z", "Content-Type": "application/json"}
-    if signature != "":
-        headers["X-Shopify-Hmac-Sha256"] = signature or _sign(app, body)
-    return client.post("/webhooks/shopify", data=body, headers=headers)
-
-
 def _events(shop: str) -> list[WebhookEvent]:
     db.session.expire_all()
     return list(db.session.execute(select(WebhookEvent).where(WebhookEvent.shop == shop)
                                    .order_by(WebhookEvent.id)).scalars())
-
-
-def _deliver(app, shopify_sandbox) -> None:
-    """Let the sandbox send what it queued to the live app, then apply what was recorded."""
-    assert shopify_sandbox.wait_for_webhooks(15)
-    run_jobs(app, PROCESS)
 
 
 @pytest.fixture
@@ -197,17 +177,18 @@ def test_price_and_stock_changes_update_the_catalog_and_dirty_the_links(client, 
     product = list(shopify_sandbox.shop(store.external_id).products.values())[2]
     variant = product.variants[0]
     link = _linked(store, variant.id)
+    location_id = next(iter(shopify_sandbox.shop(store.external_id).locations))
 
     shopify_sandbox.set_price(store.external_id, variant.id, "42.00")
-    shopify_sandbox.set_stock(store.external_id, 71001, 17, variant_id=variant.id)
-    _deliver(app, shopify_sandbox)
+    shopify_sandbox.set_stock(store.external_id, location_id, 17, variant_id=variant.id)
+    deliver_webhooks(app, shopify_sandbox)
 
     stored = db.session.execute(select(Variant).where(Variant.integration_id == store.id,
                                                       Variant.shopify_id == variant.id)).scalar_one()
     assert stored.price == Decimal("42.00")
     level = db.session.execute(select(InventoryLevel).where(
         InventoryLevel.integration_id == store.id, InventoryLevel.inventory_item_id == variant.inventory_item_id,
-        InventoryLevel.location_id == 71001)).scalar_one()
+        InventoryLevel.location_id == location_id)).scalar_one()
     assert level.available == 17
     db.session.refresh(link)
     assert link.dirty and link.change_seq >= 2
@@ -222,7 +203,7 @@ def test_price_and_stock_changes_update_the_catalog_and_dirty_the_links(client, 
 def test_products_created_and_deleted_in_shopify(app, store, shopify_sandbox):
     created = shopify_sandbox.create_product(store.external_id, "Webhook Beanie",
                                              [{"sku": "BEANIE-1", "price": "12.00"}], image_count=2)
-    _deliver(app, shopify_sandbox)
+    deliver_webhooks(app, shopify_sandbox)
     product = db.session.execute(select(Product).where(Product.integration_id == store.id,
                                                        Product.shopify_id == created.id)).scalar_one()
     assert product.title == "Webhook Beanie"
@@ -233,7 +214,7 @@ def test_products_created_and_deleted_in_shopify(app, store, shopify_sandbox):
     link_id = _linked(store, victim.variants[0].id).id
     shopify_sandbox.delete_product(store.external_id, victim.id)
     shopify_sandbox.delete_product(store.external_id, created.id)
-    _deliver(app, shopify_sandbox)
+    deliver_webhooks(app, shopify_sandbox)
     assert db.session.execute(select(func.count()).select_from(Product).where(
         Product.integration_id == store.id, Product.shopify_id.in_([victim.id, created.id]))).scalar() == 0
     assert db.session.get(ProductLink, link_id) is None
@@ -257,7 +238,7 @@ def test_uninstall_disconnects_and_keeps_the_data(app, store, shopify_sandbox):
     products_before = db.session.execute(select(func.count()).select_from(Product).where(
         Product.integration_id == store.id)).scalar()
     shopify_sandbox.uninstall(store.external_id)
-    _deliver(app, shopify_sandbox)
+    deliver_webhooks(app, shopify_sandbox)
     db.session.refresh(store)
     assert store.status == "disconnected" and store.status_reason
     assert access_token(store) is None and refresh_token(store) is None
@@ -272,14 +253,14 @@ def test_compliance_topics(app, store, shopify_sandbox):
     address = webhook_address()
     for topic in ("customers/data_request", "customers/redact"):
         shopify_sandbox.send_compliance(store.external_id, topic, address)
-    _deliver(app, shopify_sandbox)
+    deliver_webhooks(app, shopify_sandbox)
     assert sorted(e.outcome for e in _events(store.external_id)
                   if e.topic.startswith("customers/")) == ["no_customer_data", "no_customer_data"]
 
     tenant_id, shop = store.tenant_id, store.external_id
     shopify_sandbox.uninstall(shop)
     shopify_sandbox.send_compliance(shop, "shop/redact", address)
-    _deliver(app, shopify_sandbox)
+    deliver_webhooks(app, shopify_sandbox)
     db.session.expire_all()
     assert db.session.get(Tenant, tenant_id) is None
     assert db.session.execute(select(func.count()).select_from(Variant).where(

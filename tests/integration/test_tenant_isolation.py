@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from shopsync.extensions import db
 from shopsync.models import (ApiKey, Integration, Product, ProductLink, SyncLog, SyncRun, Tenant, TikTokProduct,
-                             TikTokSku, Variant)
+                             TikTokSku, User, Variant, utcnow)
 from tests.support.journeys import install_shop
 from tests.support.tenant_routes import LIST_PAGES, NOT_TENANT_DATA, TENANT_ROUTES
 
@@ -49,12 +49,17 @@ def _victim(app) -> tuple[dict[str, int], str]:
         db.session.flush()
         log = SyncLog(tenant_id=tenant.id, run_id=run.id, link_id=link.id, field="price", result="error",
                       error_message=marker)
-        key = ApiKey(tenant_id=tenant.id, name=marker, prefix="ss_x", key_hash=uuid.uuid4().hex)
+        person = User(tenant_id=tenant.id, shopify_user_id=uuid.uuid4().int % 10**12, first_name=marker,
+                      shopify_integration_id=shopify.id, removed_at=utcnow())
+        db.session.add(person)
+        db.session.flush()
+        key = ApiKey(tenant_id=tenant.id, name=marker, prefix="ss_x", key_hash=uuid.uuid4().hex,
+                     created_by_id=person.id)
         db.session.add_all([log, key])
         db.session.commit()
         ids = {"tenant": tenant.id, "integration": shopify.id, "tiktok_integration": tiktok.id,
                "product": product.id, "variant": variant.id, "link": link.id, "run": run.id, "log": log.id,
-               "api_key": key.id, "tiktok_sku": sku.id}
+               "api_key": key.id, "tiktok_sku": sku.id, "user": person.id}
     return ids, marker
 
 
@@ -63,7 +68,7 @@ def _snapshot(app, tenant_id: int) -> list:
     rows = []
     with app.app_context():
         for model in (Tenant, Integration, Product, Variant, TikTokProduct, TikTokSku, ProductLink, SyncRun,
-                      SyncLog, ApiKey):
+                      SyncLog, ApiKey, User):
             column = model.id if model is Tenant else model.tenant_id
             for row in db.session.execute(select(model).where(column == tenant_id)).scalars():
                 rows.append(tuple(sorted((k, repr(v)) for k, v in vars(row).items() if not k.startswith("_"))))

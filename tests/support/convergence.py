@@ -33,7 +33,6 @@ from tests.support.scenario import LinkedStore
 from tests.support.worker import stop
 
 ROOT = Path(__file__).resolve().parents[2]
-STOCK_LOCATION = 71001  # changes move this location's stock; the other location stays as imported
 PRICE = "price"
 INVENTORY = "inventory"
 FIELDS = (PRICE, INVENTORY)
@@ -89,7 +88,7 @@ class ChangeMaker:
                 price = Decimal(self._prices[link.sku_id].pop()) / 100
                 self.sandbox.set_price(self.store.shop, link.variant_id, price)
             else:
-                self.sandbox.set_stock(self.store.shop, STOCK_LOCATION, self._stocks[link.sku_id].pop(),
+                self.sandbox.set_stock(self.store.shop, self.store.stock_location, self._stocks[link.sku_id].pop(),
                                        variant_id=link.variant_id)
             price, levels = self._shopify(link)
             value = desired_price(price, RULES, self.currency) if name == PRICE else desired_quantity(levels, RULES)

@@ -44,6 +44,7 @@ class LinkedStore:
     tiktok_integration_id: int
     tiktok_shop_id: str
     warehouse_id: str  # the TikTok warehouse stock is pushed to
+    stock_location: int  # the Shopify location whose stock changes move; the other stays as imported
     links: list[LinkedSku] = field(default_factory=list)
 
     @property
@@ -82,7 +83,8 @@ def linked_store(client, app, shopify_sandbox, tiktok_sandbox, shop: str, *, var
     apply_auto_link(tenant_id, tiktok_id, "sku", preview.pairs)
     store = LinkedStore(shop=shop, tenant_id=tenant_id, shopify_integration_id=shopify_integration.id,
                         tiktok_integration_id=tiktok_id, tiktok_shop_id=tiktok_shop.id,
-                        warehouse_id=tiktok_shop.sales_warehouse_ids[0], links=_linked_skus(tiktok_id))
+                        warehouse_id=tiktok_shop.sales_warehouse_ids[0],
+                        stock_location=min(shopify_sandbox.shop(shop).locations), links=_linked_skus(tiktok_id))
     push_everything(store)
     tiktok_sandbox.clear_calls()
     return store

@@ -3,7 +3,7 @@
 Add a route here when you add it to the app: the isolation test fails for any
 route with a URL parameter that is in neither list. Placeholders name the kind
 of object whose id goes in: {integration} {tiktok_integration} {product} {variant}
-{link} {run} {log} {api_key} {tiktok_sku}.
+{link} {run} {log} {api_key} {tiktok_sku} {user}.
 """
 
 # (method, path) pairs reached with another tenant's ids: each must answer 404 and change nothing.
@@ -21,6 +21,8 @@ TENANT_ROUTES: list[tuple[str, str]] = [
     ("POST", "/api/product-links/{link}/sync"),
     ("GET", "/api/sync-runs/{run}"),
     ("POST", "/settings/api-keys/{api_key}/revoke"),
+    ("POST", "/settings/people/{user}/remove"),
+    ("POST", "/settings/people/{user}/restore"),
     ("POST", "/integrations/{tiktok_integration}/disconnect"),
     ("POST", "/integrations/{tiktok_integration}/import-tiktok"),
     ("GET", "/integrations/{tiktok_integration}/defaults"),

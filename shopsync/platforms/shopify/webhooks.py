@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -93,6 +94,32 @@ class BulkOperationFinished:
 class AppUninstalled:
     shop_id: int
     myshopify_domain: str | None
+
+
+# Topics whose body names the shop it is about, and the field that names it.
+SHOP_NAMED_IN_BODY = {
+    "app/uninstalled": "myshopify_domain",
+    "customers/data_request": "shop_domain",
+    "customers/redact": "shop_domain",
+    "shop/redact": "shop_domain",
+}
+
+
+def body_names_its_shop(topic: str, raw_body: bytes, shop_domain: str) -> bool:
+    """For topics whose body names a shop: does it name the shop of X-Shopify-Shop-Domain?
+
+    The signature proves Shopify sent the body, not that the header beside it belongs to it;
+    a body of one shop sent with another shop's header must not act on the other shop.
+    True for every other topic.
+    """
+    field = SHOP_NAMED_IN_BODY.get(topic)
+    if field is None:
+        return True
+    try:
+        named = json.loads(raw_body).get(field)
+    except (ValueError, AttributeError, RecursionError):
+        return False
+    return isinstance(named, str) and named.lower() == shop_domain.lower()
 
 
 def _tags(value) -> tuple[str, ...]:

@@ -9,7 +9,7 @@ from typing import Any, Callable, Mapping
 
 import requests
 
-from shopsync.platforms.http import DEFAULT_TIMEOUT, TransientError, backoff_delay, new_session
+from shopsync.platforms.http import DEFAULT_TIMEOUT, PermanentError, TransientError, backoff_delay, new_session
 from shopsync.platforms.tiktok.errors import error_for
 from shopsync.platforms.tiktok.limiter import ShopRateLimiter, build_rate_limiter
 from shopsync.platforms.tiktok.signing import sign
@@ -115,25 +115,37 @@ def parse_envelope(response: requests.Response) -> TikTokResponse:
     retry_after = _retry_after(response)
     try:
         envelope = response.json()
-    except ValueError:
+    except (ValueError, RecursionError):
         envelope = None
     if not isinstance(envelope, dict) or "code" not in envelope:
         raise error_for(None, response.reason or "unexpected answer", http_status=response.status_code,
                         retry_after=retry_after, request_id=response.headers.get("x-tt-logid"))
-    code = int(envelope["code"])
+    code = envelope["code"]
     request_id = envelope.get("request_id")
-    message = str(envelope.get("message") or "")
+    request_id = request_id if isinstance(request_id, str) else None
+    message = str(envelope.get("message") or "")[:500]
+    if isinstance(code, bool) or not isinstance(code, int):
+        if response.status_code >= 400:
+            raise error_for(None, message, http_status=response.status_code, retry_after=retry_after,
+                            request_id=request_id)
+        raise PermanentError("TikTok Shop answered with a code that is not a number", code="malformed_answer",
+                             request_id=request_id)
     if code != 0 or response.status_code >= 400:
         raise error_for(code or None, message, request_id=request_id, http_status=response.status_code,
                         retry_after=retry_after)
-    return TikTokResponse(data=envelope.get("data") or {}, request_id=request_id, message=message)
+    data = envelope.get("data")
+    if data is not None and not isinstance(data, dict):
+        raise PermanentError("TikTok Shop answered with data that is not an object", code="malformed_answer",
+                             request_id=request_id)
+    return TikTokResponse(data=data or {}, request_id=request_id, message=message)
 
 
 def _retry_after(response: requests.Response) -> float | None:
     try:
-        return float(response.headers["Retry-After"])
+        delay = float(response.headers["Retry-After"])
     except (KeyError, ValueError):
         return None
+    return delay if 0 <= delay <= 3600 else None  # NaN, inf and an hour-plus wait are no advice
 
 
 def _query_value(value: Any) -> str:

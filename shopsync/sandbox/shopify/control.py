@@ -144,8 +144,12 @@ def register(bp: Blueprint, sandbox: ShopifySandbox) -> None:
 
     @bp.post("/_control/shops/<shop:shop>/compliance")
     def compliance(shop):
+        # Only ShopSync's own webhook address, with the body Shopify would send: the sandbox signs what it
+        # sends, so letting callers choose either would make it sign anything for anyone.
         data = body()
-        sandbox.send_compliance(shop, data["topic"], data.get("uri"), data.get("payload"))
+        if set(data) - {"topic"}:
+            raise ValueError("only topic can be given: the sandbox sends Shopify's body to ShopSync's address")
+        sandbox.send_compliance(shop, data["topic"])
         return jsonify({"sent": data["topic"]})
 
     @bp.get("/_control/faults")

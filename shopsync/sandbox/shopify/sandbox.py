@@ -58,6 +58,8 @@ DEFAULTS = {
     "shopify_demo_catalog": True,
 }
 BULK_CONCURRENCY = 5
+# Above every id the demo catalog and the shared counter hand out, below 2**53 for 90,000 shops.
+SHOP_ID_STRIDE = 100_000_000_000
 UNSET: Any = object()
 
 
@@ -107,6 +109,7 @@ class ShopifySandbox:
         self._refresh_tokens: dict[str, RefreshToken] = {}
         self._offline: dict[tuple[str, str], str] = {}
         self._next_id = 1000
+        self._shops_made = 0
         self._cancelled: set[int] = set()
 
     def __repr__(self) -> str:
@@ -117,14 +120,18 @@ class ShopifySandbox:
         with self.lock:
             shop = self.shops.get(domain)
             if shop is None:
+                # Shopify's ids are global: each shop's demo rows get a range of their own (the first
+                # shop keeps the demo catalog's ids; ids made later come from one shared counter).
+                id_offset = self._shops_made * SHOP_ID_STRIDE
+                self._shops_made += 1
                 shop = Shop(domain=domain, id=zlib.crc32(domain.encode()) + 60_000_000_000,
                             name=domain.split(".")[0].replace("-", " ").title(),
                             bucket=LeakyBucket(self.settings["shopify_bucket_size"],
                                                self.settings["shopify_restore_rate"]),
-                            locations=demo_locations())
+                            locations=demo_locations(id_offset), id_offset=id_offset)
                 if self.settings["shopify_demo_catalog"]:
                     for index, demo in enumerate(demo_products()):
-                        shop.add_product(product_from_demo(demo, index))
+                        shop.add_product(product_from_demo(demo, index, id_offset))
                 self.shops[domain] = shop
             shop.installed = True
             return shop
@@ -142,7 +149,7 @@ class ShopifySandbox:
                 shop.clear_catalog()
             for index, demo in enumerate(generated_products(variant_count,
                                                             variants_per_product=variants_per_product)):
-                shop.add_product(product_from_demo(demo, index))
+                shop.add_product(product_from_demo(demo, index, shop.id_offset))
             return sum(len(p.variants) for p in shop.products.values())
 
     def set_price(self, domain: str, variant_id: int, price: Decimal | str,

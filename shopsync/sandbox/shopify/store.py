@@ -166,6 +166,7 @@ class Shop:
     bulk_operations: dict[int, BulkOperation] = field(default_factory=dict)
     staff_user: StaffUser | None = None
     installed: bool = True
+    id_offset: int = 0  # added to the demo catalog's ids, so no two shops share a resource id
     created_at: datetime = field(default_factory=now)
 
     _variants: dict[int, tuple[Product, Variant]] = field(default_factory=dict)
@@ -196,22 +197,25 @@ class Shop:
         return self._items.get(inventory_item_id)
 
 
-def product_from_demo(demo: DemoProduct, index: int) -> Product:
+def product_from_demo(demo: DemoProduct, index: int, id_offset: int = 0) -> Product:
+    """The demo product as one shop holds it: its ids moved into the shop's own range (id_offset)."""
     stamp = CATALOG_EPOCH + timedelta(minutes=index)
+    product_id = demo.id + id_offset
     variants = [
         Variant(
-            id=v.id, product_id=demo.id, title=v.title, sku=v.sku, barcode=v.barcode, price=v.price,
-            compare_at_price=v.compare_at_price, position=v.position, inventory_item_id=v.inventory_item_id,
-            levels=dict(v.levels), updated_at=stamp,
+            id=v.id + id_offset, product_id=product_id, title=v.title, sku=v.sku, barcode=v.barcode, price=v.price,
+            compare_at_price=v.compare_at_price, position=v.position, inventory_item_id=v.inventory_item_id + id_offset,
+            levels={location_id + id_offset: quantity for location_id, quantity in v.levels.items()},
+            updated_at=stamp,
         )
         for v in demo.variants
     ]
     return Product(
-        id=demo.id, title=demo.title, handle=demo.handle, status=demo.status, vendor=demo.vendor,
-        product_type=demo.product_type, image_ids=list(demo.image_ids), variants=variants,
-        created_at=stamp, updated_at=stamp,
+        id=product_id, title=demo.title, handle=demo.handle, status=demo.status, vendor=demo.vendor,
+        product_type=demo.product_type, image_ids=[image_id + id_offset for image_id in demo.image_ids],
+        variants=variants, created_at=stamp, updated_at=stamp,
     )
 
 
-def demo_locations() -> dict[int, Location]:
-    return {location_id: Location(location_id, name) for location_id, name in LOCATIONS}
+def demo_locations(id_offset: int = 0) -> dict[int, Location]:
+    return {location_id + id_offset: Location(location_id + id_offset, name) for location_id, name in LOCATIONS}

@@ -227,7 +227,7 @@ def load_catalog(integration: Integration, run: SyncRun, client: ShopifyAdmin, e
         writer = CatalogWriter(conn, integration.tenant_id, integration.id, track_seen=sweep)
         batch = _Batch(conn, writer, progress, _has_links(integration), client)
         lines = [0]
-        download = new_session()
+        download = new_session(follow_redirects=True)  # a signed file URL: no token header to leak
         for export in exports:
             for row in rows_from_bulk_lines(_counted(iter_jsonl(download, export.url), lines)):
                 batch.add(row)

@@ -27,19 +27,20 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 
 from ...extensions import db
-from ...models import Integration, InventoryLevel, Product, Tenant, WebhookEvent, utcnow
+from ...models import Integration, InventoryLevel, Product, WebhookEvent, utcnow
 from ...models.integration import DISCONNECTED, SHOPIFY
 from ...platforms.http import PlatformError
 from ...platforms.shopify import queries
 from ...platforms.shopify import webhooks as payloads
 from ...platforms.shopify.catalog import InventoryLevelRow, inventory_level_from_node, to_gid
-from ...security.credentials import forget_tokens
+from ..intake import failures
 from .writer import CatalogWriter
 from ..pushes.dirty import mark_variants_dirty
 from .shopify_import import notify_bulk_finished, write_current_product, write_product
+from ..connections import installation
 from ..connections.shopify_access import shopify_admin
 
 log = logging.getLogger(__name__)
@@ -58,37 +59,29 @@ def unprocessed_event_ids(older_than_seconds: float, limit: int = 500) -> list[i
 
 
 def process_event(event_id: int) -> set[int]:
-    """Apply one recorded delivery; returns the TikTok integrations whose links became dirty."""
-    event = db.session.execute(select(WebhookEvent).where(WebhookEvent.id == event_id)
-                               .with_for_update(skip_locked=True)).scalar_one_or_none()
-    if event is None or event.processed_at is not None:
-        db.session.rollback()
-        return set()
+    """Apply one recorded delivery; returns the TikTok integrations whose links became dirty.
+
+    Raises when a retry may succeed (the delivery stays pending); one that cannot, or that has
+    used its attempts, is recorded as failed with the reason (intake/failures.py).
+    """
+    return failures.apply_once(event_id, _apply, set())
+
+
+def _apply(event: WebhookEvent) -> Result:
     integration = db.session.execute(select(Integration).where(
         Integration.platform == SHOPIFY, Integration.external_id == event.shop)).scalar_one_or_none()
     handler = _HANDLERS.get(event.topic, _ignored)
+    if integration is None and handler not in _WITHOUT_STORE:
+        return "unknown_shop", set()
     try:
-        if integration is None and handler not in _WITHOUT_STORE:
-            outcome, flush = "unknown_shop", set()
-        else:
-            outcome, flush = handler(event, integration, json.loads(event.payload or b"{}"))
-    except (ValueError, KeyError, TypeError) as error:
-        # A payload we cannot read will not get better on retry: record it instead.
-        db.session.rollback()
-        log.warning("webhook event %s (%s) could not be applied: %s", event_id, event.topic, type(error).__name__)
-        outcome, flush = f"error: {type(error).__name__}", set()
+        return handler(event, integration, json.loads(event.payload or b"{}"))
     except PlatformError as error:
-        db.session.rollback()
         if error.error_class == "transient":
             raise  # retried later; the event stays unprocessed
         # Shopify refused the refetch (the store needs re-authorizing, or the query): the payload in doubt is
         # not applied, and the import after the store is reconnected reads the current state.
-        log.warning("webhook event %s (%s): refetch failed: %s", event_id, event.topic, type(error).__name__)
-        outcome, flush = f"refetch_failed: {type(error).__name__}", set()
-    db.session.execute(update(WebhookEvent).where(WebhookEvent.id == event_id).values(
-        processed_at=utcnow(), outcome=outcome, payload=None))
-    db.session.commit()
-    return flush
+        log.warning("webhook event %s (%s): refetch failed: %s", event.id, event.topic, type(error).__name__)
+        raise failures.Settled(f"refetch_failed: {type(error).__name__}") from None
 
 
 Result = tuple[str, set[int]]
@@ -175,13 +168,8 @@ def _read_back_level(integration: Integration, level: InventoryLevelRow, receive
 
 
 def _uninstalled(event: WebhookEvent, integration: Integration, body: dict) -> Result:
-    """The token is already revoked: forget it, stop syncing, keep the merchant's data."""
-    integration.status = DISCONNECTED
-    integration.status_reason = "ShopSync was uninstalled from this Shopify store."
-    integration.updated_at = utcnow()
-    forget_tokens(integration)
-    tenant = db.session.get(Tenant, integration.tenant_id)
-    tenant.uninstalled_at = utcnow()
+    """This store's token is already revoked: forget it and stop syncing it; the merchant's data stays."""
+    installation.uninstall_store(integration)
     return "uninstalled", set()
 
 
@@ -195,15 +183,16 @@ def _customer_request(event: WebhookEvent, integration: Integration | None, body
 
 
 def _shop_redact(event: WebhookEvent, integration: Integration | None, body: dict) -> Result:
-    """48 hours after uninstall: delete the tenant and, by cascade, everything it owns."""
-    tenant_id = integration.tenant_id if integration else db.session.execute(
-        select(Tenant.id).where(Tenant.shop_domain == event.shop)).scalar_one_or_none()
-    if tenant_id is None:
+    """48 hours after a store uninstalled: erase that store; the account goes with its last store."""
+    if integration is None:
         return "nothing_stored", set()
-    event.tenant_id = None  # this record of the request outlives the tenant
-    db.session.flush()
-    db.session.execute(delete(Tenant).where(Tenant.id == tenant_id))
-    return "tenant_deleted", set()
+    if integration.status != DISCONNECTED:
+        # Installed again since the uninstall this request follows: the store is in use, keep it.
+        log.warning("shop/redact for %s ignored: the store is installed", event.shop)
+        return "installed_again", set()
+    if installation.erase_store(integration, event):
+        return "tenant_deleted", set()
+    return "store_erased", set()
 
 
 def _ignored(event: WebhookEvent, integration: Integration | None, body: dict) -> Result:

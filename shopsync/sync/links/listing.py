@@ -12,6 +12,7 @@ from decimal import Decimal
 from sqlalchemy import case, func, or_, select, union
 
 from ...extensions import db
+from ...inputs import clean_text, named, optional_row_id
 from ...models import Integration, Product, ProductLink, TikTokProduct, TikTokSku, Variant
 
 PAGE_SIZE = 50
@@ -27,13 +28,12 @@ class LinkFilters:
 
     @classmethod
     def from_args(cls, args) -> "LinkFilters":
+        """Filters from a query string or form; raises InvalidInput for an id or text no row can match."""
         state = args.get("state", "")
-        integration = args.get("integration", "")
-        variant = args.get("variant", "")
         return cls(state=state if state in STATES else "",
-                   integration_id=int(integration) if integration.isdigit() else None,
-                   q=(args.get("q") or "").strip()[:100],
-                   variant_id=int(variant) if variant.isdigit() else None)
+                   integration_id=named("integration", optional_row_id, args.get("integration")),
+                   q=named("q", clean_text, args.get("q") or "").strip()[:100],
+                   variant_id=named("variant", optional_row_id, args.get("variant")))
 
     def as_args(self) -> dict:
         args = {"state": self.state, "integration": self.integration_id or "", "q": self.q,

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
 from datetime import timedelta
-from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import Any, Mapping
+
+from ...inputs import InvalidInput, decimal_number, row_id, whole_number
 
 ROUNDINGS = {
     "none": "drop digits the currency has no room for",
@@ -117,13 +119,7 @@ def _bool(raw: Any) -> bool:
 
 
 def _decimal(raw: Any) -> Decimal:
-    try:
-        value = Decimal(str(raw).strip())
-    except InvalidOperation:
-        raise ValueError(f"must be a number, not {str(raw)[:40]!r}") from None
-    if not value.is_finite():
-        raise ValueError("must be a finite number")
-    return value
+    return decimal_number(raw if isinstance(raw, (str, int, Decimal)) else str(raw))
 
 
 def _multiplier(raw: Any) -> Decimal:
@@ -150,13 +146,7 @@ def _rate(raw: Any) -> Decimal:
 
 
 def _count(raw: Any, label: str) -> int:
-    text = str(raw).strip()
-    if isinstance(raw, bool) or not text.lstrip("+").isdigit():
-        raise ValueError(f"must be a whole number of {label}, not {text[:40]!r}")
-    value = int(text)
-    if value > MAX_QUANTITY:
-        raise ValueError(f"must be at most {MAX_QUANTITY}")
-    return value
+    return whole_number(raw, high=MAX_QUANTITY, what=f"a whole number of {label}")
 
 
 def _rounding(raw: Any) -> str:
@@ -177,12 +167,13 @@ def _locations(raw: Any) -> list[int]:
     items = raw.replace(";", ",").split(",") if isinstance(raw, str) else list(raw)
     ids = []
     for item in items:
-        text = str(item).strip()
-        if not text:
+        text = item.strip() if isinstance(item, str) else item
+        if text == "":
             continue
-        if not text.isdigit():
-            raise ValueError(f"must be Shopify location ids separated by commas, not {text[:40]!r}")
-        ids.append(int(text))
+        try:
+            ids.append(row_id(text))
+        except InvalidInput:
+            raise ValueError(f"must be Shopify location ids separated by commas, not {str(text)[:40]!r}") from None
     if not ids:
         raise ValueError("must name at least one location (leave empty for every active location)")
     return sorted(set(ids))
