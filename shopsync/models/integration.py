@@ -59,7 +59,7 @@ class Integration(TenantOwned, Timestamps, db.Model):
     shop_cipher: Mapped[str | None] = mapped_column(String(255))
     credential_id: Mapped[int | None] = mapped_column(
         BigId, ForeignKey("credentials.id", ondelete="SET NULL"), index=True)
-    credential: Mapped[Credential | None] = relationship(lazy="joined")
+    credential: Mapped[Credential | None] = relationship()
     scopes: Mapped[str | None] = mapped_column(String(1000))
     status: Mapped[str] = mapped_column(String(20), default=ACTIVE, nullable=False)
     status_reason: Mapped[str | None] = mapped_column(String(500))

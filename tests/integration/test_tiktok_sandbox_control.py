@@ -33,3 +33,15 @@ def test_control_api_drives_the_sandbox_from_outside():
         assert requests.post(f"{control}/reset", timeout=5).ok
         assert requests.get(f"{control}/shops", timeout=5).json()["shops"][0]["skus"] == 55
 
+
+
+def test_a_slow_answer_is_held_for_its_seconds_and_recorded_with_its_end():
+    with running_sandbox() as running:
+        control = running.base_url + "/_control"
+        client = client_for(running, access_token_for(running))
+        assert requests.post(f"{control}/slow", json={"path": "/logistics/*"}, timeout=5).status_code == 400
+        assert requests.post(f"{control}/slow", json={"path": "/logistics/*", "seconds": 1.5}, timeout=5).ok
+        products.warehouses(client)  # slow
+        products.warehouses(client)  # the rule was for one call
+        slow, quick = requests.get(f"{control}/calls", timeout=5).json()["calls"]
+        assert slow["finished_at"] - slow["timestamp"] >= 1.5 > quick["finished_at"] - quick["timestamp"]
