@@ -6,8 +6,9 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 from sqlalchemy import func, select
 
 from shopsync.extensions import db
-from shopsync.models import Integration, SyncRun, TikTokProduct
-from shopsync.security.credentials import access_expires_at, access_token, refresh_expires_at, refresh_token
+from shopsync.models import Credential, Integration, SyncRun, TikTokProduct
+from shopsync.security.credentials import (access_expires_at, access_token, refresh_expires_at, refresh_token,
+                                          store_tokens)
 from tests.support.journeys import (app_path, approve_tiktok_authorization, connect_tiktok, give_seller_new_shops,
                                     install_shop)
 from tests.support.shopify_import import take_jobs
@@ -109,6 +110,31 @@ def test_reconnect_updates_the_same_integrations_in_place(client, app, tiktok_sa
     assert all(new[7] != old[7] and new[8] != old[8] for new, old in zip(after, before))  # fresh tokens
     with app.app_context():
         assert db.session.get(Integration, first_ids[0]).status_reason is None
+
+
+def test_one_authorization_is_one_grant_for_all_its_shops_and_reconnecting_replaces_it(
+        client, app, tiktok_sandbox, shop_domain):
+    tenant_id = install_shop(client, shop_domain)
+    ids = connect_tiktok(client, tiktok_sandbox)
+    with app.app_context():
+        shops = [db.session.get(Integration, i) for i in ids]
+        assert len({shop.credential_id for shop in shops}) == 1
+        grant = shops[0].credential
+        assert (grant.platform, grant.grant_key) == ("tiktok", tiktok_sandbox.seller.open_id)
+        # A shop whose tokens were stored before its seller was known (a migrated install) joins the grant.
+        store_tokens(shops[1], access="old-copy", access_expires_at=None, refresh="old-copy",
+                     refresh_expires_at=None, grant="migrated:1")
+        db.session.commit()
+        grant_id, old_grant_id = grant.id, shops[1].credential_id
+    before = _integrations(app, tenant_id)
+    assert connect_tiktok(client, tiktok_sandbox, new_shops=False) == ids
+    after = _integrations(app, tenant_id)
+    assert after[0][7] == after[1][7] != before[0][7]  # one new access token, for both shops
+    with app.app_context():
+        assert {db.session.get(Integration, i).credential_id for i in ids} == {grant_id}
+        assert db.session.get(Credential, old_grant_id) is None  # no shop uses it any more
+        assert db.session.execute(select(func.count()).select_from(Credential).where(
+            Credential.tenant_id == tenant_id, Credential.platform == "tiktok")).scalar() == 1
 
 
 def test_a_shop_connected_to_another_merchant_is_refused(client, app, tiktok_sandbox, shop_domain):
