@@ -349,7 +349,7 @@ def current_stock(client: ShopifyAdmin, inventory_item_ids: list[int]) -> Iterat
     [export] = run_exports(client, [queries.BULK_INVENTORY_LEVELS])
     if not export.url:
         return
-    for row in rows_from_bulk_lines(iter_jsonl(new_session(), export.url)):
+    for row in rows_from_bulk_lines(iter_jsonl(new_session(follow_redirects=True), export.url)):
         if isinstance(row, InventoryLevelRow) and row.inventory_item_id in wanted:
             yield row
 
