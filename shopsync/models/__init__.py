@@ -6,9 +6,10 @@ from .links import ProductLink
 from .sync import Alert, SyncLog, SyncRun, WebhookEvent
 from .tenant import ApiKey, Tenant, User
 from .tiktok_catalog import TikTokProduct, TikTokSku, TikTokWarehouse
+from .warehouses import WarehouseMapping
 
 __all__ = [
     "Alert", "ApiKey", "Credential", "DeletedProduct", "Image", "Integration", "InventoryLevel", "Location", "Product", "ProductLink",
     "SyncLog", "SyncRun", "Tenant", "TikTokProduct", "TikTokSku", "TikTokWarehouse", "User", "Variant",
-    "WebhookEvent", "utcnow",
+    "WebhookEvent", "utcnow", "WarehouseMapping",
 ]

@@ -203,3 +203,11 @@ def test_uninstall_revokes_access_and_tiktok_token_use_and_a_reinstall_says_what
         shopify_sandbox.send_compliance(shop_domain, "shop/redact", webhook_address())
         deliver_webhooks(app, shopify_sandbox)
         assert db.session.get(Integration, tiktok_id) is None
+
+
+def test_a_store_installed_from_a_staff_session_does_not_join_the_account(app, shopify_sandbox, store):
+    staff = _log_in_as_staff(app, shopify_sandbox, store)
+    joined = install_shop(staff, f"staff-side-{store}")
+    with app.app_context():
+        account = db.session.execute(select(Tenant.id).where(Tenant.shop_domain == store)).scalar_one()
+    assert joined != account  # the new store became an account of its own

@@ -18,10 +18,11 @@ from rq.job import Job
 
 from shopsync.extensions import db
 from shopsync.jobs.pushes import flush_job_id
-from shopsync.models import (Credential, Integration, InventoryLevel, Product, ProductLink, Tenant, TikTokProduct,
-                             TikTokSku, Variant, WebhookEvent, utcnow)
+from shopsync.models import (Alert, Credential, Integration, InventoryLevel, Product, ProductLink, Tenant,
+                             TikTokProduct, TikTokSku, Variant, WebhookEvent, utcnow)
 from shopsync.jobs.webhooks import recover_unprocessed_webhooks
 from shopsync.security.credentials import access_token, refresh_token
+from shopsync.sync.catalog.shopify_import import FULL, create_import_run, run_import
 from shopsync.sync.connections.webhook_subscriptions import webhook_address
 from tests.support.shopify_import import deliver_webhooks, install_store, run_jobs, take_jobs
 from tests.support.shopify_import import post_webhook as _post
@@ -217,7 +218,14 @@ def test_products_created_and_deleted_in_shopify(app, store, shopify_sandbox):
     deliver_webhooks(app, shopify_sandbox)
     assert db.session.execute(select(func.count()).select_from(Product).where(
         Product.integration_id == store.id, Product.shopify_id.in_([victim.id, created.id]))).scalar() == 0
-    assert db.session.get(ProductLink, link_id) is None
+    # The link is kept, orphaned with the reason, and the merchant is told (issue #14, item 7).
+    db.session.expire_all()
+    link = db.session.get(ProductLink, link_id)
+    assert link.state == "orphaned" and link.variant_id is None and link.tiktok_sku_id is not None
+    assert "was deleted in Shopify" in link.orphaned_reason
+    alert = db.session.execute(select(Alert).where(Alert.tenant_id == store.tenant_id,
+                                                   Alert.kind == "link_orphaned")).scalar_one()
+    assert alert.details["fix_path"] == f"/product-links/{link_id}"
 
 
 def test_bulk_operation_finish_wakes_the_import(app, store):
@@ -350,3 +358,35 @@ def test_a_product_swept_by_the_full_import_stays_deleted(client, app, store, sh
     assert _events(store.external_id)[-1].outcome == "deleted_earlier"
     assert db.session.execute(select(func.count()).select_from(Product).where(
         Product.integration_id == store.id, Product.shopify_id == victim.id)).scalar() == 0
+
+
+def test_untracked_and_continue_selling_variants_are_imported_and_a_policy_change_applied(
+        app, store, shopify_sandbox):
+    shop = shopify_sandbox.shop(store.external_id)
+    untracked, continuing = [p.variants[0] for p in list(shop.products.values())[:2]]
+    shopify_sandbox.set_webhook_delivery(paused=True)
+    try:
+        shopify_sandbox.set_inventory_behaviour(store.external_id, untracked.id, tracked=False)
+        shopify_sandbox.set_inventory_behaviour(store.external_id, continuing.id, policy="CONTINUE")
+        run = create_import_run(store, "manual")
+        run_import(run, FULL)
+    finally:
+        shopify_sandbox.release_webhooks()
+    deliver_webhooks(app, shopify_sandbox)
+
+    def stored(variant):
+        db.session.expire_all()
+        row = db.session.execute(select(Variant).where(Variant.integration_id == store.id,
+                                                       Variant.shopify_id == variant.id)).scalar_one()
+        return row.inventory_tracked, row.inventory_policy
+
+    assert stored(untracked) == (False, "deny")
+    assert stored(continuing) == (True, "continue")
+    # products/update carries the policy but not whether the stock is tracked: that stays as imported
+    shopify_sandbox.set_inventory_behaviour(store.external_id, untracked.id, policy="CONTINUE")
+    deliver_webhooks(app, shopify_sandbox)
+    assert stored(untracked) == (False, "continue")
+    # inventory_items/update says tracking changed; the item is read back from Shopify
+    shopify_sandbox.set_inventory_behaviour(store.external_id, untracked.id, tracked=True)
+    deliver_webhooks(app, shopify_sandbox)
+    assert stored(untracked) == (True, "continue")

@@ -11,6 +11,8 @@ TENANT_ROUTES: list[tuple[str, str]] = [
     ("GET", "/product-links/{link}"),
     ("POST", "/product-links/{link}/settings"),
     ("POST", "/product-links/{link}/dry-run"),
+    ("POST", "/product-links/{link}/confirm-price"),
+    ("POST", "/product-links/{link}/relink"),
     ("GET", "/product-links/{link}/state"),
     ("GET", "/product-links/{link}/history"),
     ("GET", "/sync-runs/{run}"),
@@ -27,6 +29,8 @@ TENANT_ROUTES: list[tuple[str, str]] = [
     ("POST", "/integrations/{tiktok_integration}/import-tiktok"),
     ("GET", "/integrations/{tiktok_integration}/defaults"),
     ("POST", "/integrations/{tiktok_integration}/defaults"),
+    ("GET", "/integrations/{tiktok_integration}/warehouses"),
+    ("POST", "/integrations/{tiktok_integration}/warehouses"),
 ]
 
 # Pages listing merchant data: another tenant's names must never appear in them.

@@ -21,6 +21,7 @@ from shopsync.platforms.shopify.catalog import (
     parse_datetime,
     parse_gid,
     parse_money,
+    policy_name,
 )
 
 # GraphQL WebhookSubscriptionTopic -> the X-Shopify-Topic value deliveries carry.
@@ -29,6 +30,8 @@ WEBHOOK_TOPICS = {
     "PRODUCTS_UPDATE": "products/update",
     "PRODUCTS_DELETE": "products/delete",
     "INVENTORY_LEVELS_UPDATE": "inventory_levels/update",
+    # Product payloads no longer say whether a variant's stock is tracked; its inventory item's do.
+    "INVENTORY_ITEMS_UPDATE": "inventory_items/update",
     "APP_UNINSTALLED": "app/uninstalled",
     "BULK_OPERATIONS_FINISH": "bulk_operations/finish",
 }
@@ -154,6 +157,8 @@ def parse_product_payload(payload: dict) -> ProductPayload:
         inventory_quantity=v.get("inventory_quantity"),
         position=v.get("position"),
         updated_at=parse_datetime(v.get("updated_at")),
+        # Product payloads carry the policy; whether Shopify tracks the stock is on the inventory item only.
+        inventory_policy=policy_name(v.get("inventory_policy")),
     ) for v in payload.get("variants") or ()]
     images = [ImageRow(id=int(i["id"]), product_id=product_id, url=i["src"], alt=i.get("alt"),
                        width=i.get("width"), height=i.get("height"),
@@ -172,6 +177,11 @@ def parse_inventory_level(payload: dict) -> InventoryLevelRow:
                              location_id=int(payload["location_id"]),
                              available=payload.get("available"),
                              updated_at=parse_datetime(payload.get("updated_at")))
+
+
+def parse_inventory_item_id(payload: dict) -> int:
+    """inventory_items/update bodies: `{id, sku, tracked, updated_at, ...}`; the id is what is read back."""
+    return int(payload["id"])
 
 
 def parse_bulk_operation_finished(payload: dict) -> BulkOperationFinished:

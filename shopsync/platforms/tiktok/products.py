@@ -29,6 +29,15 @@ class Shop:
     seller_type: str
 
 
+def is_seller_warehouse(type_: str | None, sub_type: str | None, enabled: bool) -> bool:
+    """An enabled sales warehouse the seller ships from: the only kind ShopSync writes stock to.
+
+    Warehouses TikTok fulfils from itself (FBT) are not the seller's to write (12052144); they are
+    told apart by their sub_type, and a warehouse missing from the shop's list is never written either.
+    """
+    return enabled and type_ in (None, "SALES_WAREHOUSE") and "FBT" not in (sub_type or "").upper()
+
+
 @dataclass(frozen=True)
 class Warehouse:
     id: str
@@ -36,10 +45,11 @@ class Warehouse:
     type: str
     effect_status: str
     is_default: bool
+    sub_type: str = ""
 
     @property
     def takes_stock(self) -> bool:
-        return self.type == "SALES_WAREHOUSE" and self.effect_status == "ENABLED"
+        return is_seller_warehouse(self.type, self.sub_type, self.effect_status == "ENABLED")
 
 
 @dataclass(frozen=True)
@@ -98,7 +108,8 @@ def warehouses(client: TikTokClient) -> list[Warehouse]:
     found = client.get("/logistics/202309/warehouses").data.get("warehouses") or []
     with reading_answer("TikTok Shop"):
         return [Warehouse(id=_text(w["id"]), name=_text(w.get("name", "")), type=_text(w.get("type", "")),
-                          effect_status=_text(w.get("effect_status", "")), is_default=bool(w.get("is_default")))
+                          effect_status=_text(w.get("effect_status", "")), is_default=bool(w.get("is_default")),
+                          sub_type=_text(w.get("sub_type") or ""))
                 for w in found]
 
 

@@ -6,6 +6,7 @@ from html import escape
 
 from flask import Blueprint, Response, abort, jsonify, redirect, request
 
+from . import order_control
 from .sandbox import UNSET, ShopifySandbox
 from .store import iso, money
 from .urls import SHOP_DOMAIN, local_root
@@ -40,6 +41,8 @@ def register(bp: Blueprint, sandbox: ShopifySandbox) -> None:
     @bp.errorhandler(InvalidOperation)
     def invalid(error):
         return jsonify({"error": "invalid", "message": str(error)}), 400
+
+    order_control.register(bp, sandbox, known)
 
     @bp.get("/_control/shops")
     def shops():
@@ -76,6 +79,16 @@ def register(bp: Blueprint, sandbox: ShopifySandbox) -> None:
         variant = sandbox.set_price(shop, variant_id, data["price"], compare)
         return jsonify({"id": variant.id, "price": money(variant.price),
                         "compare_at_price": money(variant.compare_at_price), "updated_at": iso(variant.updated_at)})
+
+    @bp.post("/_control/shops/<shop:shop>/variants/<int:variant_id>/inventory-behaviour")
+    def inventory_behaviour(shop, variant_id):
+        """{"tracked": bool, "policy": "DENY" | "CONTINUE"}, either or both."""
+        data = body()
+        tracked = data.get("tracked")
+        if tracked is not None and not isinstance(tracked, bool):
+            return jsonify(error="tracked must be true or false"), 400
+        variant = sandbox.set_inventory_behaviour(shop, variant_id, tracked=tracked, policy=data.get("policy"))
+        return jsonify({"id": variant.id, "tracked": variant.tracked, "policy": variant.inventory_policy})
 
     @bp.post("/_control/shops/<shop:shop>/inventory")
     def inventory(shop):
@@ -160,8 +173,8 @@ def register(bp: Blueprint, sandbox: ShopifySandbox) -> None:
     @bp.post("/_control/faults")
     def add_fault():
         data = body()
-        options = {k: data[k] for k in ("count", "probability", "status", "retry_after", "seconds", "shop")
-                   if data.get(k) is not None}
+        options = {k: data[k] for k in ("count", "probability", "status", "retry_after", "seconds", "shop",
+                                        "field", "after") if data.get(k) is not None}
         return jsonify(sandbox.add_fault(data["kind"], **options).as_dict()), 201
 
     @bp.delete("/_control/faults")
@@ -190,16 +203,12 @@ def register(bp: Blueprint, sandbox: ShopifySandbox) -> None:
     def webhook_controls():
         data = body()
         return jsonify(sandbox.set_webhook_delivery(**{k: data.get(k) for k in ("copies", "shuffle", "delay",
-                                                                                "paused")}))
+                                                                                "paused", "drop")}))
 
     @bp.post("/_control/webhooks/release")
     def release():
         sandbox.release_webhooks()
         return jsonify({"released": True})
-
-    @bp.post("/_control/webhooks/drop")
-    def drop():
-        return jsonify({"dropped": sandbox.drop_webhooks(body().get("shop"))})
 
     @bp.post("/_control/webhooks/wait")
     def wait():
@@ -209,6 +218,7 @@ def register(bp: Blueprint, sandbox: ShopifySandbox) -> None:
     def admin(shop):
         with sandbox.lock:
             current = known(shop)
+            orders = order_control.orders_section(current)
             locations = list(current.locations.values())
             rows = []
             for product in list(current.products.values())[:500]:
@@ -228,7 +238,7 @@ def register(bp: Blueprint, sandbox: ShopifySandbox) -> None:
         html = ("<!doctype html><html><head><meta charset='utf-8'><title>Sandbox admin</title><style>"
                 "body{font-family:system-ui,sans-serif;margin:1.5rem}table{border-collapse:collapse}"
                 "td,th{border-bottom:1px solid #ddd;padding:.3rem .6rem;vertical-align:top}form{margin:.1rem 0}"
-                f"</style></head><body><h1>{escape(current.name)} <small>{escape(shop)}</small></h1>"
+                f"</style></head><body><h1>{escape(current.name)} <small>{escape(shop)}</small></h1>{orders}"
                 "<table><tr><th>Product</th><th>Variant</th><th>SKU</th><th>Price</th><th>Stock</th></tr>"
                 + "".join(rows) + "</table></body></html>")
         return Response(html, mimetype="text/html")

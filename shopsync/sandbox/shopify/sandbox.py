@@ -16,6 +16,7 @@ from typing import Any
 from graphql import GraphQLError
 
 from shopsync.sandbox.demo_catalog import demo_products, generated_products
+from shopsync.sandbox.outbox import Outbox
 
 from .bulk import BulkQueryError, Exporter, Plan
 from .faults import Fault, FaultPlan
@@ -33,7 +34,8 @@ from .store import (
     now,
     product_from_demo,
 )
-from .webhooks import Outbox, inventory_level_payload, product_payload, shop_payload, topic_name
+from .webhooks import (inventory_item_payload, inventory_level_payload, product_payload, shop_payload, shopify_headers,
+                       topic_name)
 
 DEFAULTS = {
     "shopify_api_key": "sandbox-shopify-key",
@@ -56,6 +58,11 @@ DEFAULTS = {
     "shopify_bulk_min_seconds": 0.0,
     "shopify_webhook_retry_delays": (0.05, 0.1, 0.2, 0.4, 0.8, 1.0, 1.0, 1.0),
     "shopify_demo_catalog": True,
+    # Orders. A development (or trial) store may create 5 orders a minute; "paid" has no such limit.
+    "shopify_plan": "paid",
+    "shopify_order_index_lag": 0.0,  # seconds before a new order shows in orders(query:)
+    "shopify_cancel_job_seconds": 0.3,  # orderCancel is a job: it completes this long after the call
+    "shopify_require_idempotency": True,  # refundCreate without @idempotent is refused (Shopify, from 2026-04)
 }
 BULK_CONCURRENCY = 5
 # Above every id the demo catalog and the shared counter hand out, below 2**53 for 90,000 shops.
@@ -99,9 +106,10 @@ class ShopifySandbox:
         self.faults = FaultPlan(self.settings["shopify_seed"])
         self.requests: list[dict] = []
         self.base_url = self.settings["shopify_public_url"].rstrip("/")
-        self.outbox = Outbox(self.settings["shopify_api_secret"], self.settings["shopify_webhook_api_version"],
+        self.outbox = Outbox(shopify_headers(self.settings["shopify_api_secret"],
+                                             self.settings["shopify_webhook_api_version"]),
                              retry_delays=tuple(self.settings["shopify_webhook_retry_delays"]),
-                             seed=self.settings["shopify_seed"])
+                             seed=self.settings["shopify_seed"], name="shopify-sandbox-webhooks")
         self.bulk_dir = tempfile.mkdtemp(prefix="shopify-sandbox-bulk-")
         self.url_key = secrets.token_bytes(32)
         self._codes: dict[str, dict] = {}
@@ -111,6 +119,8 @@ class ShopifySandbox:
         self._next_id = 1000
         self._shops_made = 0
         self._cancelled: set[int] = set()
+        self.jobs: dict[int, bool] = {}  # orderCancel jobs: id -> done
+        self._short_exports: dict[str, int] = {}  # shop -> products its bulk exports leave out
 
     def __repr__(self) -> str:
         return f"<ShopifySandbox shops={len(self.shops)}>"
@@ -128,7 +138,8 @@ class ShopifySandbox:
                             name=domain.split(".")[0].replace("-", " ").title(),
                             bucket=LeakyBucket(self.settings["shopify_bucket_size"],
                                                self.settings["shopify_restore_rate"]),
-                            locations=demo_locations(id_offset), id_offset=id_offset)
+                            locations=demo_locations(id_offset), id_offset=id_offset,
+                            plan=self.settings["shopify_plan"])
                 if self.settings["shopify_demo_catalog"]:
                     for index, demo in enumerate(demo_products()):
                         shop.add_product(product_from_demo(demo, index, id_offset))
@@ -160,7 +171,28 @@ class ShopifySandbox:
             if compare_at_price is not UNSET:
                 variant.compare_at_price = None if compare_at_price is None else Decimal(str(compare_at_price))
             variant.updated_at = product.updated_at = now()
-            self._fire(domain, "PRODUCTS_UPDATE", product_payload(product, self._image_url))
+            self.fire(domain, "PRODUCTS_UPDATE", product_payload(product, self._image_url))
+            return variant
+
+    def set_inventory_behaviour(self, domain: str, variant_id: int, *, tracked: bool | None = None,
+                                policy: str | None = None) -> Variant:
+        """Whether Shopify tracks the variant's stock, and whether it sells on when out (DENY | CONTINUE).
+
+        Like Shopify, a change fires products/update (the payload carries the policy); tracking is a
+        property of the inventory item, which product payloads no longer carry: inventory_items/update does.
+        """
+        if policy is not None and policy.upper() not in ("DENY", "CONTINUE"):
+            raise ValueError("policy must be DENY or CONTINUE")
+        with self.lock:
+            product, variant = self._variant(domain, variant_id)
+            if tracked is not None:
+                variant.tracked = bool(tracked)
+            if policy is not None:
+                variant.inventory_policy = policy.upper()
+            variant.updated_at = product.updated_at = now()
+            self.fire(domain, "PRODUCTS_UPDATE", product_payload(product, self._image_url))
+            if tracked is not None:
+                self.fire(domain, "INVENTORY_ITEMS_UPDATE", inventory_item_payload(variant))
             return variant
 
     def set_stock(self, domain: str, location_id: int, available: int, *, variant_id: int | None = None,
@@ -175,12 +207,24 @@ class ShopifySandbox:
                 raise KeyError(f"no location {location_id}")
             product, variant = found
             variant.levels[location_id] = int(available)
-            variant.updated_at = now()
-            self._fire(domain, "INVENTORY_LEVELS_UPDATE", inventory_level_payload(variant, location_id))
-            if self.settings["shopify_stock_bumps_product"]:
-                product.updated_at = variant.updated_at
-                self._fire(domain, "PRODUCTS_UPDATE", product_payload(product, self._image_url))
+            self.stock_changed(domain, product, variant, location_id)
             return variant
+
+    def move_stock(self, domain: str, inventory_item_id: int, location_id: int, *, available: int = 0,
+                   committed: int = 0) -> None:
+        """What an order does to a level: units between available and committed, or in or out of the shop."""
+        product, variant = self.shop(domain).variant_by_inventory_item(inventory_item_id)
+        variant.levels[location_id] = variant.levels.get(location_id, 0) + available
+        variant.committed[location_id] = variant.committed.get(location_id, 0) + committed
+        if available:
+            self.stock_changed(domain, product, variant, location_id)
+
+    def stock_changed(self, domain: str, product: Product, variant: Variant, location_id: int) -> None:
+        variant.updated_at = now()
+        self.fire(domain, "INVENTORY_LEVELS_UPDATE", inventory_level_payload(variant, location_id))
+        if self.settings["shopify_stock_bumps_product"]:
+            product.updated_at = variant.updated_at
+            self.fire(domain, "PRODUCTS_UPDATE", product_payload(product, self._image_url))
 
     def create_product(self, domain: str, title: str, variants: list[dict], *, status: str = "ACTIVE",
                        vendor: str = "ShopSync Demo", product_type: str = "Demo", image_count: int = 1) -> Product:
@@ -205,7 +249,7 @@ class ShopifySandbox:
                     or {location_id: 0 for location_id in shop.locations},
                     updated_at=stamp))
             shop.add_product(product)
-            self._fire(domain, "PRODUCTS_CREATE", product_payload(product, self._image_url))
+            self.fire(domain, "PRODUCTS_CREATE", product_payload(product, self._image_url))
             return product
 
     def update_product(self, domain: str, product_id: int, *, title: str | None = None,
@@ -217,14 +261,14 @@ class ShopifySandbox:
             if status is not None:
                 product.status = status.upper()
             product.updated_at = now()
-            self._fire(domain, "PRODUCTS_UPDATE", product_payload(product, self._image_url))
+            self.fire(domain, "PRODUCTS_UPDATE", product_payload(product, self._image_url))
             return product
 
     def delete_product(self, domain: str, product_id: int) -> None:
         with self.lock:
             if self.shop(domain).remove_product(product_id) is None:
                 raise KeyError(f"no product {product_id}")
-            self._fire(domain, "PRODUCTS_DELETE", {"id": product_id})
+            self.fire(domain, "PRODUCTS_DELETE", {"id": product_id})
 
     def set_bucket(self, domain: str, *, maximum_available: float | None = None, restore_rate: float | None = None,
                    currently_available: float | None = None) -> dict:
@@ -286,7 +330,7 @@ class ShopifySandbox:
             self.requests.append({"at": time.time(), **entry})
 
     # -- webhooks --------------------------------------------------------------------------------
-    def _fire(self, domain: str, topic_enum: str, payload: dict) -> None:
+    def fire(self, domain: str, topic_enum: str, payload: dict) -> None:
         shop = self.shops.get(domain)
         if shop is None:
             return
@@ -294,23 +338,19 @@ class ShopifySandbox:
         self.outbox.publish(domain, topic_name(topic_enum), payload, uris)
 
     def set_webhook_delivery(self, *, copies: int | None = None, shuffle: bool | None = None,
-                             delay: float | None = None, paused: bool | None = None) -> dict:
-        return dict(self.outbox.set_controls(copies=copies, shuffle=shuffle, delay=delay, paused=paused).__dict__)
+                             delay: float | None = None, paused: bool | None = None, drop: int | None = None) -> dict:
+        return dict(self.outbox.set_controls(copies=copies, shuffle=shuffle, delay=delay, paused=paused,
+                                             drop=drop).__dict__)
 
     def release_webhooks(self) -> None:
         self.outbox.release()
-
-    def drop_webhooks(self, domain: str | None = None) -> int:
-        """Lose the deliveries still queued (pause first to catch them): the safety nets must notice."""
-        return self.outbox.drop(domain)
 
     def wait_for_webhooks(self, timeout: float = 10.0) -> bool:
         """True once every queued delivery (retries included) has been attempted to completion."""
         return self.outbox.wait_until_drained(timeout)
 
     def webhook_attempts(self, domain: str | None = None) -> list[dict]:
-        with self.outbox._cond:
-            return [dict(a) for a in self.outbox.attempts if domain in (None, a["shop"])]
+        return self.outbox.attempts_for(domain)
 
     def uninstall(self, domain: str) -> None:
         """The merchant removes the app: tokens die at once, then app/uninstalled is sent."""
@@ -322,7 +362,7 @@ class ShopifySandbox:
             for token in [t for t, record in self._refresh_tokens.items() if record.shop == domain]:
                 del self._refresh_tokens[token]
             self._offline = {k: v for k, v in self._offline.items() if k[0] != domain}
-            self._fire(domain, "APP_UNINSTALLED", shop_payload(shop))
+            self.fire(domain, "APP_UNINSTALLED", shop_payload(shop))
 
     def send_compliance(self, domain: str, topic: str, uri: str | None = None, payload: dict | None = None) -> None:
         """customers/data_request, customers/redact or shop/redact to the app's configured compliance uri."""
@@ -482,7 +522,8 @@ class ShopifySandbox:
             snapshot = Shop(domain=ctx.shop.domain, id=ctx.shop.id, name=ctx.shop.name, bucket=ctx.shop.bucket,
                             currency_code=ctx.shop.currency_code, locations=dict(ctx.shop.locations),
                             subscriptions=dict(ctx.shop.subscriptions))
-            for product in ctx.shop.products.values():
+            left_out = self._short_exports.get(ctx.shop.domain, 0)
+            for product in list(ctx.shop.products.values())[left_out:]:
                 snapshot.add_product(product)
         name = f"bulk-{operation.id}-{secrets.token_hex(8)}.jsonl"
         path = os.path.join(self.bulk_dir, name)
@@ -513,12 +554,18 @@ class ShopifySandbox:
                 operation.status, operation.error_code, operation.partial_data_url = "FAILED", failure, url
             else:
                 operation.status, operation.url = "COMPLETED", url
-            self._fire(ctx.shop.domain, "BULK_OPERATIONS_FINISH", {
+            self.fire(ctx.shop.domain, "BULK_OPERATIONS_FINISH", {
                 "admin_graphql_api_id": gid("BulkOperation", operation.id),
                 "completed_at": iso(operation.completed_at), "created_at": iso(operation.created_at),
                 "error_code": operation.error_code.lower() if operation.error_code else None,
                 "status": operation.status.lower(), "type": "query",
             })
+
+    def shorten_exports(self, domain: str, products_left_out: int) -> None:
+        """Make this shop's bulk exports leave out their first products (0: complete again): an export that
+        completes yet is incomplete, which an importer must not take for deletions."""
+        with self.lock:
+            self._short_exports[domain] = max(0, int(products_left_out))
 
     def signed_file_url(self, base_url: str, name: str) -> str:
         expires = int(time.time()) + 7 * 86400

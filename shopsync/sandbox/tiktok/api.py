@@ -6,16 +6,16 @@ import hmac
 import json
 import re
 import time
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Mapping
 
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 
-from shopsync.platforms.tiktok.client import takes_shop_cipher
-from shopsync.platforms.tiktok.signing import sign
+from shopsync.sandbox.tiktok import aftersale_api, event_api, fulfillment_api, order_api
+from shopsync.sandbox.tiktok.answers import Answer, Refused, page_size
 from shopsync.sandbox.tiktok.catalog import Product, Shop
+from shopsync.sandbox.tiktok.signature import accepted_signs, wants_shop_cipher
 from shopsync.sandbox.tiktok.state import Call, TikTokSandbox
 
 MAX_PAGE_SIZE = 100
@@ -34,31 +34,21 @@ _ROUTES = Map([
     Rule("/product/202309/products/<product_id>", methods=["GET"], endpoint="product"),
     Rule("/product/202309/products/<product_id>/inventory/update", methods=["POST"], endpoint="inventory"),
     Rule("/product/202309/products/<product_id>/prices/update", methods=["POST"], endpoint="prices"),
+    *order_api.RULES, *event_api.RULES, *fulfillment_api.RULES, *aftersale_api.RULES,
 ], strict_slashes=False).bind("open-api.tiktokglobalshop.com")
 
 
-@dataclass
-class Answer:
-    code: int = 0
-    message: str = "Success"
-    data: dict = field(default_factory=dict)
-    http_status: int = 200
-    retry_after: int | None = None
-    delay: float = 0.0  # seconds to stall before answering (the timeout fault)
-
-
-class Refused(Exception):
-    def __init__(self, code: int, message: str, http_status: int = 200, retry_after: int | None = None):
-        super().__init__(message)
-        self.answer = Answer(code=code, message=message, data={}, http_status=http_status,
-                             retry_after=retry_after)
-
-
-def handle(sandbox: TikTokSandbox, method: str, path: str, query: Mapping[str, str],
-           headers: Mapping[str, str], raw_body: bytes) -> Answer:
-    """Answer one API call as TikTok would and record it."""
-    call = Call(method=method, path=path, shop_id=None, query=dict(query), body=_json_or_none(raw_body),
-                timestamp=sandbox.clock())
+def handle(sandbox: TikTokSandbox, method: str, path: str, query: Mapping[str, str] | list[tuple[str, str]],
+           headers: Mapping[str, str], raw_body: bytes, full_path: str | None = None) -> Answer:
+    """Answer one API call as TikTok would and record it. `query` may repeat a key (`ids=1&ids=2`), read
+    as one comma-joined value; `full_path` is the whole path the client reached, if the API is mounted
+    below a prefix."""
+    pairs = list(query.items()) if isinstance(query, Mapping) else list(query)
+    joined: dict[str, str] = {}
+    for key, value in pairs:
+        joined[key] = f"{joined[key]},{value}" if key in joined else value
+    call = Call(method=method, path=path, shop_id=None, query=joined, body=_json_or_none(raw_body),
+                timestamp=sandbox.clock(), pairs=pairs, full_path=full_path or path)
     slow = sandbox.slow_answer_for(path)
     if slow:
         time.sleep(slow)  # outside the lock: TikTok keeps answering other calls meanwhile
@@ -80,8 +70,15 @@ def _answer(sandbox: TikTokSandbox, call: Call, headers: Mapping[str, str], raw_
         raise Refused(36009010, f"Invalid method {call.method} for this path", 405) from None
     except NotFound:
         raise Refused(36009009, "Invalid path", 404) from None
-    shop = _check_gateway(sandbox, call, headers, raw_body)
-    fault = sandbox.faults.draw()
+    shop = _check_gateway(sandbox, call, headers, raw_body, endpoint)
+    struck = _fault_answer(sandbox, sandbox.faults.draw(call.path))
+    if struck:
+        return struck
+    answer = _ENDPOINTS[endpoint](sandbox, shop, call, **args)
+    return _fault_answer(sandbox, sandbox.faults.draw(call.path, after=True)) or answer
+
+
+def _fault_answer(sandbox: TikTokSandbox, fault: str | None) -> Answer | None:
     if fault == "rate_limit":
         raise Refused(36009002, "Too many requests", 429, retry_after=1)
     if fault == "server_error":
@@ -91,10 +88,11 @@ def _answer(sandbox: TikTokSandbox, call: Call, headers: Mapping[str, str], raw_
     if fault == "timeout":
         return Answer(36009007, "Request timeout, please try again", http_status=504,
                       delay=float(sandbox.settings["tiktok_timeout_fault_seconds"]))
-    return _ENDPOINTS[endpoint](sandbox, shop, call, **args)
+    return None
 
 
-def _check_gateway(sandbox: TikTokSandbox, call: Call, headers: Mapping[str, str], raw_body: bytes) -> Shop | None:
+def _check_gateway(sandbox: TikTokSandbox, call: Call, headers: Mapping[str, str], raw_body: bytes,
+                   endpoint: str) -> Shop | None:
     """TikTok's gateway checks, in its order; returns the shop the call is scoped to."""
     settings, query = sandbox.settings, call.query
     if query.get("app_key") != settings["tiktok_app_key"]:
@@ -110,8 +108,8 @@ def _check_gateway(sandbox: TikTokSandbox, call: Call, headers: Mapping[str, str
     if int(timestamp) > now + TIMESTAMP_MAX_AHEAD:
         raise Refused(36009004, "Invalid timestamp: the timestamp is more than 30 seconds in the future", 401)
     signed_body = None if call.method == "GET" else raw_body
-    expected = sign(call.path, query, signed_body, settings["tiktok_app_secret"])
-    if not hmac.compare_digest(expected, query["sign"]):
+    accepted = accepted_signs(settings["tiktok_app_secret"], (call.path, call.full_path), call.pairs, signed_body)
+    if not any(hmac.compare_digest(expected, query["sign"]) for expected in accepted):
         raise Refused(106001, "Invalid sign", 401)
     token = headers.get("x-tts-access-token", "")
     grant = sandbox.access_tokens.get(token) if token else None
@@ -122,14 +120,15 @@ def _check_gateway(sandbox: TikTokSandbox, call: Call, headers: Mapping[str, str
     shop = _check_shop_cipher(sandbox, call)
     if call.method != "GET" and not headers.get("content-type", "").lower().startswith("application/json"):
         raise Refused(36009022, "Content-Type must be application/json", 415)
-    if sandbox.over_rate(shop.id if shop else f"seller:{grant.open_id}"):
+    # TikTok limits each API separately for each (app, shop) pair (tiktok-orders-listings.md F1)
+    if sandbox.over_rate(f"{shop.id if shop else 'seller:' + grant.open_id}:{endpoint}"):
         raise Refused(36009002, "Too many requests", 429, retry_after=1)
     return shop
 
 
 def _check_shop_cipher(sandbox: TikTokSandbox, call: Call) -> Shop | None:
     cipher = call.query.get("shop_cipher", "")
-    if not takes_shop_cipher(call.method, call.path):
+    if not wants_shop_cipher(call.method, call.path):
         if cipher:
             raise Refused(36009004, "Invalid shop_cipher: shop_cipher is not required for this API")
         return None
@@ -148,13 +147,11 @@ def _shops(sandbox: TikTokSandbox, shop: None, call: Call) -> Answer:
 
 
 def _warehouses(sandbox: TikTokSandbox, shop: Shop, call: Call) -> Answer:
-    return Answer(data={"warehouses": [w.as_json() for w in shop.warehouses]})
+    return Answer(data={"warehouses": [w.as_json() for w in shop.warehouses if not w.platform]})
 
 
 def _search(sandbox: TikTokSandbox, shop: Shop, call: Call) -> Answer:
-    page_size = call.query.get("page_size", "")
-    if not page_size.isdigit() or not 1 <= int(page_size) <= MAX_PAGE_SIZE:
-        raise Refused(36009004, f"Invalid param: page_size must be between 1 and {MAX_PAGE_SIZE}")
+    size = page_size(call, MAX_PAGE_SIZE)
     offset = _decode_page_token(call.query.get("page_token", ""))
     filters = call.body if isinstance(call.body, dict) else {}
     seller_skus = filters.get("seller_skus") or []
@@ -163,7 +160,7 @@ def _search(sandbox: TikTokSandbox, shop: Shop, call: Call) -> Answer:
     matching = [p for p in shop.products.values() if _matches(p, filters)]
     if offset >= RESULT_WINDOW:
         raise Refused(12052180, "Only the first 10000 results can be paged; narrow the search")
-    page = matching[offset:offset + int(page_size)]
+    page = matching[offset:offset + size]
     following = offset + len(page)
     token = _encode_page_token(following) if following < len(matching) else ""
     return Answer(data={"products": [_product_json(shop, p) for p in page], "next_page_token": token,
@@ -186,7 +183,7 @@ def _inventory(sandbox: TikTokSandbox, shop: Shop, call: Call, product_id: str) 
         if sku is None:
             errors.append(_sku_error(12052557, "The SKU does not belong to this product", entry.get("id")))
             continue
-        quantities, problem = _quantities(entry.get("inventory"), sku.inventory)
+        quantities, problem = _quantities(entry.get("inventory"), sku.inventory, shop.platform_warehouse_ids)
         if problem:
             errors.append(_sku_error(*problem, sku.id))
         else:
@@ -221,7 +218,8 @@ def _prices(sandbox: TikTokSandbox, shop: Shop, call: Call, product_id: str) -> 
 
 
 _ENDPOINTS = {"shops": _shops, "warehouses": _warehouses, "search": _search, "product": _product,
-              "inventory": _inventory, "prices": _prices}
+              "inventory": _inventory, "prices": _prices, **order_api.ENDPOINTS, **event_api.ENDPOINTS,
+              **fulfillment_api.ENDPOINTS, **aftersale_api.ENDPOINTS}
 
 
 # ---- helpers ---------------------------------------------------------------------------------------
@@ -251,18 +249,22 @@ def _sku_entries(body: Any) -> list[dict]:
     return entries
 
 
-def _quantities(inventory: Any, current: dict[str, int]) -> tuple[dict[str, int], tuple[int, str] | None]:
+def _quantities(inventory: Any, current: dict[str, int], platform: set[str]
+                ) -> tuple[dict[str, int], tuple[int, str] | None]:
+    """The seller's warehouses of the SKU, every one of them, and no warehouse TikTok runs itself."""
     if not isinstance(inventory, list) or not all(isinstance(i, dict) for i in inventory):
         return {}, (12019024, "Invalid stock information")
     quantities = {}
     for item in inventory:
         warehouse_id, quantity = str(item.get("warehouse_id") or ""), item.get("quantity")
+        if warehouse_id in platform:
+            return {}, (12052144, f"Warehouse {warehouse_id} is a platform warehouse; its stock cannot be edited")
         if warehouse_id not in current:
             return {}, (12019028, f"Warehouse {warehouse_id or '(missing)'} is not a warehouse of this SKU")
         if isinstance(quantity, bool) or not isinstance(quantity, int) or not 0 <= quantity <= MAX_QUANTITY:
             return {}, (12052055, f"Quantity must be between 0 and {MAX_QUANTITY}")
         quantities[warehouse_id] = quantity
-    if set(quantities) != set(current):
+    if set(quantities) != set(current) - platform:
         return {}, (12019028, "Stock for every warehouse of the SKU is required")
     return quantities, None
 

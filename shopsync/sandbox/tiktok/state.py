@@ -6,15 +6,19 @@ import itertools
 import secrets
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
 from limits import RateLimitItemPerSecond
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 
-from shopsync.sandbox.tiktok.catalog import IdSequence, Product, Seller, Shop, Sku, add_generated_products, demo_seller
+from shopsync.sandbox.tiktok import buying
+from shopsync.sandbox.tiktok.catalog import (IdSequence, Product, Seller, Shop, Sku, Warehouse, add_generated_products,
+                                             demo_seller)
+from shopsync.sandbox.tiktok.events import Events
 from shopsync.sandbox.tiktok.faults import Faults
+from shopsync.sandbox.tiktok.orders import Order
 
 DAY = 86_400
 DEFAULTS = {
@@ -25,11 +29,18 @@ DEFAULTS = {
     "tiktok_access_token_lifetime": 7 * DAY,
     "tiktok_refresh_token_lifetime": 365 * DAY,
     "tiktok_auth_code_lifetime": 300,
-    "tiktok_qps": 20,
+    "tiktok_qps": 50,  # per API and shop
     "tiktok_timeout_fault_seconds": 3.0,
     "tiktok_fault_seed": 0,
     "tiktok_scopes": ["seller.authorization.info", "seller.product.basic", "seller.product.write",
-                      "seller.logistics"],
+                      "seller.logistics", "seller.order.info", "seller.fulfillment.basic",
+                      "seller.return_refund.basic", "seller.webhook"],
+    # Orders: TikTok's one-hour ON_HOLD and its webhook retries (2 min, 30 min, 3 h, 12 h) are kept in
+    # shape but shortened to seconds, so a demo or a test sees them happen.
+    "tiktok_payment_seconds": 0.0,
+    "tiktok_on_hold_seconds": 15.0,
+    "tiktok_fbt_ship_seconds": 5.0,
+    "tiktok_webhook_retry_delays": (2.0, 30.0, 180.0, 720.0),
 }
 
 
@@ -51,6 +62,8 @@ class Call:
     code: int | None = None
     http_status: int | None = None
     finished_at: float | None = None  # when its answer left
+    pairs: list = field(default_factory=list)  # the query as sent, repeated keys included (what is signed)
+    full_path: str = ""  # the whole path the client reached (with the sandbox's mount prefix)
 
     def as_json(self) -> dict:
         return {"method": self.method, "path": self.path, "shop_id": self.shop_id, "query": self.query,
@@ -63,6 +76,11 @@ class TikTokSandbox:
         self.settings = {**DEFAULTS, **{k: v for k, v in (settings or {}).items() if v is not None}}
         self.clock = clock
         self.lock = threading.RLock()
+        self.events = Events(self.settings["tiktok_app_key"], self.settings["tiktok_app_secret"],
+                             tuple(self.settings["tiktok_webhook_retry_delays"]),
+                             seed=int(self.settings["tiktok_fault_seed"]))
+        self._wake = threading.Event()
+        self._clockwork: threading.Thread | None = None
         self.reset()
 
     # ---- state -------------------------------------------------------------------------------------
@@ -80,6 +98,8 @@ class TikTokSandbox:
             self._request_numbers = itertools.count(1)
             self._throttle = MovingWindowRateLimiter(MemoryStorage())
             self._qps = RateLimitItemPerSecond(int(self.settings["tiktok_qps"]), 1)
+            self.book = buying.OrderBook()
+            self.events.reset()
 
     @property
     def shops(self) -> list[Shop]:
@@ -117,14 +137,67 @@ class TikTokSandbox:
             return add_generated_products(self.shop(shop_id), self._product_ids, self._sku_ids, sku_count,
                                           seed=seed, skus_per_product=skus_per_product)
 
+    def set_sku_inventory(self, sku_id: str, quantities: Mapping[str, int]) -> dict:
+        """Change a SKU's stock as the seller would in TikTok's own Seller Center; returns the SKU's state."""
+        with self.lock:
+            shop, product, sku = self.find_sku(sku_id)
+            unknown = set(quantities) - {w.id for w in shop.warehouses}
+            if unknown:
+                raise KeyError(f"not a warehouse of shop {shop.id}: {sorted(unknown)}")
+            sku.inventory.update({str(w): int(q) for w, q in quantities.items()})
+            product.update_time = int(self.clock())
+        return self.sku_state(sku_id)
+
+    def add_platform_warehouse(self, shop_id: str, stock: Mapping[str, int] | None = None) -> str:
+        """Give a shop a warehouse TikTok fulfils from itself (FBT), holding `stock` (sku id -> units); returns its id."""
+        with self.lock:
+            shop = self.shop(shop_id)
+            warehouse = Warehouse(f"79{shop.id[-6:]}{len(shop.warehouses):011d}", f"{shop.name} FBT warehouse",
+                                  "SALES_WAREHOUSE", False, shop.region, platform=True)
+            shop.warehouses.append(warehouse)
+            for sku_id, quantity in (stock or {}).items():
+                self.find_sku(sku_id)[2].inventory[warehouse.id] = int(quantity)
+            return warehouse.id
+
     def set_under_review(self, product_id: str, under_review: bool = True) -> None:
         with self.lock:
             self.find_product(product_id)[1].under_review = under_review
 
-    # ---- faults and records -----------------------------------------------------------------------
-    def set_fault(self, kind: str, count: int = 0, probability: float = 0.0, seed: int | None = None) -> None:
+    # ---- orders ------------------------------------------------------------------------------------
+    def order(self, order_id: str) -> Order:
         with self.lock:
-            self.faults.set(kind, count=count, probability=probability, seed=seed)
+            order = self.book.orders.get(str(order_id))
+            if order is None:
+                raise KeyError(f"no order {order_id}")
+            return order
+
+    def sell(self, seller_sku: str, quantity: int = 1, **options) -> Order:
+        """A buyer's order (see buying.sell); raises buying.OrderError when TikTok would refuse it."""
+        with self.lock:
+            return buying.sell(self, seller_sku, quantity, **options)
+
+    def run_due(self) -> float | None:
+        with self.lock:
+            return buying.run_due(self)
+
+    def wake_clockwork(self) -> None:
+        """Timed steps (payment, end of hold, TikTok shipping its own orders) run on one background thread."""
+        if self._clockwork is None or not self._clockwork.is_alive():
+            self._clockwork = threading.Thread(target=self._tick, name="tiktok-sandbox-clockwork", daemon=True)
+            self._clockwork.start()
+        self._wake.set()
+
+    def _tick(self) -> None:
+        while True:
+            following = self.run_due()
+            self._wake.wait(0.5 if following is None else min(max(following, 0.01), 0.5))
+            self._wake.clear()
+
+    # ---- faults and records -----------------------------------------------------------------------
+    def set_fault(self, kind: str, count: int = 0, probability: float = 0.0, seed: int | None = None,
+                  path: str = "", after: bool = False) -> None:
+        with self.lock:
+            self.faults.set(kind, count=count, probability=probability, seed=seed, path=path, after=after)
 
     def clear_faults(self) -> None:
         with self.lock:

@@ -30,7 +30,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 
 from ...extensions import db
-from ...models import Integration, InventoryLevel, Product, WebhookEvent, utcnow
+from ...models import Integration, InventoryLevel, Product, Variant, WebhookEvent, utcnow
 from ...models.integration import DISCONNECTED, SHOPIFY
 from ...platforms.http import PlatformError
 from ...platforms.shopify import queries
@@ -38,6 +38,7 @@ from ...platforms.shopify import webhooks as payloads
 from ...platforms.shopify.catalog import InventoryLevelRow, inventory_level_from_node, to_gid
 from ..intake import failures
 from .writer import CatalogWriter
+from ..links import orphans
 from ..pushes.dirty import mark_variants_dirty
 from .shopify_import import notify_bulk_finished, write_current_product, write_product
 from ..connections import installation
@@ -104,6 +105,7 @@ def _product_changed(event: WebhookEvent, integration: Integration, body: dict) 
     product_rows, variant_rows = write_product(writer, product, payload.variants, payload.images,
                                                strictly_newer=True)
     changed = list(variant_rows.written)
+    _report_orphans(writer)
     if product_rows.in_doubt or variant_rows.in_doubt:
         return "refetched", mark_variants_dirty(integration.tenant_id, changed + _refetch_product(
             integration, product.id))
@@ -121,9 +123,18 @@ def _refetch_product(integration: Integration, product_id: int) -> list[int]:
 
 
 def _product_deleted(event: WebhookEvent, integration: Integration, body: dict) -> Result:
-    deleted = _writer(integration).delete_product(payloads.parse_product_deleted(body).product_id,
-                                                  event.triggered_at or event.received_at)
+    writer = _writer(integration)
+    deleted = writer.delete_product(payloads.parse_product_deleted(body).product_id,
+                                    event.triggered_at or event.received_at)
+    _report_orphans(writer)
     return ("deleted" if deleted else "not_found"), set()
+
+
+def _report_orphans(writer: CatalogWriter) -> None:
+    """Alerts for links a deletion orphaned. They commit the deletion with them, which is safe: applying the
+    delivery again deletes nothing more, and the event is only marked processed after."""
+    if writer.orphaned:
+        orphans.report(writer.orphaned)
 
 
 def _inventory_level(event: WebhookEvent, integration: Integration, body: dict) -> Result:
@@ -167,6 +178,22 @@ def _read_back_level(integration: Integration, level: InventoryLevelRow, receive
     return "refetched", mark_variants_dirty(integration.tenant_id, writer.variant_ids_for_items(items))
 
 
+def _inventory_item(event: WebhookEvent, integration: Integration, body: dict) -> Result:
+    """Whether Shopify tracks a variant's stock changed, maybe: read it back, since deliveries can cross."""
+    item_id = payloads.parse_inventory_item_id(body)
+    variants = select(Variant.id).where(Variant.integration_id == integration.id, Variant.inventory_item_id == item_id)
+    if db.session.execute(variants.limit(1)).first() is None:
+        return "unknown_item", set()
+    client = shopify_admin(integration)  # a token refresh commits: lock after it
+    item = client.execute(queries.INVENTORY_ITEM_TRACKED, {"id": to_gid("InventoryItem", item_id)})["inventoryItem"]
+    if item is None:
+        return "not_found", set()
+    changed = db.session.execute(update(Variant).where(
+        Variant.id.in_(variants.scalar_subquery()), Variant.inventory_tracked.is_distinct_from(bool(item["tracked"])))
+        .values(inventory_tracked=bool(item["tracked"])).returning(Variant.id)).scalars().all()
+    return ("applied", mark_variants_dirty(integration.tenant_id, changed)) if changed else ("unchanged", set())
+
+
 def _uninstalled(event: WebhookEvent, integration: Integration, body: dict) -> Result:
     """This store's token is already revoked: forget it and stop syncing it; the merchant's data stays."""
     installation.uninstall_store(integration)
@@ -204,6 +231,7 @@ _HANDLERS: dict[str, Callable[..., Result]] = {
     "products/update": _product_changed,
     "products/delete": _product_deleted,
     "inventory_levels/update": _inventory_level,
+    "inventory_items/update": _inventory_item,
     "app/uninstalled": _uninstalled,
     "bulk_operations/finish": _bulk_finished,
     "customers/data_request": _customer_request,

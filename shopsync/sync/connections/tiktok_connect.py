@@ -3,7 +3,9 @@
 Each authorized shop becomes one integration, and all the shops of one authorization
 share its tokens (one credentials row keyed by the seller's open_id): connecting again
 replaces them for every shop of that seller. A shop belongs to one merchant: a shop
-already connected to another tenant is refused, never moved.
+connected to another tenant is refused, never moved. Once that tenant has
+disconnected it, another may connect it: the first tenant's integration lets go of
+the shop and its links are orphaned (kept, with the reason), never handed over.
 """
 from __future__ import annotations
 
@@ -14,11 +16,12 @@ from sqlalchemy.exc import IntegrityError
 
 from ...extensions import db
 from ...models import Credential, Integration, utcnow
-from ...models.integration import ACTIVE, DISCONNECTED, NEEDS_REAUTH, TIKTOK
+from ...models.integration import ACTIVE, DISCONNECTED, NEEDS_REAUTH, RELEASED_MARK, TIKTOK
 from ...notify import alerts
 from ...platforms.tiktok.oauth import TokenSet
 from ...platforms.tiktok.products import Shop
 from ...security import credentials
+from ..links import orphans
 from .tiktok_access import reauth_subject
 
 # The currency each TikTok Shop market sells in; the first import confirms it from real prices.
@@ -46,15 +49,18 @@ def connect_shops(tenant_id: int, tokens: TokenSet, shops: list[Shop]) -> Connec
 
 def _connect(tenant_id: int, tokens: TokenSet, shops: list[Shop]) -> ConnectResult:
     result = ConnectResult()
-    reconnected = []
+    reconnected, orphaned = [], []
     replaced: set[Credential] = set()
     grant: Credential | None = None
     for shop in shops:
         integration = db.session.execute(select(Integration).where(
             Integration.platform == TIKTOK, Integration.external_id == shop.id)).scalar_one_or_none()
         if integration is not None and integration.tenant_id != tenant_id:
-            result.refused.append(shop)
-            continue
+            if integration.status != DISCONNECTED:
+                result.refused.append(shop)
+                continue
+            orphaned += _let_go(integration)
+            integration = None
         if integration is None:
             integration = Integration(tenant_id=tenant_id, platform=TIKTOK, external_id=shop.id, defaults={})
             db.session.add(integration)
@@ -81,6 +87,7 @@ def _connect(tenant_id: int, tokens: TokenSet, shops: list[Shop]) -> ConnectResu
     db.session.flush()
     _drop_unused(replaced)
     db.session.commit()
+    orphans.report(orphaned)
     for integration in reconnected:
         alerts.report_recovery(tenant_id, alerts.NEEDS_REAUTH, reauth_subject(integration),
                                f"TikTok shop {integration.name} is connected again; syncing resumes.")
@@ -92,6 +99,19 @@ def _drop_unused(grants: set[Credential]) -> None:
     for grant in grants:
         if not db.session.execute(select(Integration.id).where(Integration.credential_id == grant.id)).first():
             db.session.delete(grant)
+
+
+def _let_go(integration: Integration) -> list[orphans.Orphaned]:
+    """The disconnected shop goes to another account: this integration keeps its history under a released id,
+    and its links are orphaned."""
+    found = orphans.orphan_shop_links(
+        db.session.connection(), integration.id,
+        f"TikTok shop {integration.name or integration.external_id} is now connected to another ShopSync account")
+    integration.status_reason = "Connected to another ShopSync account since"
+    integration.external_id = f"{integration.external_id}{RELEASED_MARK}{integration.id}"
+    integration.updated_at = utcnow()
+    db.session.flush()  # frees the shop id before the new integration takes it
+    return found
 
 
 def disconnect(integration: Integration) -> None:

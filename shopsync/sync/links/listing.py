@@ -16,12 +16,12 @@ from ...inputs import clean_text, named, optional_row_id
 from ...models import Integration, Product, ProductLink, TikTokProduct, TikTokSku, Variant
 
 PAGE_SIZE = 50
-STATES = ("ok", "pending", "error", "paused")
+STATES = ("ok", "pending", "error", "needs_confirmation", "orphaned", "paused")
 
 
 @dataclass(frozen=True)
 class LinkFilters:
-    state: str = ""  # ok | pending | error (active links in that state) | paused
+    state: str = ""  # ok | pending | error | needs_confirmation | orphaned (active links in that state) | paused
     integration_id: int | None = None  # TikTok integration
     q: str = ""  # product title, Shopify SKU, barcode or TikTok seller SKU
     variant_id: int | None = None
@@ -47,11 +47,11 @@ class LinkRow:
     state: str
     paused: bool
     dirty: bool
-    product_title: str
-    variant_title: str
+    product_title: str | None  # None on an orphaned link whose variant went
+    variant_title: str | None
     shopify_sku: str | None
-    variant_price: Decimal
-    tiktok_title: str
+    variant_price: Decimal | None
+    tiktok_title: str | None  # None on an orphaned link whose TikTok SKU went
     seller_sku: str | None
     tiktok_shop: str
     last_pushed_price: Decimal | None
@@ -59,6 +59,9 @@ class LinkRow:
     last_synced_at: datetime | None
     last_error: str | None
     last_error_class: str | None
+    orphaned_reason: str | None = None
+    held_price_before: Decimal | None = None
+    held_price: Decimal | None = None
 
     @property
     def shown_state(self) -> str:
@@ -111,11 +114,12 @@ def _rows_query(where: list):
         select(ProductLink.id, ProductLink.state, ProductLink.paused, ProductLink.dirty, Product.title,
                Variant.title, Variant.sku, Variant.price, TikTokProduct.title, TikTokSku.seller_sku,
                Integration.name, ProductLink.last_pushed_price, ProductLink.last_pushed_quantity,
-               ProductLink.last_synced_at, ProductLink.last_error, ProductLink.last_error_class)
-        .join(Variant, Variant.id == ProductLink.variant_id)
-        .join(Product, Product.id == Variant.product_id)
-        .join(TikTokSku, TikTokSku.id == ProductLink.tiktok_sku_id)
-        .join(TikTokProduct, TikTokProduct.id == TikTokSku.product_id)
+               ProductLink.last_synced_at, ProductLink.last_error, ProductLink.last_error_class,
+               ProductLink.orphaned_reason, ProductLink.held_price_before, ProductLink.held_price)
+        .outerjoin(Variant, Variant.id == ProductLink.variant_id)
+        .outerjoin(Product, Product.id == Variant.product_id)
+        .outerjoin(TikTokSku, TikTokSku.id == ProductLink.tiktok_sku_id)
+        .outerjoin(TikTokProduct, TikTokProduct.id == TikTokSku.product_id)
         .join(Integration, Integration.id == ProductLink.tiktok_integration_id)
         .where(*where)
     )
