@@ -14,6 +14,7 @@ from shopsync.jobs.pushes import flush_shop, request_flush, sync_now
 from shopsync.models import ProductLink, SyncRun
 from shopsync.sync import ownership
 from shopsync.sync.catalog.shopify_import import FULL, create_import_run, run_import
+from shopsync.sync.catalog.tiktok_import import import_catalog
 from shopsync.sync.ownership import NotOwner, shop_is_owned, shop_owner
 from shopsync.sync.pushes import flush
 from shopsync.sync.pushes.dirty import mark_variants_dirty
@@ -209,3 +210,36 @@ def test_on_sqlite_the_owner_is_a_lock_inside_the_process(tmp_path):
         assert not shop_is_owned(7)
         with shop_owner(7, wait=False) as again:
             assert again is not None
+
+
+def test_the_tiktok_catalog_import_reads_and_writes_a_page_only_as_the_shop_s_owner(sandbox, app):
+    """A page read while a push owns the shop could overwrite what that push records: the import waits."""
+    world = make_world(sandbox, skus=1)
+    sandbox.clear_calls()
+    holding, release, outcome = threading.Event(), threading.Event(), []
+
+    def push():
+        with app.app_context(), shop_owner(world.tiktok_id):
+            holding.set()
+            release.wait(30)
+
+    def import_shop():
+        with app.app_context():
+            outcome.append(import_catalog(world.tiktok_id).status)
+
+    pusher, importer = threading.Thread(target=push), threading.Thread(target=import_shop)
+    pusher.start()
+    assert holding.wait(10)
+    importer.start()
+    wait_for(lambda: db.session.execute(text(
+        "SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objsubid = 2"
+        " AND classid = CAST(:namespace AS oid) AND objid = CAST(:key AS oid)"),
+        {"namespace": ownership.TIKTOK_SHOP, "key": world.tiktok_id}).first(),
+        message="the import never asked for the shop")
+    released_at = time.time()
+    release.set()
+    pusher.join(10)
+    importer.join(60)
+    assert outcome == ["succeeded"]
+    calls = sandbox.calls()
+    assert calls and all(call.timestamp >= released_at for call in calls)
