@@ -48,7 +48,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--changes", type=int, default=300)
     parser.add_argument("--rate", type=float, default=10.0,
-                        help="stock changes per second (each sends inventory_levels/update and products/update)")
+                        help="stock changes per second (each sends inventory_levels/update)")
+    parser.add_argument("--stock-bumps-product", action="store_true",
+                        help="the Shopify sandbox also bumps the product's updatedAt and sends products/update on "
+                             "each stock change (its default before 2026-12-02): the workload of older figures")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     try:
@@ -83,6 +86,7 @@ def _measure(args) -> list[dict]:
         sandbox_app = create_sandbox_app(settings_from_app_config(app.config))
         servers["sandbox"].start(sandbox_app)
         shopify, tiktok = sandbox_app.extensions["shopify_sandbox"], sandbox_app.extensions["tiktok_sandbox"]
+        shopify.settings["shopify_stock_bumps_product"] = args.stock_bumps_product
         stack.enter_context(app.app_context())
         shop = _set_up(app, shopify, tiktok)
         return [_run(index, label, debounce, workers, shop, shopify, tiktok, args.changes, args.rate)
@@ -156,7 +160,9 @@ def _run(index, label, debounce, workers, shop, shopify, tiktok, changes, rate) 
 
 def _report(results: list[dict], args) -> None:
     first = results[0]
-    print(f"\n{args.changes} stock changes at {args.rate:g}/s per run, round robin over "
+    webhooks = "inventory_levels/update and products/update" if args.stock_bumps_product else \
+        "inventory_levels/update"
+    print(f"\n{args.changes} stock changes at {args.rate:g}/s per run (each sends {webhooks}), round robin over "
           f"{first['variants']} variants of {first['products']} TikTok products\n")
     print(f"{'run':34} {'p50 s':>7} {'p95 s':>7} {'p99 s':>7} {'calls':>6} {'calls/change':>13} "
           f"{'products touched per 1 s window':>32}")

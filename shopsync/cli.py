@@ -15,11 +15,11 @@ shopsync_cli = AppGroup("shopsync", help="ShopSync operations.")
 
 @shopsync_cli.command("rotate-keys")
 def rotate_keys():
-    """Re-encrypt every stored token with the newest key in TOKEN_ENCRYPTION_KEYS."""
+    """Re-encrypt every stored token with the newest key in TOKEN_ENCRYPTION_KEYS, one grant at a time."""
     from .security.credentials import rotate_all
 
     count = rotate_all(db.session)
-    click.echo(f"Re-encrypted the tokens of {count} integration(s) with the newest key.")
+    click.echo(f"Re-encrypted the tokens of {count} grant(s) with the newest key.")
 
 
 @shopsync_cli.command("serve")

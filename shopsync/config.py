@@ -86,6 +86,7 @@ def load(instance_path: str, environ: dict[str, str] | None = None) -> dict:
         "TIKTOK_AUTHORIZE_URL": setting("TIKTOK_AUTHORIZE_URL", "https://services.tiktokshop.com/open/authorize",
                                         sandbox_url + "/tiktok/open/authorize"),
         "TIKTOK_QPS": float(env.get("TIKTOK_QPS", "10")),
+        "TIKTOK_READ_TIMEOUT_SECONDS": float(env.get("TIKTOK_READ_TIMEOUT_SECONDS", "30")),
         "MAIL_SERVER": env.get("MAIL_SERVER", "localhost"),
         "MAIL_PORT": int(env.get("MAIL_PORT", "25")),
         "MAIL_USERNAME": env.get("MAIL_USERNAME", ""),
@@ -95,6 +96,7 @@ def load(instance_path: str, environ: dict[str, str] | None = None) -> dict:
         "MAIL_ENABLED": _bool(env.get("MAIL_ENABLED"), default=production or bool(env.get("MAIL_SERVER"))),
         "MAIL_TIMEOUT": float(env.get("MAIL_TIMEOUT", "30")),
         "SHOPIFY_BULK_POLL_SECONDS": float(env.get("SHOPIFY_BULK_POLL_SECONDS", "2")),
+        "SAFETY_NET_PAGED_ITEMS": int(env.get("SAFETY_NET_PAGED_ITEMS", "1000")),
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO").upper(),
         "FLUSH_DEBOUNCE_SECONDS": float(env.get("FLUSH_DEBOUNCE_SECONDS", "1")),
         # First look at TikTok's review of new listings this long after submitting (then less and less often).

@@ -1,7 +1,8 @@
 """Push jobs: the debounced flush per TikTok shop, scheduled syncs, Sync now and batch runs.
 
-Every push to a shop holds that shop's Redis lock, so one shop is pushed by one
-worker at a time and no two pushes interleave stale values.
+Every push to a shop runs as that shop's owner (sync/ownership.py: a PostgreSQL advisory
+lock held for as long as the job holds its connection), so one shop is pushed by one worker
+at a time and no two pushes interleave stale values. Redis is only the queue.
 
 The flush is debounced with a fixed job id per shop and `unique=True`: the first
 webhook of a burst schedules it FLUSH_DEBOUNCE_SECONDS ahead and the rest find it
@@ -18,11 +19,9 @@ from __future__ import annotations
 import logging
 import random
 from collections import defaultdict
-from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 
 from flask import current_app
-from redis.exceptions import LockError
 from rq import Retry, get_current_job
 from rq.exceptions import DuplicateJobError, InvalidJobOperation, NoSuchJobError
 from rq.job import Job, JobStatus
@@ -32,16 +31,15 @@ from ..extensions import db
 from ..models import Integration, ProductLink, SyncRun
 from ..platforms.http import TransientError
 from ..sync.pushes import flush as pushes
+from ..sync.ownership import NotOwner, shop_is_owned, shop_owner
 from ..sync.pushes.reconcile import reconcile_shop
 from ..sync.runs import finish_run, mark_running, start_run
 from . import app_job, queue
 
 log = logging.getLogger(__name__)
 
-LOCK_SECONDS = 60  # a crashed worker's lock frees itself after this; live pushes extend it before each call
-LOCK_WAIT_SECONDS = 120  # manual and scheduled runs wait this long for a running flush
 REREQUEST_SECONDS = 2.0
-ABANDONED_AFTER = timedelta(seconds=5)  # a started flush not holding its lock this long has died
+ABANDONED_AFTER = timedelta(seconds=5)  # a started flush not owning its shop this long has died
 FAILED_FLUSH_TTL = 3600
 RETRY_BASE_SECONDS = 2.0
 RETRY_ATTEMPTS = 5
@@ -91,7 +89,7 @@ def _make_room(job_id: str, tiktok_integration_id: int, trigger: str) -> bool:
         return True
     if job.get_status(refresh=False) == JobStatus.STARTED:  # as _delete_if_over just read it
         started = job.started_at.replace(tzinfo=timezone.utc) if job.started_at else None
-        if not _lock(tiktok_integration_id).locked() and started and started < _now() - ABANDONED_AFTER:
+        if started and started < _now() - ABANDONED_AFTER and not shop_is_owned(tiktok_integration_id):
             log.warning("flush of TikTok integration %s was abandoned by a dead worker; starting over",
                         tiktok_integration_id)
             job.delete()
@@ -137,12 +135,12 @@ def flush_requested_again(tiktok_integration_id: int, trigger: str = "webhook") 
 @app_job
 def flush_shop(tiktok_integration_id: int, trigger: str = "webhook") -> dict:
     """Push this shop's dirty links. Transient failures raise, so RQ retries the flush later."""
-    with shop_lock(tiktok_integration_id, wait=False) as keep_alive:
-        if keep_alive is None:
+    with shop_owner(tiktok_integration_id, wait=False) as owner:
+        if owner is None:
             _request_again(tiktok_integration_id, trigger)
             return {"locked": True}
         _check_when_finished(tiktok_integration_id, trigger)
-        outcome = pushes.flush_dirty(tiktok_integration_id, trigger, keep_alive)
+        outcome = pushes.flush_dirty(tiktok_integration_id, trigger, owner.check)
     return _raise_for_retry(outcome)
 
 
@@ -207,11 +205,11 @@ def reconcile_shop_job(tiktok_integration_id: int) -> dict:
 
 
 def _while_locked(tiktok_integration_id: int, push) -> dict:
-    """push(shop, keep_alive) under the shop's lock; waits for a running push, retries later if it must."""
-    with shop_lock(tiktok_integration_id) as keep_alive:
-        if keep_alive is None:
+    """push(shop, owner.check) as the shop's owner; waits for a running push, retries later if it must."""
+    with shop_owner(tiktok_integration_id) as owner:
+        if owner is None:
             raise TransientError("another push of this TikTok shop is still running")
-        outcome = push(tiktok_integration_id, keep_alive)
+        outcome = push(tiktok_integration_id, owner.check)
     return _raise_for_retry(outcome)
 
 
@@ -236,37 +234,20 @@ def run_push(run_id: int, link_ids: list[int]) -> dict:
     db.session.rollback()
     transient = 0
     for tiktok_integration_id, ids in sorted(by_shop.items()):
-        with shop_lock(tiktok_integration_id) as keep_alive:
-            if keep_alive is None:
+        with shop_owner(tiktok_integration_id) as owner:
+            if owner is None:
                 transient += 1
                 continue
-            outcome = pushes.push_selected(run_id, tenant_id, tiktok_integration_id, ids, keep_alive)
+            try:
+                outcome = pushes.push_selected(run_id, tenant_id, tiktok_integration_id, ids, owner.check)
+            except NotOwner:
+                db.session.rollback()
+                transient += 1
+                continue
             transient += len(outcome.transient)
     message = "Some updates failed for now; the next sync retries them." if transient else None
     run = finish_run(run_id, message)
     return {"status": run.status, "done": run.done, "failed": run.failed}
-
-
-# ---- the shop lock -----------------------------------------------------------------------------------
-def _lock(tiktok_integration_id: int):
-    return current_app.extensions["shopsync.redis"].lock(
-        f"shopsync:push-lock:{tiktok_integration_id}", timeout=LOCK_SECONDS)
-
-
-@contextmanager
-def shop_lock(tiktok_integration_id: int, wait: bool = True):
-    """Hold the shop's push lock; yields a keep-alive callable, or None when the lock was not had."""
-    lock = _lock(tiktok_integration_id)
-    if not lock.acquire(blocking=wait, blocking_timeout=LOCK_WAIT_SECONDS if wait else None):
-        yield None
-        return
-    try:
-        yield lock.reacquire
-    finally:
-        try:
-            lock.release()
-        except LockError:  # expired while we worked: whoever holds it now releases it
-            log.warning("push lock of TikTok integration %s expired during a push", tiktok_integration_id)
 
 
 def _enqueue_per_shop(job: str, id_prefix: str, shops: list[int], **options) -> None:

@@ -1,7 +1,7 @@
 """The data model (DESIGN.md section 3). Importing this package registers every table."""
 from ._types import utcnow
 from .catalog import DeletedProduct, Image, InventoryLevel, Location, Product, Variant
-from .integration import Integration
+from .integration import Credential, Integration
 from .links import ProductLink
 from .listings import CategoryFacts, CategoryTemplate, Listing, ListingImage, ListingShop
 from .sync import Alert, SyncLog, SyncRun, WebhookEvent
@@ -10,7 +10,7 @@ from .tiktok_catalog import TikTokProduct, TikTokSku, TikTokWarehouse
 from .warehouses import WarehouseMapping
 
 __all__ = [
-    "Alert", "ApiKey", "DeletedProduct", "Image", "Integration", "InventoryLevel", "Location", "Product", "ProductLink",
+    "Alert", "ApiKey", "Credential", "DeletedProduct", "Image", "Integration", "InventoryLevel", "Location", "Product", "ProductLink",
     "SyncLog", "SyncRun", "Tenant", "TikTokProduct", "TikTokSku", "TikTokWarehouse", "User", "Variant",
     "WebhookEvent", "utcnow", "WarehouseMapping",
     "CategoryFacts", "CategoryTemplate", "Listing", "ListingImage", "ListingShop",

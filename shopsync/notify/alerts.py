@@ -9,7 +9,9 @@ When it works again the merchant gets a recovery email, if they were told it fai
 
 Emails are sent by jobs (jobs/notifications.py), so a slow mail server never
 holds up a flush. Each tenant's decisions are serialized by a lock on its row,
-so two workers failing at once still send one email.
+so two workers failing at once still send one email. Every decision is written in a
+transaction of its own (transactions.own_transaction): reporting never commits, or
+rolls back, what the caller was in the middle of.
 """
 from __future__ import annotations
 
@@ -18,10 +20,12 @@ from datetime import datetime, timedelta
 from flask import current_app
 from rq import Retry
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
 
 from ..extensions import db
 from ..jobs import enqueue
 from ..models import Alert, Tenant, utcnow
+from ..transactions import own_transaction
 
 FAILING = "failing"
 RECOVERED = "recovered"
@@ -42,27 +46,25 @@ def report_failure(tenant_id: int, kind: str, subject_key: str, summary: str, de
     """Record that `subject_key` failed; email now if it is the first of its kind in the window.
 
     `fix_path` is where the merchant can fix it (a path below PUBLIC_URL, or a full URL).
-    Commits the session. Returns the alert, or None when the tenant no longer exists.
+    Written in its own transaction. Returns the alert, or None when the tenant no longer exists.
     """
-    tenant = _lock_tenant(tenant_id)
-    if tenant is None:
-        db.session.rollback()
-        return None
     record = {"facts": {str(k): v for k, v in (details or {}).items()}, "fix_path": fix_path}
     summary = summary.replace("\x00", "")  # platform values end up here; PostgreSQL stores no NUL
-    alert = _open_alert(tenant_id, kind, subject_key)
-    if alert is not None:
-        alert.summary = summary
-        alert.details = record
-        db.session.commit()
-        return alert
-    now = utcnow()
-    alert = Alert(tenant_id=tenant_id, kind=kind, subject_key=subject_key, state=FAILING,
-                  recipient=tenant.alert_email, summary=summary, details=record, created_at=now)
-    if tenant.alert_email and not _emailed_since(tenant_id, kind, now - digest_window(tenant)):
-        alert.sent_at = now
-    db.session.add(alert)
-    db.session.commit()
+    with own_transaction() as session:
+        tenant = _lock_tenant(session, tenant_id)
+        if tenant is None:
+            return None
+        alert = _open_alert(session, tenant_id, kind, subject_key)
+        if alert is not None:
+            alert.summary = summary
+            alert.details = record
+            return alert
+        now = utcnow()
+        alert = Alert(tenant_id=tenant_id, kind=kind, subject_key=subject_key, state=FAILING,
+                      recipient=tenant.alert_email, summary=summary, details=record, created_at=now)
+        if tenant.alert_email and not _emailed_since(session, tenant_id, kind, now - digest_window(tenant)):
+            alert.sent_at = now
+        session.add(alert)
     if alert.sent_at is not None:
         enqueue(_JOBS + "send_failure_email", alert.id, retry=_EMAIL_RETRY)
     return alert
@@ -71,18 +73,18 @@ def report_failure(tenant_id: int, kind: str, subject_key: str, summary: str, de
 def report_recovery(tenant_id: int, kind: str, subject_key: str, summary: str) -> bool:
     """`subject_key` works again: close its alert and email the merchant if they were told it failed.
 
-    Cheap when nothing was failing (one indexed read, no write). Commits when it closes an alert.
+    Cheap when nothing was failing (one indexed read, no write). Written in its own transaction.
     """
-    alert = _open_alert(tenant_id, kind, subject_key)
-    if alert is None:
-        return False
-    details = dict(alert.details or {}, recovery=summary, recovered_at=utcnow().isoformat())
-    closed = db.session.execute(
-        update(Alert).where(Alert.id == alert.id, Alert.state == FAILING).values(state=RECOVERED, details=details),
-        execution_options={"synchronize_session": False},
-    ).rowcount
-    was_emailed = alert.sent_at is not None
-    db.session.commit()
+    with own_transaction() as session:
+        alert = _open_alert(session, tenant_id, kind, subject_key)
+        if alert is None:
+            return False
+        details = dict(alert.details or {}, recovery=summary, recovered_at=utcnow().isoformat())
+        closed = session.execute(
+            update(Alert).where(Alert.id == alert.id, Alert.state == FAILING).values(state=RECOVERED, details=details),
+            execution_options={"synchronize_session": False},
+        ).rowcount
+        was_emailed = alert.sent_at is not None
     if not closed:  # another worker closed it first and tells the merchant
         return False
     if was_emailed:
@@ -95,9 +97,9 @@ def send_digests() -> int:
 
     Returns how many digests were queued. Safe to run from several schedulers at once.
     """
-    tenant_ids = db.session.execute(
-        select(Alert.tenant_id).where(Alert.state == FAILING, Alert.sent_at.is_(None)).distinct()).scalars().all()
-    db.session.rollback()
+    with own_transaction() as session:
+        tenant_ids = session.execute(
+            select(Alert.tenant_id).where(Alert.state == FAILING, Alert.sent_at.is_(None)).distinct()).scalars().all()
     queued = 0
     for tenant_id in tenant_ids:
         alert_ids = _claim_digest(tenant_id)
@@ -127,41 +129,39 @@ def digest_window(tenant: Tenant) -> timedelta:
 
 
 def _claim_digest(tenant_id: int) -> list[int]:
-    tenant = _lock_tenant(tenant_id)
-    if tenant is None or not tenant.alert_email:
-        db.session.rollback()
-        return []
-    now = utcnow()
-    held = db.session.execute(select(Alert).where(
-        Alert.tenant_id == tenant_id, Alert.state == FAILING, Alert.sent_at.is_(None),
-    ).order_by(Alert.created_at, Alert.id)).scalars().all()
-    since = now - digest_window(tenant)
-    quiet_kinds = {kind for kind in {alert.kind for alert in held} if not _emailed_since(tenant_id, kind, since)}
-    due = [alert for alert in held if alert.kind in quiet_kinds]
-    for alert in due:
-        alert.sent_at = now
-        alert.recipient = tenant.alert_email
-    ids = [alert.id for alert in due]
-    db.session.commit()
-    return ids
+    with own_transaction() as session:
+        tenant = _lock_tenant(session, tenant_id)
+        if tenant is None or not tenant.alert_email:
+            return []
+        now = utcnow()
+        held = session.execute(select(Alert).where(
+            Alert.tenant_id == tenant_id, Alert.state == FAILING, Alert.sent_at.is_(None),
+        ).order_by(Alert.created_at, Alert.id)).scalars().all()
+        since = now - digest_window(tenant)
+        quiet_kinds = {kind for kind in {alert.kind for alert in held}
+                       if not _emailed_since(session, tenant_id, kind, since)}
+        due = [alert for alert in held if alert.kind in quiet_kinds]
+        for alert in due:
+            alert.sent_at = now
+            alert.recipient = tenant.alert_email
+        return [alert.id for alert in due]
 
 
-def _lock_tenant(tenant_id: int) -> Tenant | None:
+def _lock_tenant(session: Session, tenant_id: int) -> Tenant | None:
     # FOR NO KEY UPDATE: serializes alert decisions per tenant without blocking (or deadlocking
     # with) transactions that merely insert rows referencing the tenant.
-    return db.session.execute(
+    return session.execute(
         select(Tenant).where(Tenant.id == tenant_id).with_for_update(key_share=True)
-        .execution_options(populate_existing=True)
     ).scalar_one_or_none()
 
 
-def _open_alert(tenant_id: int, kind: str, subject_key: str) -> Alert | None:
-    return db.session.execute(select(Alert).where(
+def _open_alert(session: Session, tenant_id: int, kind: str, subject_key: str) -> Alert | None:
+    return session.execute(select(Alert).where(
         Alert.tenant_id == tenant_id, Alert.kind == kind, Alert.subject_key == subject_key, Alert.state == FAILING,
     ).order_by(Alert.id.desc()).limit(1)).scalar_one_or_none()
 
 
-def _emailed_since(tenant_id: int, kind: str, since: datetime) -> bool:
-    last = db.session.execute(select(func.max(Alert.sent_at)).where(
+def _emailed_since(session: Session, tenant_id: int, kind: str, since: datetime) -> bool:
+    last = session.execute(select(func.max(Alert.sent_at)).where(
         Alert.tenant_id == tenant_id, Alert.kind == kind)).scalar_one_or_none()
     return last is not None and last > since

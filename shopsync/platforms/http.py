@@ -13,7 +13,8 @@ from contextlib import contextmanager
 
 import requests
 
-DEFAULT_TIMEOUT = (5.0, 30.0)  # connect, read (seconds)
+CONNECT_TIMEOUT = 5.0
+DEFAULT_TIMEOUT = (CONNECT_TIMEOUT, 30.0)  # connect, read (seconds)
 
 
 class PlatformError(Exception):

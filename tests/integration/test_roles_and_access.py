@@ -13,6 +13,7 @@ from shopsync.extensions import db
 from shopsync.models import ApiKey, Integration, Tenant, User
 from shopsync.models.integration import ACTIVE, DISCONNECTED
 from shopsync.platforms.tiktok.products import authorized_shops
+from shopsync.security.credentials import has_tokens
 from shopsync.sync.catalog.tiktok_import import import_catalog
 from shopsync.sync.connections.tiktok_access import ShopNotConnected, call_with_refresh, refresh_expiring_tokens
 from shopsync.sync.connections.webhook_subscriptions import webhook_address
@@ -177,7 +178,7 @@ def test_uninstall_revokes_access_and_tiktok_token_use_and_a_reinstall_says_what
         [revoked_at] = db.session.execute(select(ApiKey.revoked_at).where(ApiKey.tenant_id == tenant_id)).one()
         assert revoked_at is not None
         tiktok = db.session.get(Integration, tiktok_id)
-        assert tiktok.status == DISCONNECTED and tiktok.access_token_encrypted is not None
+        assert tiktok.status == DISCONNECTED and has_tokens(tiktok)
         tiktok_name = tiktok.name
     assert client.get("/").status_code == 302
     assert _api_status(app, key) == 401

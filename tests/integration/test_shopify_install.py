@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from shopsync.extensions import db
 from shopsync.models import Integration, Tenant, User
 from shopsync.platforms.shopify.oauth import sign_query
-from shopsync.security.credentials import access_token, refresh_token
+from shopsync.security.credentials import access_expires_at, access_token, refresh_token
 from tests.support.journeys import app_path, approve_shopify_grant, install_shop
 
 
@@ -26,7 +26,7 @@ def test_install_creates_tenant_integration_and_logs_the_owner_in(client, app, s
         assert tenant.shop_domain == shop_domain
         assert integration.status == "active" and integration.platform == "shopify"
         assert access_token(integration) and refresh_token(integration)  # expiring offline token + refresh
-        assert integration.access_token_expires_at is not None
+        assert access_expires_at(integration) is not None
         user = db.session.query(User).filter_by(tenant_id=tenant_id).one()
         assert user.account_owner and user.email
         assert tenant.alert_email == user.email

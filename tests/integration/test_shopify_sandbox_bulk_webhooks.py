@@ -102,6 +102,10 @@ def test_webhooks_are_signed_and_shaped_like_shopify(shopify_sandbox, token, web
     product = sandbox.shop(SHOP).products[8_000_000_002]
     sandbox.set_stock(SHOP, 71001, 17, variant_id=product.variants[0].id)
     assert sandbox.wait_for_webhooks(5)
+    # A stock change alone leaves the product (and its updatedAt) alone, as Shopify is documented to.
+    assert [d["headers"]["X-Shopify-Topic"] for d in webhook_receiver.deliveries] == ["inventory_levels/update"]
+    sandbox.set_price(SHOP, product.variants[0].id, product.variants[0].price)
+    assert sandbox.wait_for_webhooks(5)
     by_topic = {d["headers"]["X-Shopify-Topic"]: d for d in webhook_receiver.deliveries}
     assert set(by_topic) == {"products/update", "inventory_levels/update"}
     for delivery in webhook_receiver.deliveries:

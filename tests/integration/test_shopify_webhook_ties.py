@@ -303,12 +303,12 @@ def test_a_read_back_that_first_refreshes_the_token_still_settles_the_level(clie
     older, newer = _stock_changes(shopify_sandbox, store, link, 321, 322)
     assert _apply(client, app, newer) == "applied"
     integration = db.session.get(Integration, store.shopify_integration_id)
-    integration.access_token_expires_at = utcnow()  # the read back refreshes it first, which commits
+    integration.credential.access_token_expires_at = utcnow()  # the read back refreshes it first
     db.session.commit()
     assert _apply(client, app, older) == "refetched"
     assert _stored_stock(store, link.inventory_item_id) == 322
-    db.session.refresh(integration)
-    assert integration.access_token_expires_at > utcnow()
+    db.session.refresh(integration.credential)
+    assert integration.credential.access_token_expires_at > utcnow()
 
 
 def _export_taken_between(admin, server, earlier: dict) -> list:

@@ -18,9 +18,10 @@ from rq.job import Job
 
 from shopsync.extensions import db
 from shopsync.jobs.pushes import flush_job_id
-from shopsync.models import (Alert, Integration, InventoryLevel, Product, ProductLink, Tenant, TikTokProduct, TikTokSku,
-                             Variant, WebhookEvent, utcnow)
+from shopsync.models import (Alert, Credential, Integration, InventoryLevel, Product, ProductLink, Tenant,
+                             TikTokProduct, TikTokSku, Variant, WebhookEvent, utcnow)
 from shopsync.jobs.webhooks import recover_unprocessed_webhooks
+from shopsync.security.credentials import access_token, refresh_token
 from shopsync.sync.catalog.shopify_import import FULL, create_import_run, run_import
 from shopsync.sync.connections.webhook_subscriptions import webhook_address
 from tests.support.shopify_import import deliver_webhooks, install_store, run_jobs, take_jobs
@@ -248,7 +249,9 @@ def test_uninstall_disconnects_and_keeps_the_data(app, store, shopify_sandbox):
     deliver_webhooks(app, shopify_sandbox)
     db.session.refresh(store)
     assert store.status == "disconnected" and store.status_reason
-    assert store.access_token_encrypted is None and store.refresh_token_encrypted is None
+    assert access_token(store) is None and refresh_token(store) is None
+    assert db.session.execute(select(func.count()).select_from(Credential).where(
+        Credential.tenant_id == store.tenant_id)).scalar() == 0
     assert db.session.get(Tenant, store.tenant_id).uninstalled_at is not None
     assert db.session.execute(select(func.count()).select_from(Product).where(
         Product.integration_id == store.id)).scalar() == products_before

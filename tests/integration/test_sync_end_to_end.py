@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from shopsync.extensions import db
 from shopsync.jobs import queue
+from shopsync.jobs.imports import import_changed_products
 from shopsync.models import Location, ProductLink, SyncLog, SyncRun, Tenant
 from shopsync.platforms.tiktok.products import SEARCH_PATH
 from shopsync.sync.links.actions import change_settings
@@ -223,3 +224,29 @@ def test_reconciliation_reads_tiktok_back_reports_drift_and_fixes_the_fields_lin
         (both.link_id, "price", "1.00", "ok"), (both.link_id, "inventory", "999", "ok"),
         (stock_only.link_id, "inventory", "999", "ok")}
     assert run.status == "succeeded" and "2 SKU(s) differed" in run.message
+
+
+@pytest.mark.parametrize("reading", ["paged", "bulk export"])
+def test_a_stock_change_whose_webhook_was_lost_reaches_tiktok_after_one_safety_net_sweep(
+        synced, shopify_sandbox, tiktok_sandbox, monkeypatch, app, reading):
+    link = synced.links[0]
+    if reading == "bulk export":  # a store with more linked items than are worth reading 25 at a time
+        monkeypatch.setitem(app.config, "SAFETY_NET_PAGED_ITEMS", 0)
+    # As Shopify (and the sandbox by default): a stock change leaves the product's updatedAt alone.
+    monkeypatch.setitem(shopify_sandbox.settings, "shopify_stock_bumps_product", False)
+    product, _ = shopify_sandbox.shop(synced.shop).variant(link.variant_id)
+    product_updated_at = product.updated_at
+    shopify_sandbox.set_webhook_delivery(drop=1)  # the change's one delivery is lost on the way
+    shopify_sandbox.set_stock(synced.shop, some_location(synced), 55, variant_id=link.variant_id)
+    assert shopify_sandbox.wait_for_webhooks(10)
+    assert [a["outcome"] for a in shopify_sandbox.webhook_attempts(synced.shop)][-1] == "dropped"
+    assert product.updated_at == product_updated_at
+    wanted = expected_quantity(synced, shopify_sandbox, link.variant_id)
+    assert tiktok_sandbox.sku_state(link.sku_id)["inventory"][synced.warehouse_id] != wanted
+
+    import_changed_products(synced.shopify_id)  # what the 5-minute schedule runs
+    wait_for(lambda: tiktok_sandbox.sku_state(link.sku_id)["inventory"][synced.warehouse_id] == wanted, 20,
+             message="the safety net did not catch the lost stock change")
+    run = db.session.execute(select(SyncRun).where(
+        SyncRun.integration_id == synced.shopify_id, SyncRun.trigger == "schedule")).scalar_one()
+    assert run.status == "succeeded" and "linked item(s)" in run.message

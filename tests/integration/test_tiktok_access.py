@@ -11,7 +11,7 @@ from shopsync.extensions import db
 from shopsync.models import Alert, Integration, Tenant, utcnow
 from shopsync.platforms.http import AuthError
 from shopsync.platforms.tiktok import products
-from shopsync.security.credentials import access_token, refresh_token
+from shopsync.security.credentials import access_expires_at, access_token, refresh_token
 from shopsync.sync.connections.tiktok_access import call_with_refresh, refresh_expiring_tokens
 from tests.support.journeys import connect_tiktok, install_shop
 from tests.support.mail import mailbox, run_alert_emails, text_part  # noqa: F401 (fixture)
@@ -54,7 +54,7 @@ def test_an_expired_token_is_refreshed_once_and_the_call_retried(app, tiktok_san
     assert new_access != old_access and new_access in tiktok_sandbox.access_tokens
     assert new_refresh != old_refresh and old_refresh not in tiktok_sandbox.refresh_tokens  # rotated, stored
     with app.app_context():
-        expires = db.session.get(Integration, integration_id).access_token_expires_at
+        expires = access_expires_at(db.session.get(Integration, integration_id))
         assert int(expires.timestamp()) == tiktok_sandbox.access_tokens[new_access].expires_at
 
 
@@ -119,33 +119,85 @@ def test_a_refused_refresh_marks_needs_reauth_and_sends_exactly_one_email(client
     assert "Reconnect TikTok Shop" not in client.get("/").get_data(as_text=True)
 
 
-def test_tokens_expiring_within_a_day_are_refreshed_ahead(app, tiktok_sandbox, shop):
-    soon_id, _ = shop
+def _sibling(integration: Integration) -> Integration:
+    """The other shop the same seller authorization covers."""
+    return db.session.execute(select(Integration).where(
+        Integration.tenant_id == integration.tenant_id, Integration.id != integration.id,
+        Integration.platform == "tiktok")).scalar_one()
+
+
+def test_one_authorization_is_one_grant_and_a_refresh_by_one_shop_keeps_the_other_syncing(app, tiktok_sandbox,
+                                                                                           shop):
+    us_id, tenant_id = shop
     with app.app_context():
-        soon = db.session.get(Integration, soon_id)
-        later = db.session.execute(select(Integration).where(
-            Integration.tenant_id == soon.tenant_id, Integration.id != soon_id,
-            Integration.platform == "tiktok")).scalar_one()
-        soon.access_token_expires_at = utcnow() + timedelta(hours=3)
-        later.access_token_expires_at = utcnow() + timedelta(days=3)
-        later_id = later.id
-        db.session.commit()
-    before_soon, before_later = _tokens(app, soon_id), _tokens(app, later_id)
+        uk = _sibling(db.session.get(Integration, us_id))
+        uk_id, spent_refresh = uk.id, refresh_token(uk)
+        assert uk.credential_id == db.session.get(Integration, us_id).credential_id
+        stale_access = access_token(uk)  # what a worker busy with the UK shop read before the refresh
+    tiktok_sandbox.expire_tokens()
+    with app.app_context():
+        call_with_refresh(db.session.get(Integration, us_id), products.warehouses)  # the US shop refreshes
+    assert spent_refresh not in tiktok_sandbox.refresh_tokens  # rotated: TikTok refuses it from now on
+    with app.app_context():
+        uk = db.session.get(Integration, uk_id)
+        assert access_token(uk) != stale_access
+        found = call_with_refresh(uk, products.warehouses)
+        assert [w.id for w in found] == [w.id for w in tiktok_sandbox.shops[1].warehouses]
+        assert uk.status == "active"
+        assert db.session.execute(select(Alert.kind).where(Alert.tenant_id == tenant_id)).all() == []
+
+
+def test_a_worker_holding_the_old_token_of_a_shop_picks_up_the_grant_s_new_one(app, tiktok_sandbox, shop):
+    us_id, _ = shop
+    with app.app_context():  # a worker on the UK shop, its tokens read before the US shop refreshed
+        uk = _sibling(db.session.get(Integration, us_id))
+        stale_access = access_token(uk)
+        tiktok_sandbox.expire_tokens()
+        with app.app_context():  # another worker, another session: the US shop refreshes
+            call_with_refresh(db.session.get(Integration, us_id), products.warehouses)
+        assert access_token(uk) == stale_access  # still what this session read
+        calls = len(tiktok_sandbox.calls(WAREHOUSES))
+        call_with_refresh(uk, products.warehouses)
+        assert uk.status == "active"
+        assert [c.code for c in tiktok_sandbox.calls(WAREHOUSES)[calls:]] == [105002, 0]
+        assert access_token(uk) != stale_access
+
+
+def _grant_expiring_in(integration_id: int, when: timedelta) -> None:
+    integration = db.session.get(Integration, integration_id)
+    integration.credential.access_token_expires_at = utcnow() + when
+    db.session.commit()
+
+
+def test_a_grant_expiring_within_a_day_is_refreshed_ahead_once_for_all_its_shops(app, tiktok_sandbox, shop):
+    us_id, tenant_id = shop
+    with app.app_context():
+        uk_id = _sibling(db.session.get(Integration, us_id)).id
+        _grant_expiring_in(us_id, timedelta(hours=3))
+    spent = _tokens(app, us_id)[1]
     with app.app_context():
         assert refresh_expiring_tokens() >= 1
-        assert db.session.get(Integration, soon_id).access_token_expires_at > utcnow() + timedelta(days=6)
-    assert _tokens(app, soon_id)[0] != before_soon[0]
-    assert _tokens(app, later_id) == before_later
+        us, uk = db.session.get(Integration, us_id), db.session.get(Integration, uk_id)
+        assert access_expires_at(us) > utcnow() + timedelta(days=6)
+        assert (us.status, uk.status) == ("active", "active")
+    assert _tokens(app, us_id) == _tokens(app, uk_id) != (None, None)
+    assert spent not in tiktok_sandbox.refresh_tokens and _tokens(app, uk_id)[1] in tiktok_sandbox.refresh_tokens
+    with app.app_context():
+        _grant_expiring_in(us_id, timedelta(days=3))
+    before = _tokens(app, us_id)
+    with app.app_context():
+        refresh_expiring_tokens()
+    assert _tokens(app, us_id) == before  # not due: untouched
 
 
-def test_a_refused_scheduled_refresh_marks_needs_reauth(app, tiktok_sandbox, shop):
+def test_a_refused_scheduled_refresh_marks_every_shop_of_the_grant_needs_reauth(app, tiktok_sandbox, shop):
     integration_id, tenant_id = shop
     _use_up_refresh_tokens(tiktok_sandbox)
     with app.app_context():
-        db.session.get(Integration, integration_id).access_token_expires_at = utcnow() + timedelta(hours=1)
-        db.session.commit()
+        _grant_expiring_in(integration_id, timedelta(hours=1))
         refresh_expiring_tokens()
-        assert db.session.get(Integration, integration_id).status == "needs_reauth"
+        assert {i.status for i in db.session.execute(select(Integration).where(
+            Integration.tenant_id == tenant_id, Integration.platform == "tiktok")).scalars()} == {"needs_reauth"}
         assert db.session.execute(select(Alert.kind).where(Alert.tenant_id == tenant_id)).scalars().all() == [
-            "needs_reauth"]
-    assert run_alert_emails(app, tenant_id) == 1  # mail is off here: logged only
+            "needs_reauth", "needs_reauth"]
+    assert run_alert_emails(app, tenant_id) == 1  # one email now, the second shop in the digest

@@ -6,8 +6,9 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 from sqlalchemy import func, select
 
 from shopsync.extensions import db
-from shopsync.models import Integration, SyncRun, TikTokProduct
-from shopsync.security.credentials import access_token, refresh_token
+from shopsync.models import Credential, Integration, SyncRun, TikTokProduct
+from shopsync.security.credentials import (access_expires_at, access_token, refresh_expires_at, refresh_token,
+                                          store_tokens)
 from tests.support.journeys import (app_path, approve_tiktok_authorization, connect_tiktok, give_seller_new_shops,
                                     install_shop)
 from tests.support.shopify_import import take_jobs
@@ -18,7 +19,7 @@ def _integrations(app, tenant_id):
         rows = db.session.execute(select(Integration).where(
             Integration.tenant_id == tenant_id, Integration.platform == "tiktok").order_by(Integration.id)).scalars()
         return [(i.id, i.external_id, i.name, i.region, i.currency, i.shop_cipher, i.status, access_token(i),
-                 refresh_token(i), i.access_token_expires_at, i.refresh_token_expires_at) for i in rows]
+                 refresh_token(i), access_expires_at(i), refresh_expires_at(i)) for i in rows]
 
 
 def _csrf(client) -> str:
@@ -56,7 +57,7 @@ def test_tokens_are_encrypted_at_rest(client, app, tiktok_sandbox, shop_domain):
     with app.app_context():
         integration = db.session.get(Integration, first)
         token = access_token(integration)
-        assert token.encode() not in bytes(integration.access_token_encrypted)
+        assert token.encode() not in bytes(integration.credential.access_token_encrypted)
         assert token not in repr(integration)
 
 
@@ -111,6 +112,31 @@ def test_reconnect_updates_the_same_integrations_in_place(client, app, tiktok_sa
         assert db.session.get(Integration, first_ids[0]).status_reason is None
 
 
+def test_one_authorization_is_one_grant_for_all_its_shops_and_reconnecting_replaces_it(
+        client, app, tiktok_sandbox, shop_domain):
+    tenant_id = install_shop(client, shop_domain)
+    ids = connect_tiktok(client, tiktok_sandbox)
+    with app.app_context():
+        shops = [db.session.get(Integration, i) for i in ids]
+        assert len({shop.credential_id for shop in shops}) == 1
+        grant = shops[0].credential
+        assert (grant.platform, grant.grant_key) == ("tiktok", tiktok_sandbox.seller.open_id)
+        # A shop whose tokens were stored before its seller was known (a migrated install) joins the grant.
+        store_tokens(shops[1], access="old-copy", access_expires_at=None, refresh="old-copy",
+                     refresh_expires_at=None, grant="migrated:1")
+        db.session.commit()
+        grant_id, old_grant_id = grant.id, shops[1].credential_id
+    before = _integrations(app, tenant_id)
+    assert connect_tiktok(client, tiktok_sandbox, new_shops=False) == ids
+    after = _integrations(app, tenant_id)
+    assert after[0][7] == after[1][7] != before[0][7]  # one new access token, for both shops
+    with app.app_context():
+        assert {db.session.get(Integration, i).credential_id for i in ids} == {grant_id}
+        assert db.session.get(Credential, old_grant_id) is None  # no shop uses it any more
+        assert db.session.execute(select(func.count()).select_from(Credential).where(
+            Credential.tenant_id == tenant_id, Credential.platform == "tiktok")).scalar() == 1
+
+
 def test_a_shop_connected_to_another_merchant_is_refused(client, app, tiktok_sandbox, shop_domain):
     owner_tenant = install_shop(client, shop_domain)
     owner_ids = connect_tiktok(client, tiktok_sandbox)
@@ -137,8 +163,9 @@ def test_disconnect_needs_csrf_forgets_tokens_and_is_tenant_scoped(client, app, 
     with app.app_context():
         integration = db.session.get(Integration, first)
         assert integration.status == "disconnected"
-        assert integration.access_token_encrypted is None and integration.refresh_token_encrypted is None
+        assert access_token(integration) is None and refresh_token(integration) is None
         assert db.session.get(Integration, second).status == "active"
+        assert access_token(db.session.get(Integration, second))  # the seller's grant still serves it
 
     other = app.test_client()
     install_shop(other, "other-" + shop_domain)

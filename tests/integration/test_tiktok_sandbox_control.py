@@ -34,7 +34,6 @@ def test_control_api_drives_the_sandbox_from_outside():
         assert requests.get(f"{control}/shops", timeout=5).json()["shops"][0]["skus"] == 55
 
 
-
 def test_control_api_changes_stock_on_tiktok_and_adds_a_warehouse_tiktok_runs():
     with running_sandbox() as running:
         control = running.base_url + "/_control"
@@ -50,3 +49,15 @@ def test_control_api_changes_stock_on_tiktok_and_adds_a_warehouse_tiktok_runs():
                             timeout=5).json()["warehouse_id"]
         assert requests.get(f"{control}/skus/{sku.id}", timeout=5).json()["inventory"][fbt] == 8
         assert fbt not in {w.id for w in products.warehouses(client)}
+
+
+def test_a_slow_answer_is_held_for_its_seconds_and_recorded_with_its_end():
+    with running_sandbox() as running:
+        control = running.base_url + "/_control"
+        client = client_for(running, access_token_for(running))
+        assert requests.post(f"{control}/slow", json={"path": "/logistics/*"}, timeout=5).status_code == 400
+        assert requests.post(f"{control}/slow", json={"path": "/logistics/*", "seconds": 1.5}, timeout=5).ok
+        products.warehouses(client)  # slow
+        products.warehouses(client)  # the rule was for one call
+        slow, quick = requests.get(f"{control}/calls", timeout=5).json()["calls"]
+        assert slow["finished_at"] - slow["timestamp"] >= 1.5 > quick["finished_at"] - quick["timestamp"]

@@ -81,8 +81,9 @@ def test_refresh_rotates_the_refresh_token(running):
     first = exchange(running, running.sandbox.issue_code())
     second = oauth.refresh(new_session(), running.auth_base_url, APP_KEY, APP_SECRET, first.refresh_token)
     assert second.access_token != first.access_token and second.refresh_token != first.refresh_token
-    with pytest.raises(AuthError):
+    with pytest.raises(AuthError) as spent:  # a spent refresh token is unknown to TikTok from then on
         oauth.refresh(new_session(), running.auth_base_url, APP_KEY, APP_SECRET, first.refresh_token)
+    assert spent.value.code == 36004005
     assert authorized_shops(client_for(running, second.access_token, shop_index=None))
 
 

@@ -5,14 +5,18 @@ import logging
 import os
 import subprocess
 import sys
+import uuid
 
+import psycopg
 from cryptography.fernet import Fernet
+from sqlalchemy import select
 
 from shopsync.extensions import db
-from shopsync.models import Integration, Tenant
-from shopsync.security.credentials import access_token, refresh_token, store_tokens
+from shopsync.models import Credential, Integration, Tenant
+from shopsync.security.credentials import access_token, refresh_token, rotate_all, store_tokens, write_tokens
 from shopsync.security.tokens import TokenVault
-from tests.conftest import TEST_DATABASE_URL
+from shopsync.transactions import own_transaction
+from tests.conftest import PG_ADMIN_URL, TEST_DATABASE_URL
 from tests.support.journeys import install_shop
 
 
@@ -74,12 +78,70 @@ def test_rotate_keys_command_re_encrypts_every_token(tmp_path):
 
     result = flask("shopsync", "rotate-keys", keys=f"{new_key},{old_key}")
     assert result.returncode == 0, result.stderr
-    assert "Re-encrypted the tokens of 1 integration" in result.stdout
+    assert "Re-encrypted the tokens of 1 grant" in result.stdout
 
     with app.app_context():
         db.session.expire_all()
         integration = db.session.get(Integration, integration_id)
         only_new = TokenVault([new_key])
-        assert only_new.decrypt(integration.access_token_encrypted) == "access-123"
-        assert only_new.decrypt(integration.refresh_token_encrypted) == "refresh-456"
+        assert only_new.decrypt(integration.credential.access_token_encrypted) == "access-123"
+        assert only_new.decrypt(integration.credential.refresh_token_encrypted) == "refresh-456"
         db.engine.dispose()
+
+
+def test_rotation_rewrites_grant_by_grant_and_keeps_a_refresh_made_meanwhile(tmp_path, monkeypatch):
+    """A refresh stored while rotation runs is re-encrypted, not overwritten with the tokens read before it.
+
+    On its own PostgreSQL database: rotation rewrites every grant, and the shared one keeps its key.
+    """
+    from shopsync import create_app
+
+    name = f"shopsync_rotate_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    old_key, new_key = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    env = dict(os.environ, DATABASE_URL=url, SHOPSYNC_INSTANCE_PATH=str(tmp_path), REDIS_URL="",
+               SHOPSYNC_SANDBOX="0", TOKEN_ENCRYPTION_KEYS=old_key)
+    root = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))
+    try:
+        assert subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"], cwd=root, env=env,
+                              timeout=120, capture_output=True).returncode == 0
+        app = create_app({"SQLALCHEMY_DATABASE_URI": url.replace("postgresql://", "postgresql+psycopg://"),
+                          "TOKEN_ENCRYPTION_KEYS": [new_key, old_key], "REDIS_URL": "", "SANDBOX_ENABLED": False})
+        with app.app_context():
+            ids = []
+            for shop in ("first", "second"):
+                tenant = Tenant(name=shop, shop_domain=f"{shop}.myshopify.com")
+                db.session.add(tenant)
+                db.session.flush()
+                integration = Integration(tenant_id=tenant.id, platform="shopify", external_id=tenant.shop_domain)
+                db.session.add(integration)
+                store_tokens(integration, access=f"{shop}-access", access_expires_at=None,
+                             refresh=f"{shop}-refresh", refresh_expires_at=None)
+                db.session.commit()
+                ids.append(integration.credential_id)
+            refreshed = []
+            rotate = TokenVault.rotate
+
+            def rotate_while_the_second_grant_refreshes(box, ciphertext):
+                if not refreshed:  # the first grant is being rewritten: the second one refreshes now
+                    refreshed.append(True)
+                    with own_transaction() as other:
+                        write_tokens(other.get(Credential, ids[1]), access="second-access-2",
+                                     access_expires_at=None, refresh="second-refresh-2", refresh_expires_at=None)
+                return rotate(box, ciphertext)
+
+            monkeypatch.setattr(TokenVault, "rotate", rotate_while_the_second_grant_refreshes)
+            assert rotate_all(db.session) == 2
+            monkeypatch.undo()
+            only_new = TokenVault([new_key])
+            stored = {row.id: (only_new.decrypt(row.access_token_encrypted),
+                               only_new.decrypt(row.refresh_token_encrypted))
+                      for row in db.session.execute(select(Credential)).scalars()}
+            assert stored == {ids[0]: ("first-access", "first-refresh"),
+                              ids[1]: ("second-access-2", "second-refresh-2")}
+            db.engine.dispose()
+    finally:
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -51,7 +51,11 @@ DEFAULTS = {
     "shopify_seed": 1,
     "shopify_public_url": "http://127.0.0.1:5000/sandbox/shopify",
     "shopify_compliance_uri": None,
-    "shopify_stock_bumps_product": True,
+    # Shopify is not documented to bump a product's updatedAt on stock changes (shopify.md), so by default
+    # the sandbox does not either; a test can turn it on to see what depended on it.
+    "shopify_stock_bumps_product": False,
+    # A bulk export stays RUNNING at least this long: a large store's export takes minutes to hours.
+    "shopify_bulk_min_seconds": 0.0,
     "shopify_webhook_retry_delays": (0.05, 0.1, 0.2, 0.4, 0.8, 1.0, 1.0, 1.0),
     "shopify_demo_catalog": True,
     # Shopify shows its consent screen to install an app or grant it new scopes; True shows it on every
@@ -539,6 +543,7 @@ class ShopifySandbox:
         return operation
 
     def _run_bulk(self, ctx: Context, operation: BulkOperation, plan: Plan) -> None:
+        started = time.monotonic()
         with self.lock:
             operation.status = "RUNNING"
             snapshot = Shop(domain=ctx.shop.domain, id=ctx.shop.id, name=ctx.shop.name, bucket=ctx.shop.bucket,
@@ -559,6 +564,9 @@ class ShopifySandbox:
             failure = (error.extensions or {}).get("code") or "INTERNAL_SERVER_ERROR"
         except Exception:  # noqa: BLE001 - any other failure becomes FAILED, like Shopify's INTERNAL_SERVER_ERROR
             failure = "INTERNAL_SERVER_ERROR"
+        remaining = float(self.settings["shopify_bulk_min_seconds"]) - (time.monotonic() - started)
+        if remaining > 0:
+            time.sleep(remaining)
         with self.lock:
             operation.object_count = exporter.object_count if exporter else 0
             operation.root_object_count = exporter.root_object_count if exporter else 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 import hmac
 import json
 import re
+import time
 from decimal import Decimal
 from typing import Any, Mapping
 
@@ -51,12 +52,16 @@ def handle(sandbox: TikTokSandbox, method: str, path: str, query: Mapping[str, s
     call = Call(method=method, path=path, shop_id=None, query=joined, body=_json_or_none(raw_body),
                 timestamp=sandbox.clock(), pairs=pairs, full_path=full_path or path, raw_body=raw_body,
                 content_type=headers.get("content-type", ""))
+    slow = sandbox.slow_answer_for(path)
+    if slow:
+        time.sleep(slow)  # outside the lock: TikTok keeps answering other calls meanwhile
     with sandbox.lock:
         try:
             answer = _answer(sandbox, call, headers, raw_body)
         except Refused as refused:
             answer = refused.answer
         call.code, call.http_status = answer.code, answer.http_status
+        call.finished_at = sandbox.clock() + answer.delay
         call.raw_body = b""
         sandbox.record(call)
     return answer

@@ -100,6 +100,15 @@ def _add_control_routes(bp: Blueprint, sandbox: TikTokSandbox) -> None:
             sandbox.clear_faults()
         return jsonify(faults=sandbox.faults.as_json())
 
+    @bp.post("/_control/slow")
+    def control_slow():
+        body = request.get_json(force=True)
+        try:
+            sandbox.answer_slowly(str(body["path"]), float(body["seconds"]), count=int(body.get("count", 1)))
+        except (KeyError, TypeError, ValueError) as error:
+            return jsonify(error=f"need path, seconds >= 0 and count >= 1 ({error})"), 400
+        return jsonify(ok=True)
+
     @bp.post("/_control/tokens/expire")
     def control_expire_tokens():
         body = request.get_json(silent=True) or {}

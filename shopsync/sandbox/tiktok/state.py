@@ -1,6 +1,7 @@
 """TikTokSandbox: everything the simulated TikTok Shop knows, in memory, behind one lock."""
 from __future__ import annotations
 
+import fnmatch
 import itertools
 import secrets
 import threading
@@ -58,9 +59,10 @@ class Call:
     shop_id: str | None
     query: dict
     body: Any
-    timestamp: float
+    timestamp: float  # when the request arrived
     code: int | None = None
     http_status: int | None = None
+    finished_at: float | None = None  # when its answer left
     pairs: list = field(default_factory=list)  # the query as sent, repeated keys included (what is signed)
     full_path: str = ""  # the whole path the client reached (with the sandbox's mount prefix)
     raw_body: bytes = field(default=b"", repr=False)  # for multipart uploads; not kept once judged
@@ -68,8 +70,8 @@ class Call:
 
     def as_json(self) -> dict:
         return {"method": self.method, "path": self.path, "shop_id": self.shop_id, "query": self.query,
-                "body": self.body, "timestamp": self.timestamp, "code": self.code,
-                "http_status": self.http_status}
+                "body": self.body, "timestamp": self.timestamp, "finished_at": self.finished_at,
+                "code": self.code, "http_status": self.http_status}
 
 
 class TikTokSandbox:
@@ -97,6 +99,7 @@ class TikTokSandbox:
             self.access_tokens: dict[str, Grant] = {}
             self.refresh_tokens: dict[str, Grant] = {}
             self.faults = Faults(int(self.settings["tiktok_fault_seed"]))
+            self.slow_answers: dict[str, list[float]] = {}  # path pattern -> [seconds, calls left]
             self.recorded: list[Call] = []
             self._request_numbers = itertools.count(1)
             self._throttle = MovingWindowRateLimiter(MemoryStorage())
@@ -208,6 +211,25 @@ class TikTokSandbox:
     def clear_faults(self) -> None:
         with self.lock:
             self.faults.clear()
+            self.slow_answers.clear()
+
+    def answer_slowly(self, path: str, seconds: float, count: int = 1) -> None:
+        """Answer the next `count` calls to `path` (fnmatch pattern) only after `seconds`: TikTok busy."""
+        if seconds < 0 or count < 1:
+            raise ValueError("seconds must be >= 0 and count >= 1")
+        with self.lock:
+            self.slow_answers[path] = [float(seconds), count]
+
+    def slow_answer_for(self, path: str) -> float:
+        """Seconds this call must wait before it is answered (using up one slow answer), else 0."""
+        with self.lock:
+            for pattern, rule in self.slow_answers.items():
+                if fnmatch.fnmatchcase(path, pattern):
+                    rule[1] -= 1
+                    if rule[1] <= 0:
+                        del self.slow_answers[pattern]
+                    return rule[0]
+            return 0.0
 
     def calls(self, path: str | None = None, method: str | None = None) -> list[Call]:
         with self.lock:

@@ -8,6 +8,10 @@ limits, so every full import uses one, whatever the catalog's size. The
 incremental import is the safety net for missed webhooks: it pages through the
 products changed since the last high-water mark (minus an overlap) and reads
 their stock levels, 25 inventory items per request, which is cheap when little changed.
+Shopify is not documented to bump a product's updatedAt when only its stock changes,
+so the safety net also reads the current levels of every linked inventory item: 25
+per request for a store with few links, one bulk export of all levels for a big one.
+Levels are written only where newer than what is stored, like any other.
 
 Progress goes to the run's sync_runs row and is committed batch by batch, so a
 progress bar can poll it. Returns the TikTok integrations whose links became
@@ -23,7 +27,7 @@ from flask import current_app
 from sqlalchemy import exists, select
 
 from ...extensions import db
-from ...models import Integration, Product, ProductLink, SyncRun, utcnow
+from ...models import Integration, Product, ProductLink, SyncRun, Variant, utcnow
 from ...models.integration import SHOPIFY
 from ...platforms.http import AuthError, PermanentError, PlatformError, new_session
 from ...platforms.shopify import queries
@@ -48,6 +52,7 @@ from .writer import CatalogWriter, Upserted
 from ..links import orphans
 from ..pushes.dirty import mark_variants_dirty
 from ..connections.shopify_access import ShopifyAdmin, mark_missing_permission, shopify_admin
+from ..ownership import Owner, store_owner
 
 BATCH_ROWS = 20000
 INCREMENTAL_OVERLAP = timedelta(minutes=5)
@@ -192,9 +197,13 @@ def _counted(lines: Iterable[dict], counter: list[int]) -> Iterator[dict]:
 
 def export_catalog(client: ShopifyAdmin) -> list[BulkResult]:
     """Run Shopify's two catalog exports side by side (API 2026-01+ allows five) and wait for both."""
+    return run_exports(client, [queries.BULK_PRODUCTS, queries.BULK_INVENTORY_LEVELS])
+
+
+def run_exports(client: ShopifyAdmin, documents: list[str]) -> list[BulkResult]:
+    """Start these bulk exports side by side and wait for all of them to complete."""
     poll = current_app.config["SHOPIFY_BULK_POLL_SECONDS"]
-    operations = [start_bulk_query(client, queries.BULK_PRODUCTS),
-                  start_bulk_query(client, queries.BULK_INVENTORY_LEVELS)]
+    operations = [start_bulk_query(client, document) for document in documents]
     exports = [_wait_for_export(client, operation, poll) for operation in operations]
     for export in exports:
         if export.error_code == ACCESS_DENIED:
@@ -338,13 +347,38 @@ def stock_of(client: ShopifyAdmin, inventory_item_ids: list[int]) -> list[Invent
     return levels
 
 
+def linked_items(integration: Integration) -> list[int]:
+    """The inventory items of this store's variants that feed a TikTok SKU."""
+    return list(db.session.execute(
+        select(Variant.inventory_item_id).join(ProductLink, ProductLink.variant_id == Variant.id)
+        .where(ProductLink.shopify_integration_id == integration.id, Variant.inventory_item_id.is_not(None))
+        .distinct().order_by(Variant.inventory_item_id)).scalars())
+
+
+def current_stock(client: ShopifyAdmin, inventory_item_ids: list[int]) -> Iterator[InventoryLevelRow]:
+    """Shopify's levels of these items now: read 25 items per request up to SAFETY_NET_PAGED_ITEMS of them
+    (points from the store's rate-limit bucket), from one bulk export of every level beyond (no points)."""
+    if len(inventory_item_ids) <= current_app.config["SAFETY_NET_PAGED_ITEMS"]:
+        yield from stock_of(client, inventory_item_ids)
+        return
+    wanted = set(inventory_item_ids)
+    [export] = run_exports(client, [queries.BULK_INVENTORY_LEVELS])
+    if not export.url:
+        return
+    for row in rows_from_bulk_lines(iter_jsonl(new_session(follow_redirects=True), export.url)):
+        if isinstance(row, InventoryLevelRow) and row.inventory_item_id in wanted:
+            yield row
+
+
 def incremental_import(integration: Integration, run: SyncRun, on_batch=None) -> set[int]:
-    """Products changed since the high-water mark (with overlap), their variants, images and stock."""
+    """Products changed since the high-water mark (with overlap), their variants, images and stock; then the
+    stock of every linked item, whose change need not have touched its product."""
     since = integration.catalog_updated_through - INCREMENTAL_OVERLAP
     _begin(run, "Looking for products changed in Shopify…")
     client = shopify_admin(integration)
     progress = _Progress(run, on_batch)
     products = 0
+    read: set[int] = set()  # inventory items whose stock this run has read
     with db.engine.connect() as conn:
         batch = _Batch(conn, CatalogWriter(conn, integration.tenant_id, integration.id), progress,
                        _has_links(integration), client)
@@ -352,8 +386,9 @@ def incremental_import(integration: Integration, run: SyncRun, on_batch=None) ->
 
         def add_waiting() -> None:
             levels: dict[int, list[InventoryLevelRow]] = defaultdict(list)
-            for level in stock_of(client, [v.inventory_item_id for _, variants, _ in waiting
-                                           for v in variants if v.inventory_item_id]):
+            items = [v.inventory_item_id for _, variants, _ in waiting for v in variants if v.inventory_item_id]
+            read.update(items)
+            for level in stock_of(client, items):
                 levels[level.inventory_item_id].append(level)
             for product, variants, images in waiting:
                 batch.add_product(product, variants, images,
@@ -371,12 +406,18 @@ def incremental_import(integration: Integration, run: SyncRun, on_batch=None) ->
                 if len(batch) >= BATCH_ROWS:
                     batch.flush(products)
         add_waiting()
+        linked = [item for item in linked_items(integration) if item not in read]
+        for level in current_stock(client, linked):
+            batch.add(level)
+            if len(batch) >= BATCH_ROWS:
+                batch.flush(products)
         batch.flush(products)
         orphans.report(batch.writer.orphaned)
 
     integration.last_import_at = utcnow()
     _raise_high_water_mark(integration, batch.newest)
-    run.message = f"Checked {products} product(s) changed in Shopify"
+    run.message = f"Checked {products} product(s) changed in Shopify" + (
+        f" and the stock of {len(linked)} linked item(s)" if linked else "")
     db.session.commit()
     return progress.flush_integrations
 
@@ -384,8 +425,6 @@ def incremental_import(integration: Integration, run: SyncRun, on_batch=None) ->
 # -- runs ----------------------------------------------------------------------------------------
 FULL = "full"
 INCREMENTAL = "incremental"
-_IMPORT_LOCK_SECONDS = 900  # renewed after every batch
-
 
 UNFINISHED_FOR = timedelta(hours=BULK_TIMEOUT_SECONDS // 3600 + 1)  # older unfinished runs were lost
 
@@ -408,16 +447,19 @@ def run_import(run: SyncRun, mode: str) -> set[int]:
     if integration is None or integration.platform != SHOPIFY or not integration.is_active:
         runs.finish_run(run.id, "The Shopify store is not connected.", "failed")
         return set()
-    redis = current_app.extensions["shopsync.redis"]
-    lock = redis.lock(f"shopsync:shopify:import:{integration.id}", timeout=_IMPORT_LOCK_SECONDS)
-    if not lock.acquire(blocking=False):
-        runs.finish_run(run.id, "Another import of this store is already running.", "failed")
-        return set()
+    with store_owner(integration.id) as owner:
+        if owner is None:
+            runs.finish_run(run.id, "Another import of this store is already running.", "failed")
+            return set()
+        return _import_as_owner(integration, run, mode, owner)
+
+
+def _import_as_owner(integration: Integration, run: SyncRun, mode: str, owner: Owner) -> set[int]:
     try:
         if mode == INCREMENTAL and integration.catalog_updated_through is not None:
-            flush = incremental_import(integration, run, on_batch=lock.reacquire)
+            flush = incremental_import(integration, run, on_batch=owner.check)
         else:
-            flush = full_import(integration, run, on_batch=lock.reacquire)
+            flush = full_import(integration, run, on_batch=owner.check)
         runs.finish_run(run.id, run.message, "succeeded")
         return flush
     except PlatformError as error:
@@ -428,5 +470,3 @@ def run_import(run: SyncRun, mode: str) -> set[int]:
         db.session.rollback()
         runs.finish_run(run.id, "The import stopped because of an internal error; it will be retried.", "failed")
         raise
-    finally:
-        lock.release()

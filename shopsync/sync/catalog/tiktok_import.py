@@ -2,12 +2,15 @@
 
 Each page of products is upserted in a few set-based statements and committed
 with the run's progress, so memory stays flat whatever the catalog size and the
-progress bar moves as it goes. Which products were seen is kept in Redis for the
-run; after a complete pass the ones TikTok no longer has are removed.
+progress bar moves as it goes. Each page is read and written as the shop's owner
+(sync/ownership.py): between pushes, never across one. Which products were seen
+is kept in Redis for the run; after a complete pass the ones TikTok no longer has
+are removed.
 """
 from __future__ import annotations
 
 import uuid
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from itertools import islice
 from typing import Iterable, Iterator
@@ -19,12 +22,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from ...extensions import db
 from ...models import Integration, SyncRun, TikTokProduct, TikTokSku, TikTokWarehouse, utcnow
 from ...notify import alerts
-from ...platforms.http import AuthError, PlatformError
+from ...platforms.http import AuthError, PlatformError, TransientError
 from ...platforms.tiktok import products as tiktok
 from ...platforms.tiktok.client import TikTokClient
 from .. import runs
 from ..links import orphans
 from ..connections.tiktok_access import call_with_refresh
+from ..ownership import shop_owner
 
 PAGE_SIZE = tiktok.MAX_PAGE_SIZE
 SWEEP_BATCH = 1000
@@ -67,22 +71,31 @@ def _import(client: TikTokClient, integration: Integration, run: SyncRun) -> Non
     redis = current_app.extensions["shopsync.redis"]
     # Unique per pass: a retried pass starts a fresh set, and nothing else can share it.
     seen_key = f"shopsync:tiktok-import:{run.id}:{uuid.uuid4().hex}:seen"
-    _store_warehouses(integration, tiktok.warehouses(client))
-    run.total = _total_count(client)
-    run.done = 0
-    db.session.commit()
+    with _owning(integration):
+        _store_warehouses(integration, tiktok.warehouses(client))
+        run.total = _total_count(client)
+        run.done = 0
+        db.session.commit()
     expected = run.total
+    pages = _pages(tiktok.iter_products(client, page_size=PAGE_SIZE), PAGE_SIZE)
     try:
-        for page in _pages(tiktok.iter_products(client, page_size=PAGE_SIZE), PAGE_SIZE):
-            orphaned = _store_page(integration, page)
-            redis.sadd(seen_key, *(product.id for product in page))
-            redis.expire(seen_key, _SEEN_TTL_SECONDS)
-            run.done += len(page)
-            run.total = max(run.total, run.done)
-            db.session.commit()
+        while True:
+            # Each page is read and written as the shop's owner, so a push's record of what TikTok now
+            # has can never be overwritten by a page read before that push.
+            with _owning(integration):
+                page = next(pages, None)
+                if page is None:
+                    break
+                orphaned = _store_page(integration, page)
+                redis.sadd(seen_key, *(product.id for product in page))
+                redis.expire(seen_key, _SEEN_TTL_SECONDS)
+                run.done += len(page)
+                run.total = max(run.total, run.done)
+                db.session.commit()
             orphans.report(orphaned)
         # A pass that saw fewer products than TikTok counted looks incomplete: it removes nothing.
-        removed = _remove_unseen(integration, redis, seen_key) if run.done >= expected else None
+        with _owning(integration):
+            removed = _remove_unseen(integration, redis, seen_key) if run.done >= expected else None
     finally:
         redis.delete(seen_key)
     integration.last_import_at = utcnow()
@@ -92,6 +105,15 @@ def _import(client: TikTokClient, integration: Integration, run: SyncRun) -> Non
         run.message += (f"; nothing was removed: TikTok Shop counted {expected} products but the import read "
                         f"{run.done} (the next import checks again)")
     db.session.commit()
+
+
+@contextmanager
+def _owning(integration: Integration) -> Iterator[None]:
+    with shop_owner(integration.id) as owner:
+        if owner is None:
+            raise TransientError("a push of this TikTok shop has been running for minutes; the import retries later")
+        owner.check()
+        yield
 
 
 def _total_count(client: TikTokClient) -> int:

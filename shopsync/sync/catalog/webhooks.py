@@ -116,7 +116,7 @@ def _product_changed(event: WebhookEvent, integration: Integration, body: dict) 
 
 def _refetch_product(integration: Integration, product_id: int) -> list[int]:
     """Apply the product as Shopify has it now; returns the variant rows that changed."""
-    client = shopify_admin(integration)  # a token refresh commits: lock after it
+    client = shopify_admin(integration)  # before the row lock: a token refresh may wait on Shopify
     db.session.execute(select(Product.id).where(Product.integration_id == integration.id,
                                                 Product.shopify_id == product_id).with_for_update())
     return write_current_product(_writer(integration), client, product_id)
@@ -163,7 +163,7 @@ def _read_back_level(integration: Integration, level: InventoryLevelRow, receive
     read_back_at = db.session.execute(select(InventoryLevel.read_back_at).where(*this_level)).scalar_one_or_none()
     if read_back_at is not None and read_back_at >= received_at + CLOCK_MARGIN:
         return "read_back_since", set()
-    client = shopify_admin(integration)  # a token refresh commits: lock after it
+    client = shopify_admin(integration)  # before the row lock: a token refresh may wait on Shopify
     db.session.execute(select(InventoryLevel.id).where(*this_level).with_for_update())
     sent_at = utcnow()
     item = client.execute(queries.INVENTORY_LEVEL, {"id": to_gid("InventoryItem", level.inventory_item_id),

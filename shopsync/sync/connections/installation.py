@@ -12,7 +12,7 @@ from ...models.tenant import OWNER, STAFF
 from ...notify.mail import InvalidAddress, valid_address
 from ...platforms.shopify.oauth import missing_scopes
 from ...security import people
-from ...security.credentials import forget_tokens, store_tokens
+from ...security.credentials import forget_tokens, has_tokens, store_tokens
 
 PAUSED_BY_UNINSTALL = "Paused: ShopSync was uninstalled from your Shopify store. Installing it again resumes syncing."
 
@@ -31,7 +31,7 @@ def is_installed(shop: str, scopes: str | None = None) -> bool:
     """Installed, working, and (when `scopes` are given) granted all of them: a login then needs no install
     round trip, so Shopify shows no consent screen."""
     integration = shopify_integration(shop)
-    if integration is None or integration.status != ACTIVE or integration.access_token_encrypted is None:
+    if integration is None or integration.status != ACTIVE or not has_tokens(integration):
         return False
     return not scopes or not missing_scopes(integration.scopes or "", scopes)
 
@@ -143,7 +143,7 @@ def _resume_tiktok_shops(tenant_id: int) -> list[str]:
     """The TikTok shops an uninstall paused (disconnected, tokens kept), active again; their names."""
     paused = list(db.session.execute(select(Integration).where(
         Integration.tenant_id == tenant_id, Integration.platform == TIKTOK, Integration.status == DISCONNECTED,
-        Integration.access_token_encrypted.is_not(None)).order_by(Integration.id)).scalars())
+        Integration.credential_id.is_not(None)).order_by(Integration.id)).scalars())
     for shop in paused:
         shop.status, shop.status_reason, shop.updated_at = ACTIVE, None, utcnow()
     return [shop.name for shop in paused]

@@ -2,9 +2,11 @@
 
 Expiring offline tokens live an hour. The client refreshes a few minutes before
 expiry and once more when Shopify refuses the token; if that fails too the
-integration needs the merchant to re-authorize, and they are told. One Redis
-lock per integration makes concurrent workers refresh once, not race: Shopify
-replaces the refresh token on every refresh.
+integration needs the merchant to re-authorize, and they are told. A refresh owns
+the store's grant (its credentials row, sync/ownership.py) and reads it again first, so
+concurrent workers refresh once, not race: Shopify replaces the refresh token on every
+refresh. New tokens and the needs-reauth mark are written in transactions of their own,
+never committing what the caller had under way.
 """
 from __future__ import annotations
 
@@ -12,18 +14,18 @@ from datetime import timedelta
 
 from flask import current_app
 
-from ...extensions import db
 from ...models import Integration, utcnow
-from ...models.integration import NEEDS_REAUTH
 from ...notify.alerts import report_failure
 from ...platforms.http import AuthError
 from ...platforms.shopify import oauth
 from ...platforms.shopify.admin import ACCESS_DENIED, AdminClient
 from ...platforms.shopify.throttle import RedisCostBucket
 from ...security import credentials
+from ...security.tokens import vault
+from .grants import grant_to_refresh
+from .needs_reauth import set_needs_reauth
 
 REFRESH_MARGIN = timedelta(minutes=5)
-_LOCK_SECONDS = 60
 
 
 def shopify_base_url(shop: str) -> str:
@@ -72,35 +74,33 @@ class ShopifyAdmin(AdminClient):
 
 
 def _expiring_soon(integration: Integration) -> bool:
-    expires = integration.access_token_expires_at
+    return _soon(credentials.access_expires_at(integration))
+
+
+def _soon(expires) -> bool:
     return expires is not None and expires - REFRESH_MARGIN <= utcnow()
 
 
 def refresh_access_token(integration: Integration, failed_token: str | None = None) -> str:
-    """Swap the refresh token for new tokens (both stored in one commit); returns the access token.
+    """Swap the refresh token for new tokens (both stored in one commit of their own); returns the access token.
 
-    If another worker refreshed while this one waited for the lock, its token is used instead.
+    If another worker refreshed while this one waited for the grant, its token is used instead.
     """
-    redis = current_app.extensions["shopsync.redis"]
-    with redis.lock(f"shopsync:shopify:token-refresh:{integration.id}", timeout=_LOCK_SECONDS,
-                    blocking_timeout=_LOCK_SECONDS):
-        db.session.refresh(integration)
-        current = credentials.access_token(integration)
-        if current and current != failed_token and not _expiring_soon(integration):
+    with grant_to_refresh(integration, f"Shopify store {integration.external_id}") as grant:
+        current = vault().decrypt(grant.access_token_encrypted)
+        if current and current != failed_token and not _soon(grant.access_token_expires_at):
             return current
-        refresh = credentials.refresh_token(integration)
-        expired = integration.refresh_token_expires_at is not None and integration.refresh_token_expires_at <= utcnow()
+        refresh = vault().decrypt(grant.refresh_token_encrypted)
+        expired = grant.refresh_token_expires_at is not None and grant.refresh_token_expires_at <= utcnow()
         if not refresh or expired:
             raise AuthError("no usable Shopify refresh token", code="no_refresh_token")
         config = current_app.config
         token = oauth.refresh_token(shopify_base_url(integration.external_id),
                                     config["SHOPIFY_API_KEY"], config["SHOPIFY_API_SECRET"], refresh)
-        credentials.store_tokens(integration, access=token.access_token, access_expires_at=token.expires_at,
+        credentials.write_tokens(grant, access=token.access_token, access_expires_at=token.expires_at,
                                  refresh=token.refresh_token or refresh,
                                  refresh_expires_at=token.refresh_token_expires_at
-                                 if token.refresh_token else integration.refresh_token_expires_at)
-        integration.updated_at = utcnow()
-        db.session.commit()
+                                 if token.refresh_token else grant.refresh_token_expires_at)
         return token.access_token
 
 
@@ -116,11 +116,11 @@ def mark_missing_permission(integration: Integration, detail: str) -> None:
 
 
 def mark_needs_reauth(integration: Integration, reason: str) -> None:
-    """The store has to be re-authorized by the merchant; stop using it and tell them."""
-    integration.status = NEEDS_REAUTH
-    integration.status_reason = reason
-    integration.updated_at = utcnow()
-    db.session.commit()
+    """The store has to be re-authorized by the merchant; stop using it and tell them.
+
+    Written in its own transaction; the caller's session sees the new status without committing.
+    """
+    set_needs_reauth(integration, reason)
     report_failure(integration.tenant_id, "needs_reauth", f"integration:{integration.id}",
                    f"Reconnect your Shopify store {integration.external_id}", {"reason": reason},
                    reauthorize_path(integration))

@@ -1,7 +1,9 @@
 """Connecting a merchant's TikTok shops after the seller approved ShopSync, and disconnecting them.
 
-Each authorized shop becomes one integration. A shop belongs to one merchant:
-a shop connected to another tenant is refused, never moved. Once that tenant has
+Each authorized shop becomes one integration, and all the shops of one authorization
+share its tokens (one credentials row keyed by the seller's open_id): connecting again
+replaces them for every shop of that seller. A shop belongs to one merchant: a shop
+connected to another tenant is refused, never moved. Once that tenant has
 disconnected it, another may connect it: the first tenant's integration lets go of
 the shop and its links are orphaned (kept, with the reason), never handed over.
 """
@@ -13,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ...extensions import db
-from ...models import Integration, utcnow
+from ...models import Credential, Integration, utcnow
 from ...models.integration import ACTIVE, DISCONNECTED, NEEDS_REAUTH, RELEASED_MARK, TIKTOK
 from ...notify import alerts
 from ...platforms.tiktok.oauth import TokenSet
@@ -48,6 +50,8 @@ def connect_shops(tenant_id: int, tokens: TokenSet, shops: list[Shop]) -> Connec
 def _connect(tenant_id: int, tokens: TokenSet, shops: list[Shop]) -> ConnectResult:
     result = ConnectResult()
     reconnected, orphaned = [], []
+    replaced: set[Credential] = set()
+    grant: Credential | None = None
     for shop in shops:
         integration = db.session.execute(select(Integration).where(
             Integration.platform == TIKTOK, Integration.external_id == shop.id)).scalar_one_or_none()
@@ -66,20 +70,35 @@ def _connect(tenant_id: int, tokens: TokenSet, shops: list[Shop]) -> ConnectResu
         integration.region = shop.region or None
         integration.shop_cipher = shop.cipher
         integration.currency = integration.currency or REGION_CURRENCIES.get((shop.region or "").upper())
-        credentials.store_tokens(integration, access=tokens.access_token,
-                                 access_expires_at=tokens.access_token_expires_at, refresh=tokens.refresh_token,
-                                 refresh_expires_at=tokens.refresh_token_expires_at)
+        if integration.credential is not None and integration.credential.grant_key != tokens.open_id:
+            replaced.add(integration.credential)
+        if grant is None:
+            grant = credentials.store_tokens(integration, access=tokens.access_token,
+                                             access_expires_at=tokens.access_token_expires_at,
+                                             refresh=tokens.refresh_token,
+                                             refresh_expires_at=tokens.refresh_token_expires_at, grant=tokens.open_id)
+        else:
+            integration.credential = grant
         integration.scopes = ",".join(tokens.scopes)[:1000] or None
         integration.status = ACTIVE
         integration.status_reason = None
         integration.updated_at = utcnow()
         result.connected.append(integration)
+    db.session.flush()
+    _drop_unused(replaced)
     db.session.commit()
     orphans.report(orphaned)
     for integration in reconnected:
         alerts.report_recovery(tenant_id, alerts.NEEDS_REAUTH, reauth_subject(integration),
                                f"TikTok shop {integration.name} is connected again; syncing resumes.")
     return result
+
+
+def _drop_unused(grants: set[Credential]) -> None:
+    """Grants that no shop uses any more (every shop of theirs moved to the seller's new one)."""
+    for grant in grants:
+        if not db.session.execute(select(Integration.id).where(Integration.credential_id == grant.id)).first():
+            db.session.delete(grant)
 
 
 def _let_go(integration: Integration) -> list[orphans.Orphaned]:

@@ -1,4 +1,4 @@
-"""The push paths over one TikTok shop, each run while holding that shop's push lock (see jobs/pushes.py).
+"""The push paths over one TikTok shop, each run as that shop's owner (sync/ownership.py, jobs/pushes.py).
 
 - flush: what webhooks marked dirty, looping until nothing new arrived during the push;
 - due: links whose schedule says it is time (and any dirty link a flush missed);

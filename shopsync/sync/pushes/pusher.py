@@ -55,7 +55,7 @@ def push_plan(plan: Plan, *, trigger: str, run_id: int | None = None,
               keep_alive: Callable[[], None] = lambda: None) -> PushOutcome:
     """Push every product of the plan; commits after each product so progress survives a crash.
 
-    `keep_alive` runs before each TikTok call (the flush extends its shop lock there).
+    `keep_alive` runs before each TikTok call: the shop owner's check, which stops a job that lost its lock.
     """
     outcome = PushOutcome()
     recovered, released = _settle_unchanged(plan)
