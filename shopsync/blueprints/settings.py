@@ -2,8 +2,6 @@
 access (the owner's, see security.roles)."""
 from __future__ import annotations
 
-import re
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
