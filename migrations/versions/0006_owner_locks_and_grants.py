@@ -1,7 +1,7 @@
 """tokens per grant: a credentials table shared by the shops of one authorization
 
 Revision ID: 0006
-Revises: 0011 (main's head when merged in; written against 0005)
+Revises: 0011
 Create Date: 2026-12-02 07:30:00
 
 One TikTok seller authorization covers several shops, but each shop kept its own copy
