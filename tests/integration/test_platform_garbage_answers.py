@@ -164,3 +164,31 @@ def test_a_garbage_token_answer_on_the_tiktok_callback_is_a_clear_message_not_a_
         assert answer.status_code == 302, answer.get_data(as_text=True)[:500]
         page = client.get(answer.headers["Location"]).get_data(as_text=True)
         assert "TikTok Shop did not accept this connection" in page
+
+
+# Who is signing in, bent: each would have been a 500 (or, for "false", an account owner) on the callback.
+GARBAGE_USERS = [{"id": "abc"}, {"id": 10**30}, {"id": True}, {"id": None}, {"id": 7, "email": ["x@y.z"]},
+                 {"id": 7, "first_name": "x" * 300}, {"id": 7, "last_name": "a\x00b"},
+                 {"id": 7, "account_owner": "false"}]
+
+
+@pytest.mark.parametrize("user", GARBAGE_USERS, ids=[f"user{n}" for n in range(len(GARBAGE_USERS))])
+def test_a_garbage_signed_in_user_on_the_shopify_callback_is_refused_not_a_500(app, client, shop_domain, platform,
+                                                                              monkeypatch, user):
+    from shopsync.extensions import db
+    from shopsync.models import User
+
+    tenant_id = install_shop(client, shop_domain)
+    browser = app.test_client()
+    start = browser.get(f"/auth/shopify?shop={shop_domain}")  # installed: straight to who is signing in
+    state = dict(parse_qsl(urlsplit(start.headers["Location"]).query))["state"]
+    monkeypatch.setitem(app.config, "SHOPIFY_BASE_URL", platform.url)
+    platform.answer = _ok(_json({"access_token": "shpua_x", "scope": "read_products", "expires_in": 86399,
+                                 "associated_user_scope": "read_products", "associated_user": user}))
+    query = {"code": "CODE-xyz", "shop": shop_domain, "state": state, "timestamp": str(NOW)}
+    query["hmac"] = shopify_oauth.sign_query(query, app.config["SHOPIFY_API_SECRET"])
+    answer = browser.get("/auth/shopify/callback", query_string=query)
+    assert answer.status_code == 400, answer.get_data(as_text=True)[:500]
+    assert "Shopify did not accept this sign-in" in answer.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.query(User).filter_by(tenant_id=tenant_id).count() == 1  # the installer only
