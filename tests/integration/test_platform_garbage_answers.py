@@ -192,3 +192,26 @@ def test_a_garbage_signed_in_user_on_the_shopify_callback_is_refused_not_a_500(a
     assert "Shopify did not accept this sign-in" in answer.get_data(as_text=True)
     with app.app_context():
         assert db.session.query(User).filter_by(tenant_id=tenant_id).count() == 1  # the installer only
+
+
+def test_a_shopify_answer_without_the_locations_asked_for_fails_the_import_and_keeps_them(app, client, shop_domain,
+                                                                                         platform, monkeypatch):
+    """Read as "the store has no locations", an answer missing the field asked for removed every location."""
+    from shopsync.extensions import db
+    from shopsync.jobs.imports import start_import
+    from shopsync.models import Location, SyncRun
+    from tests.support.shopify_import import install_store, run_jobs
+
+    with app.app_context():
+        integration = install_store(client, app, shop_domain)
+        locations = db.session.query(Location).filter_by(integration_id=integration.id).count()
+        assert locations > 0
+        monkeypatch.setitem(app.config, "SHOPIFY_BASE_URL", platform.url)
+        platform.answer = _ok(_json({"data": {"shop": {"currencyCode": "USD"}}}))  # every query gets this
+        run = start_import(integration, "manual")
+        with pytest.raises(PermanentError):
+            run_jobs(app, "shopsync.jobs.imports.import_shopify_catalog", arg=run.id)
+        db.session.expire_all()
+        run = db.session.get(SyncRun, run.id)
+        assert run.status == "failed" and run.message.startswith("Shopify: "), run.message
+        assert db.session.query(Location).filter_by(integration_id=integration.id).count() == locations
