@@ -215,3 +215,34 @@ def test_a_shopify_answer_without_the_locations_asked_for_fails_the_import_and_k
         run = db.session.get(SyncRun, run.id)
         assert run.status == "failed" and run.message.startswith("Shopify: "), run.message
         assert db.session.query(Location).filter_by(integration_id=integration.id).count() == locations
+
+
+def test_a_tiktok_answer_without_the_lists_asked_for_fails_the_import_and_keeps_the_catalog(app, client, shop_domain,
+                                                                                           tiktok_sandbox, platform,
+                                                                                           monkeypatch):
+    """Read as "no warehouses, no products", {"code": 0, "data": {}} removed the shop's whole TikTok catalog
+    and warehouses (and so orphaned every link to it)."""
+    from shopsync.extensions import db
+    from shopsync.jobs.tiktok_imports import queue_tiktok_import
+    from shopsync.models import Integration, SyncRun, TikTokProduct, TikTokWarehouse
+    from tests.support.journeys import connect_tiktok
+    from tests.support.shopify_import import run_jobs
+
+    install_shop(client, shop_domain)
+    integration_id = connect_tiktok(client, tiktok_sandbox, import_catalog=True)[0]
+    with app.app_context():
+        def catalog() -> tuple[int, int]:
+            return (db.session.query(TikTokProduct).filter_by(integration_id=integration_id).count(),
+                    db.session.query(TikTokWarehouse).filter_by(integration_id=integration_id).count())
+
+        before = catalog()
+        assert before[0] > 0 and before[1] > 0
+        monkeypatch.setitem(app.config, "TIKTOK_API_BASE_URL", platform.url)
+        for data in ({}, {"warehouses": [], "products": []}):  # the second: no total_count
+            platform.answer = _ok(_tiktok(data))
+            run_id = queue_tiktok_import(db.session.get(Integration, integration_id))
+            run_jobs(app, "shopsync.jobs.tiktok_imports.import_tiktok_catalog", arg=integration_id)
+            db.session.expire_all()
+            run = db.session.get(SyncRun, run_id)
+            assert run.status == "failed", (data, run.message)
+            assert catalog() == before, data

@@ -68,7 +68,7 @@ def _import(client: TikTokClient, integration: Integration, run: SyncRun) -> Non
     # Unique per pass: a retried pass starts a fresh set, and nothing else can share it.
     seen_key = f"shopsync:tiktok-import:{run.id}:{uuid.uuid4().hex}:seen"
     _store_warehouses(integration, tiktok.warehouses(client))
-    run.total = _total_count(client)
+    run.total = tiktok.product_count(client)
     run.done = 0
     db.session.commit()
     expected = run.total
@@ -92,12 +92,6 @@ def _import(client: TikTokClient, integration: Integration, run: SyncRun) -> Non
         run.message += (f"; nothing was removed: TikTok Shop counted {expected} products but the import read "
                         f"{run.done} (the next import checks again)")
     db.session.commit()
-
-
-def _total_count(client: TikTokClient) -> int:
-    # A one-product page: the catalog walk itself only yields products, not TikTok's count.
-    data = client.post(tiktok.SEARCH_PATH, {}, query={"page_size": 1}).data
-    return int(data.get("total_count") or 0)
 
 
 def _pages(products: Iterable[tiktok.Product], size: int) -> Iterator[list[tiktok.Product]]:
