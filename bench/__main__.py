@@ -42,6 +42,8 @@ BENCHMARKS = (
     Benchmark("push_latency", ("--changes", "300"), ("--changes", "60"),
               r"^(run\s+p50|debounce|2 workers|aim|\d+ stock changes)"),
     Benchmark("noop_sync", ("--links", "20000"), ("--links", "2000"), r"^(links|scheduled sync|bare SELECT|ratio)"),
+    Benchmark("publish", ("--products", "1000"), ("--products", "100"),
+              r"^(catalog:|wall|calls per|shopify:|peak RSS|consistency)"),
     # pages has fixed sizes (50,000 variants, 20,000 links): its budget is stated at that size.
     Benchmark("pages", (), (), r"^(filled|page|/|every|over the)"),
 )

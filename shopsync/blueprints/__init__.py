@@ -8,15 +8,18 @@ NAV_ITEMS = [
     ("integrations.index", "Integrations"),
     ("products.index", "Products"),
     ("links.index", "Links"),
+    ("listings.index", "Listings"),
     ("logs.index", "Sync logs"),
     ("settings.index", "Settings"),
 ]
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import auth, dashboard, integrations, link_setup, links, logs, products, settings, shopify, tiktok
+    from . import (auth, dashboard, integrations, link_setup, links, listings, logs, products, settings, shopify,
+                   tiktok)
 
-    for module in (auth, dashboard, integrations, tiktok, products, shopify, links, link_setup, logs, settings):
+    for module in (auth, dashboard, integrations, tiktok, products, shopify, links, link_setup, logs, settings,
+                   listings):
         app.register_blueprint(module.bp)
 
     from ..api import init_api

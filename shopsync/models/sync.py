@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ..extensions import db
 from ._types import BigId, TenantOwned, Timestamps, UTCDateTime, utcnow
 
-RUN_KINDS = ("import", "push", "reconcile", "webhook")
+RUN_KINDS = ("import", "push", "reconcile", "webhook", "publish")
 TRIGGERS = ("webhook", "schedule", "manual", "batch", "install")
 RUN_STATUSES = ("queued", "running", "succeeded", "failed", "partial")
 
@@ -18,7 +18,7 @@ RUN_STATUSES = ("queued", "running", "succeeded", "failed", "partial")
 class SyncRun(TenantOwned, Timestamps, db.Model):
     __tablename__ = "sync_runs"
     __table_args__ = (
-        CheckConstraint("kind IN ('import', 'push', 'reconcile', 'webhook')", name="kind"),
+        CheckConstraint("kind IN ('import', 'push', 'reconcile', 'webhook', 'publish')", name="kind"),
         CheckConstraint("status IN ('queued', 'running', 'succeeded', 'failed', 'partial')", name="status"),
         Index("ix_sync_runs_tenant_created", "tenant_id", "created_at"),
     )

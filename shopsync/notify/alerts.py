@@ -31,6 +31,7 @@ NEEDS_REAUTH = "needs_reauth"
 RUN_FAILED = "run_failed"
 PRICE_HELD = "price_held"  # a price outside the guard rails waits for the merchant
 LINK_ORPHANED = "link_orphaned"  # a link's Shopify variant or TikTok SKU was deleted
+LISTING_FAILED = "listing_failed"  # TikTok's review rejected a published listing
 
 _JOBS = "shopsync.jobs.notifications."
 _EMAIL_RETRY = Retry(max=3, interval=[30, 120, 600])

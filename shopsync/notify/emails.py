@@ -14,6 +14,7 @@ KIND_TITLES = {
     "run_failed": "A sync run failed",
     "price_held": "A price change waits for your confirmation",
     "link_orphaned": "A product link lost its Shopify variant or TikTok SKU",
+    "listing_failed": "TikTok's review rejected a listing",
 }
 
 

@@ -5,6 +5,8 @@ main app under /sandbox so one process on http://127.0.0.1:5000 is enough.
 """
 from __future__ import annotations
 
+import re
+
 from flask import Flask
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
@@ -33,6 +35,26 @@ def settings_from_app_config(config) -> dict:
     }
 
 
+# Open API paths carry a version segment (/order/202309/...): no page of ShopSync or the sandbox does.
+_OPEN_API_PATH = re.compile(r"/(authorization|seller|product|order|fulfillment|logistics|event|return_refund)"
+                            r"/\d{6}/")
+
+
+class OpenApiAtRoot:
+    """Answers TikTok Open API paths at the root of the host, as open-api.tiktokglobalshop.com does, so
+    a third-party TikTok client that signs the whole path it requests (and decides on shop_cipher by it)
+    can be pointed at the host itself; everything else goes to `app` unchanged."""
+
+    def __init__(self, app, api_prefix: str):
+        self.app, self.api_prefix = app, api_prefix
+
+    def __call__(self, environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        if _OPEN_API_PATH.match(path):
+            environ = dict(environ, PATH_INFO=self.api_prefix + path)
+        return self.app(environ, start_response)
+
+
 def create_sandbox_app(settings: dict) -> Flask:
     app = Flask("shopsync.sandbox")
     app.config["MAX_CONTENT_LENGTH"] = 10 * 1024 * 1024
@@ -42,6 +64,7 @@ def create_sandbox_app(settings: dict) -> Flask:
     app.extensions["tiktok_sandbox"] = tiktok
     app.register_blueprint(shopify_blueprint(shopify), url_prefix="/shopify")
     app.register_blueprint(tiktok_blueprint(tiktok), url_prefix="/tiktok")
+    app.wsgi_app = OpenApiAtRoot(app.wsgi_app, "/tiktok/api")
     return app
 
 
@@ -49,5 +72,6 @@ def mount_sandbox(app: Flask) -> Flask:
     check_sandbox(app.config["SHOPSYNC_ENV"] == "production", True)
     sandbox = create_sandbox_app(settings_from_app_config(app.config))
     app.extensions["sandbox_app"] = sandbox
-    app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {"/sandbox": sandbox.wsgi_app})
+    app.wsgi_app = OpenApiAtRoot(DispatcherMiddleware(app.wsgi_app, {"/sandbox": sandbox.wsgi_app}),
+                                 "/sandbox/tiktok/api")
     return sandbox

@@ -148,10 +148,12 @@ def cancel(order_id: str, line_item_ids: tuple[str, ...], role: str, request: bo
 @click.option("--line-item", "line_item_ids", multiple=True,
               help="Return only this line item (one unit); repeat for more. Default: every shipped unit.")
 @click.option("--refund-only", is_flag=True, help="A refund without sending the item back.")
-def return_order(order_id: str, line_item_ids: tuple[str, ...], refund_only: bool):
+@click.option("--pending", is_flag=True, help="Stop at RETURN_OR_REFUND_REQUEST_PENDING: the seller decides.")
+def return_order(order_id: str, line_item_ids: tuple[str, ...], refund_only: bool, pending: bool):
     """The buyer returns a shipped TikTok order; the return goes through to RETURN_OR_REFUND_REQUEST_COMPLETE."""
     order = _tiktok_order_control(f"/{order_id}/return", {
-        "line_item_ids": list(line_item_ids), "return_type": "REFUND" if refund_only else "RETURN_AND_REFUND"})
+        "line_item_ids": list(line_item_ids), "return_type": "REFUND" if refund_only else "RETURN_AND_REFUND",
+        "until": "RETURN_OR_REFUND_REQUEST_PENDING" if pending else None})
     click.echo(f"TikTok order {order['id']}: return {order['return_id']} {order['return_status']} (webhooks sent)")
 
 

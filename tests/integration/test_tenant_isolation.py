@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from shopsync.extensions import db
-from shopsync.models import (ApiKey, Integration, Product, ProductLink, SyncLog, SyncRun, Tenant, TikTokProduct,
-                             TikTokSku, User, Variant, utcnow)
+from shopsync.models import (ApiKey, CategoryTemplate, Integration, Listing, Product, ProductLink, SyncLog, SyncRun,
+                             Tenant, TikTokProduct, TikTokSku, User, Variant, utcnow)
 from tests.support.journeys import install_shop
 from tests.support.tenant_routes import LIST_PAGES, NOT_TENANT_DATA, TENANT_ROUTES
 
@@ -55,11 +55,16 @@ def _victim(app) -> tuple[dict[str, int], str]:
         db.session.flush()
         key = ApiKey(tenant_id=tenant.id, name=marker, prefix="ss_x", key_hash=uuid.uuid4().hex,
                      created_by_id=person.id)
-        db.session.add_all([log, key])
+        template = CategoryTemplate(tenant_id=tenant.id, tiktok_integration_id=tiktok.id, name=marker,
+                                    match_field="any", match_value="", attribute_rules=[], package={})
+        listing = Listing(tenant_id=tenant.id, product_id=product.id, tiktok_integration_id=tiktok.id, state="failed",
+                          category_path=marker, chosen_attributes={}, problems=[], advice=[], audit_reasons=[])
+        db.session.add_all([log, key, template, listing])
         db.session.commit()
         ids = {"tenant": tenant.id, "integration": shopify.id, "tiktok_integration": tiktok.id,
                "product": product.id, "variant": variant.id, "link": link.id, "run": run.id, "log": log.id,
-               "api_key": key.id, "tiktok_sku": sku.id, "user": person.id}
+               "api_key": key.id, "tiktok_sku": sku.id, "user": person.id, "listing": listing.id,
+               "template": template.id}
     return ids, marker
 
 
@@ -68,7 +73,7 @@ def _snapshot(app, tenant_id: int) -> list:
     rows = []
     with app.app_context():
         for model in (Tenant, Integration, Product, Variant, TikTokProduct, TikTokSku, ProductLink, SyncRun,
-                      SyncLog, ApiKey, User):
+                      SyncLog, ApiKey, User, Listing, CategoryTemplate):
             column = model.id if model is Tenant else model.tenant_id
             for row in db.session.execute(select(model).where(column == tenant_id)).scalars():
                 rows.append(tuple(sorted((k, repr(v)) for k, v in vars(row).items() if not k.startswith("_"))))

@@ -1,5 +1,6 @@
 import time
 from decimal import Decimal
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -242,15 +243,24 @@ def test_tampered_body_is_rejected_with_106001(running, token):
     assert running.sandbox.sku_state(product.skus[0].id)["price"] != "0.01"
 
 
-def test_sign_covers_the_path_below_the_api_prefix(running, token):
+def test_sign_covers_the_path_the_request_reached(running, token):
+    """The real host has no prefix; below the sandbox's mount a signature over the path below the API root
+    and one over the whole path (what a third-party client signs) are both that path. Another path is not."""
     cipher = running.sandbox.shops[0].cipher
     good = raw_call(running, token, "GET", "/logistics/202309/warehouses", query={"shop_cipher": cipher})
     assert good[1]["code"] == 0
-    def with_prefixed_sign(payload, params):
-        params = {k: v for k, v in params.items() if k != "sign"}
-        return payload, dict(params, sign=sign("/tiktok/api/logistics/202309/warehouses", params, None, APP_SECRET))
+
+    def signed_over(path):
+        def tamper(payload, params):
+            params = {k: v for k, v in params.items() if k != "sign"}
+            return payload, dict(params, sign=sign(path, params, None, APP_SECRET))
+        return tamper
+    whole = urlsplit(running.api_base_url).path + "/logistics/202309/warehouses"
     assert raw_call(running, token, "GET", "/logistics/202309/warehouses", query={"shop_cipher": cipher},
-                    tamper=with_prefixed_sign)[1]["code"] == 106001
+                    tamper=signed_over(whole))[1]["code"] == 0
+    for wrong in ("/tiktok/logistics/202309/warehouses", "/logistics/202309/warehouses/"):
+        assert raw_call(running, token, "GET", "/logistics/202309/warehouses", query={"shop_cipher": cipher},
+                        tamper=signed_over(wrong))[1]["code"] == 106001
 
 
 @pytest.mark.parametrize("offset", [-301, 31])

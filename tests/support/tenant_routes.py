@@ -3,7 +3,7 @@
 Add a route here when you add it to the app: the isolation test fails for any
 route with a URL parameter that is in neither list. Placeholders name the kind
 of object whose id goes in: {integration} {tiktok_integration} {product} {variant}
-{link} {run} {log} {api_key} {tiktok_sku} {user}.
+{link} {run} {log} {api_key} {tiktok_sku} {user} {listing} {template}.
 """
 
 # (method, path) pairs reached with another tenant's ids: each must answer 404 and change nothing.
@@ -31,6 +31,15 @@ TENANT_ROUTES: list[tuple[str, str]] = [
     ("POST", "/integrations/{tiktok_integration}/defaults"),
     ("GET", "/integrations/{tiktok_integration}/warehouses"),
     ("POST", "/integrations/{tiktok_integration}/warehouses"),
+    ("GET", "/listings/{listing}"),
+    ("POST", "/listings/{listing}/choices"),
+    ("POST", "/listings/{listing}/check"),
+    ("GET", "/listings/shops/{tiktok_integration}"),
+    ("POST", "/listings/shops/{tiktok_integration}/readiness"),
+    ("POST", "/listings/shops/{tiktok_integration}/settings"),
+    ("POST", "/listings/shops/{tiktok_integration}/templates"),
+    ("GET", "/listings/shops/{tiktok_integration}/categories"),
+    ("POST", "/listings/templates/{template}/delete"),
 ]
 
 # Pages listing merchant data: another tenant's names must never appear in them.
@@ -51,6 +60,12 @@ LIST_PAGES: list[str] = [
     "/api/product-links",
     "/api/sync-logs",
     "/api/sync-logs?result=error",
+    "/listings",
+    "/listings?state=failed",
+    "/listings/new",
+    "/listings/new?q=victim",
+    "/api/listings",
+    "/api/listings?state=failed",
 ]
 
 # Routes with URL parameters that carry no merchant data ids (endpoint names).

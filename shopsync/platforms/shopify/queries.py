@@ -70,6 +70,27 @@ query ProductVariantsPage($id: ID!, $first: Int!, $after: String) {
   }
 }""" + _VARIANT_FIELDS
 
+# Everything a TikTok listing is built from. 101 variants: one more than TikTok takes tells a product is too big.
+LISTING_PRODUCT = """
+query ListingProduct($id: ID!) {
+  product(id: $id) {
+    id legacyResourceId title descriptionHtml vendor productType tags updatedAt
+    options { name position optionValues { name } }
+    category { id name fullName }
+    collections(first: 10) { nodes { title handle } }
+    metafields(first: 25) { nodes { namespace key value } }
+    media(first: 20) { nodes { ... on MediaImage { id image { url altText width height } } } }
+    variants(first: 101) {
+      pageInfo { hasNextPage }
+      nodes {
+        id legacyResourceId title sku barcode price compareAtPrice position
+        selectedOptions { name value }
+        inventoryItem { measurement { weight { unit value } } }
+      }
+    }
+  }
+}"""
+
 # Images past the first media page of PRODUCTS_PAGE / PRODUCT_BY_ID.
 PRODUCT_MEDIA_PAGE = """
 query ProductMediaPage($id: ID!, $first: Int!, $after: String) {

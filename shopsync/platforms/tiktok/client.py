@@ -75,8 +75,12 @@ class TikTokClient:
     def post(self, path: str, body: Any = None, query: Mapping[str, Any] | None = None) -> TikTokResponse:
         return self.request("POST", path, query=query, body={} if body is None else body)
 
+    def upload(self, path: str, content: bytes, fields: Mapping[str, str], filename: str = "file") -> TikTokResponse:
+        """A multipart/form-data call (image and file uploads): `content` goes in the part `data`."""
+        return self.request("POST", path, multipart=(dict(fields), {"data": (filename, content)}))
+
     def request(self, method: str, path: str, *, query: Mapping[str, Any] | None = None,
-                body: Any = None) -> TikTokResponse:
+                body: Any = None, multipart: tuple[dict, dict] | None = None) -> TikTokResponse:
         """One business call; transient failures are retried, auth and permanent ones raised at once."""
         payload = None if body is None else encode_body(body)
         params = {k: _query_value(v) for k, v in (query or {}).items() if v is not None and v != ""}
@@ -88,21 +92,27 @@ class TikTokClient:
         attempt = 0
         while True:
             try:
-                return self._attempt(method, path, params, payload)
+                return self._attempt(method, path, params, payload, multipart)
             except TransientError as error:
                 if attempt + 1 >= self.max_attempts:
                     raise
                 self.sleep(max(backoff_delay(attempt, base=self.backoff_base), error.retry_after or 0.0))
                 attempt += 1
 
-    def _attempt(self, method: str, path: str, params: dict, payload: bytes | None) -> TikTokResponse:
+    def _attempt(self, method: str, path: str, params: dict, payload: bytes | None,
+                 multipart: tuple[dict, dict] | None = None) -> TikTokResponse:
         self.rate_limiter.acquire(self.rate_key)
         signed = dict(params, timestamp=str(int(self.clock())))
-        signed["sign"] = sign(path, signed, payload, self.app_secret)
-        headers = {"x-tts-access-token": self.access_token, "content-type": "application/json"}
+        signed["sign"] = sign(path, signed, payload, self.app_secret)  # a multipart body is never signed
+        headers = {"x-tts-access-token": self.access_token}
+        if multipart is None:
+            sent = {"data": payload}
+            headers["content-type"] = "application/json"
+        else:  # requests writes the multipart body and its boundary
+            sent = {"data": multipart[0], "files": multipart[1]}
         try:
-            response = self.session.request(method, self.api_base_url + path, params=signed, data=payload,
-                                            headers=headers, timeout=self.timeout)
+            response = self.session.request(method, self.api_base_url + path, params=signed, headers=headers,
+                                            timeout=self.timeout, **sent)
         except requests.Timeout:
             raise TransientError(f"TikTok Shop {path} timed out") from None
         except requests.ConnectionError:

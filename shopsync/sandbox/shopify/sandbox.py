@@ -94,6 +94,9 @@ class RefreshToken:
     replaces: str | None = None  # the previous refresh token, valid until this one is first used
 
 
+_PRODUCT_DETAILS = frozenset({"description_html", "tags", "option_names", "metafields", "collections"})
+
+
 class ShopifySandbox:
     def __init__(self, settings: dict | None = None):
         self.settings = {**DEFAULTS, **(settings or {})}
@@ -114,6 +117,7 @@ class ShopifySandbox:
         self._offline: dict[tuple[str, str], str] = {}
         self._next_id = 1000
         self._shops_made = 0
+        self.image_files: dict[int, bytes] = {}  # images given as files; the others are drawn on request
         self._cancelled: set[int] = set()
         self.jobs: dict[int, bool] = {}  # orderCancel jobs: id -> done
         self._short_exports: dict[str, int] = {}  # shop -> products its bulk exports leave out
@@ -223,17 +227,23 @@ class ShopifySandbox:
             self.fire(domain, "PRODUCTS_UPDATE", product_payload(product, self._image_url))
 
     def create_product(self, domain: str, title: str, variants: list[dict], *, status: str = "ACTIVE",
-                       vendor: str = "ShopSync Demo", product_type: str = "Demo", image_count: int = 1) -> Product:
-        """variants: dicts with title, sku, price, optional barcode, compare_at_price, levels {location: qty}."""
+                       vendor: str = "ShopSync Demo", product_type: str = "Demo", image_count: int = 1,
+                       images: list[bytes] | None = None, **details) -> Product:
+        """variants: dicts with title, sku, price, optional barcode, compare_at_price, levels {location: qty},
+        options [values], weight (value, unit). `images` are the image files' bytes (else generated ones);
+        details: description_html, tags, option_names, metafields {"namespace.key": value}, collections."""
         with self.lock:
             shop = self.shop(domain)
             product_id = self._new_id(8_900_000_000)
             stamp = now()
+            image_ids = [self._new_id(36_900_000_000) for _ in range(len(images) if images else image_count)]
+            for image_id, content in zip(image_ids, images or ()):
+                self.image_files[image_id] = content
             product = Product(
                 id=product_id, title=title, handle=title.lower().replace(" ", "-"), status=status.upper(),
-                vendor=vendor, product_type=product_type,
-                image_ids=[self._new_id(36_900_000_000) for _ in range(image_count)], variants=[],
-                created_at=stamp, updated_at=stamp)
+                vendor=vendor, product_type=product_type, image_ids=image_ids, variants=[],
+                created_at=stamp, updated_at=stamp,
+                **{name: value for name, value in details.items() if name in _PRODUCT_DETAILS})
             for position, spec in enumerate(variants, 1):
                 product.variants.append(Variant(
                     id=self._new_id(45_900_000_000), product_id=product_id, title=spec.get("title", "Default Title"),
@@ -243,7 +253,8 @@ class ShopifySandbox:
                     position=position, inventory_item_id=self._new_id(47_900_000_000),
                     levels={int(k): int(v) for k, v in (spec.get("levels") or {}).items()}
                     or {location_id: 0 for location_id in shop.locations},
-                    updated_at=stamp))
+                    updated_at=stamp, options=list(spec.get("options") or [spec.get("title", "Default Title")]),
+                    weight=(Decimal(str(spec["weight"][0])), spec["weight"][1]) if spec.get("weight") else None))
             shop.add_product(product)
             self.fire(domain, "PRODUCTS_CREATE", product_payload(product, self._image_url))
             return product
@@ -299,7 +310,7 @@ class ShopifySandbox:
         return base + self._next_id
 
     def _image_url(self, image_id: int) -> str:
-        return f"{self.base_url}/_images/{image_id}.svg"
+        return f"{self.base_url}/_images/{image_id}.png"
 
     # -- faults and request log ------------------------------------------------------------------
     def add_fault(self, kind: str, **options) -> Fault:

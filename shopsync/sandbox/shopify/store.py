@@ -61,6 +61,8 @@ class Variant:
     levels: dict[int, int]
     updated_at: datetime
     tracked: bool = True
+    options: list[str] = field(default_factory=list)  # values, in the order of the product's option names
+    weight: tuple[Decimal, str] | None = None  # value, unit (GRAMS | KILOGRAMS | OUNCES | POUNDS)
     committed: dict[int, int] = field(default_factory=dict)  # location id -> units in unfulfilled orders
     inventory_policy: str = "DENY"  # CONTINUE: sells on when out of stock
 
@@ -81,6 +83,11 @@ class Product:
     variants: list[Variant]
     created_at: datetime
     updated_at: datetime
+    description_html: str = ""
+    tags: list[str] = field(default_factory=list)
+    option_names: list[str] = field(default_factory=list)
+    metafields: dict[str, str] = field(default_factory=dict)  # "namespace.key" -> value
+    collections: list[str] = field(default_factory=list)  # titles
 
 
 @dataclass
@@ -213,14 +220,16 @@ def product_from_demo(demo: DemoProduct, index: int, id_offset: int = 0) -> Prod
             id=v.id + id_offset, product_id=product_id, title=v.title, sku=v.sku, barcode=v.barcode, price=v.price,
             compare_at_price=v.compare_at_price, position=v.position, inventory_item_id=v.inventory_item_id + id_offset,
             levels={location_id + id_offset: quantity for location_id, quantity in v.levels.items()},
-            updated_at=stamp,
+            updated_at=stamp, options=[v.title], weight=(Decimal(demo.weight_grams), "GRAMS"),
         )
         for v in demo.variants
     ]
     return Product(
         id=product_id, title=demo.title, handle=demo.handle, status=demo.status, vendor=demo.vendor,
         product_type=demo.product_type, image_ids=[image_id + id_offset for image_id in demo.image_ids],
-        variants=variants, created_at=stamp, updated_at=stamp,
+        variants=variants, created_at=stamp, updated_at=stamp, description_html=demo.description_html,
+        tags=list(demo.tags), option_names=[demo.option_name], collections=[demo.product_type],
+        metafields=dict(demo.metafields),
     )
 
 

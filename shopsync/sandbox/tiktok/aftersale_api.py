@@ -23,8 +23,10 @@ RULES = [
     for path, endpoint in (("cancellations/search", "cancellations_search"), ("returns/search", "returns_search"),
                            ("cancellations", "seller_cancel"),
                            ("cancellations/<cancel_id>/approve", "cancellation_approve"),
-                           ("cancellations/<cancel_id>/reject", "cancellation_reject"))
-]
+                           ("cancellations/<cancel_id>/reject", "cancellation_reject"),
+                           ("returns/<return_id>/approve", "return_decision"),
+                           ("returns/<return_id>/reject", "return_decision"))
+] + [Rule("/return_refund/202606/returns/<return_id>/reject", methods=["POST"], endpoint="return_decision")]
 
 
 def _page_size(call: Call) -> int:
@@ -128,6 +130,23 @@ def _cancellation_reject(sandbox: TikTokSandbox, shop: Shop, call: Call, cancel_
     return _answer_request(sandbox, cancellation, approve=False)
 
 
+def _return_decision(sandbox: TikTokSandbox, shop: Shop, call: Call, return_id: str) -> Answer:
+    returned = sandbox.book.returns.get(return_id)
+    if returned is None or returned.shop_id != shop.id:
+        raise Refused(36009004, f"Invalid param: return {return_id} does not exist")
+    body = body_of(call)
+    decision = body.get("decision")
+    if not isinstance(decision, str) or decision.startswith("REJECT") != call.path.endswith("/reject"):
+        raise Refused(36009004, "Invalid param: decision does not fit this call")
+    if decision.startswith("REJECT") and not body.get("reject_reason"):
+        raise Refused(36009004, "Invalid param: reject_reason is required")
+    try:
+        buying.decide_return(sandbox, returned, decision)
+    except buying.OrderError as refused:
+        raise Refused(refused.code, str(refused)) from None
+    return Answer()
+
+
 ENDPOINTS = {"cancellations_search": _cancellations_search, "returns_search": _returns_search,
              "seller_cancel": _seller_cancel, "cancellation_approve": _cancellation_approve,
-             "cancellation_reject": _cancellation_reject}
+             "cancellation_reject": _cancellation_reject, "return_decision": _return_decision}

@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, abort, jsonify, redirect, render_template_string, request
 
-from shopsync.sandbox.tiktok import api, control
+from shopsync.sandbox.tiktok import api, control, listing_control
 from shopsync.sandbox.tiktok.api import Answer
 from shopsync.sandbox.tiktok.auth import token_get, token_refresh
 from shopsync.sandbox.tiktok.state import TikTokSandbox
@@ -56,14 +56,16 @@ def create_blueprint(sandbox: TikTokSandbox) -> Blueprint:
 
     @bp.route("/api/<path:api_path>", methods=["GET", "POST", "PUT", "DELETE"])
     def open_api(api_path: str):
-        answer = api.handle(sandbox, request.method, "/" + api_path, request.args.to_dict(),
-                            request.headers, request.get_data(cache=True))
+        answer = api.handle(sandbox, request.method, "/" + api_path, list(request.args.items(multi=True)),
+                            request.headers, request.get_data(cache=True),
+                            full_path=request.script_root + request.path)
         if answer.delay:
             time.sleep(answer.delay)
         return _envelope(sandbox, answer)
 
     _add_control_routes(bp, sandbox)
     control.register(bp, sandbox)
+    listing_control.register(bp, sandbox)
     return bp
 
 

@@ -52,6 +52,11 @@ class Product:
     update_time: int
     skus: list[Sku]
     under_review: bool = False
+    # Set for products created through the API (sandbox/tiktok/listing_api.py)
+    description: str = ""
+    external_product_id: str = ""
+    audit_status: str = "APPROVED"
+    audit_failed_reasons: list[dict] = field(default_factory=list)
 
     @property
     def shown_status(self) -> str:

@@ -5,7 +5,7 @@ import itertools
 import secrets
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
 from limits import RateLimitItemPerSecond
@@ -17,6 +17,7 @@ from shopsync.sandbox.tiktok.catalog import (IdSequence, Product, Seller, Shop, 
                                              demo_seller)
 from shopsync.sandbox.tiktok.events import Events
 from shopsync.sandbox.tiktok.faults import Faults
+from shopsync.sandbox.tiktok.listing_desk import ListingDesk
 from shopsync.sandbox.tiktok.orders import Order
 
 DAY = 86_400
@@ -60,6 +61,10 @@ class Call:
     timestamp: float
     code: int | None = None
     http_status: int | None = None
+    pairs: list = field(default_factory=list)  # the query as sent, repeated keys included (what is signed)
+    full_path: str = ""  # the whole path the client reached (with the sandbox's mount prefix)
+    raw_body: bytes = field(default=b"", repr=False)  # for multipart uploads; not kept once judged
+    content_type: str = ""
 
     def as_json(self) -> dict:
         return {"method": self.method, "path": self.path, "shop_id": self.shop_id, "query": self.query,
@@ -95,6 +100,9 @@ class TikTokSandbox:
             self._qps = RateLimitItemPerSecond(int(self.settings["tiktok_qps"]), 1)
             self.book = buying.OrderBook()
             self.events.reset()
+            if getattr(self, "listing_desk", None):
+                self.listing_desk.cancel_timers()
+            self.listing_desk = ListingDesk(self.settings, self.clock)
 
     @property
     def shops(self) -> list[Shop]:
