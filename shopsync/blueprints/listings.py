@@ -6,6 +6,7 @@ from flask_login import login_required
 from sqlalchemy import select
 
 from ..extensions import db
+from ..inputs import InvalidInput, named, optional_row_id, row_ids, whole_number
 from ..jobs import enqueue
 from ..jobs.listings import start_publish
 from ..models import CategoryTemplate, Integration, Listing, Product, SyncRun
@@ -16,8 +17,10 @@ from ..platforms.tiktok import listings as tiktok
 from ..sync.connections.tiktok_access import call_with_refresh
 from ..sync.listings import audit, pages
 from ..sync.listings.readiness import listing_shop, refresh_readiness
-from ..sync.listings.templates import MATCH_FIELDS, TemplateError, clean_package, clean_template, templates_of
+from ..sync.listings.templates import (MATCH_FIELDS, TemplateError, clean_package, clean_template, is_tiktok_id,
+                                       templates_of)
 from ..tenancy import current_tenant_id, get_or_404
+from .paging import before_arg
 
 bp = Blueprint("listings", __name__)
 MAX_SELECTION = 500
@@ -45,10 +48,11 @@ def index():
     tenant_id = current_tenant_id()
     state = request.args.get("state", "")
     state = state if state in STATES else ""
-    shop_id = request.args.get("shop", type=int)
-    run = get_or_404(SyncRun, request.args["run"]) if request.args.get("run") else None
+    shop_id = named("shop", optional_row_id, request.args.get("shop"))
+    run_id = named("run", optional_row_id, request.args.get("run"))
+    run = get_or_404(SyncRun, run_id) if run_id else None
     listings = pages.listings_page(tenant_id, state=state, shop_id=shop_id, run_id=run.id if run else None,
-                                   before=request.args.get("before", type=int))
+                                   before=before_arg())
     return render_template("listings/index.html", listings=listings, counts=audit.counts(tenant_id, shop_id),
                            state=state, shop_id=shop_id, run=run, shops=pages.tiktok_shops(tenant_id))
 
@@ -58,12 +62,13 @@ def index():
 def pick():
     tenant_id = current_tenant_id()
     shops = pages.tiktok_shops(tenant_id)
-    shop_id = request.args.get("shop", type=int) or (shops[0].id if shops else None)
+    shop_id = named("shop", optional_row_id, request.args.get("shop")) or (shops[0].id if shops else None)
     if shop_id and not any(s.id == shop_id for s in shops):
         abort(404)
     filters = {"q": request.args.get("q", "")[:200], "product_type": request.args.get("product_type", "")[:255],
                "vendor": request.args.get("vendor", "")[:255], "unpublished_only": bool(request.args.get("new"))}
-    rows = pages.pickable_products(tenant_id, shop_id, after=request.args.get("after", type=int),
+    after = named("after", optional_row_id, request.args.get("after"))
+    rows = pages.pickable_products(tenant_id, shop_id, after=after,
                                    **filters) if shop_id else []
     types, vendors = pages.product_facets(tenant_id)
     return render_template("listings/pick.html", shops=shops, shop_id=shop_id, rows=rows, filters=filters,
@@ -74,10 +79,11 @@ def pick():
 @login_required
 def publish():
     tenant_id = current_tenant_id()
-    shop = _shop_or_404(request.form.get("tiktok_integration_id", type=int) or 0)
+    shop_id = named("tiktok_integration_id", optional_row_id, request.form.get("tiktok_integration_id"))
+    wanted = set(named("product_ids", row_ids, request.form.getlist("product_ids")))
+    shop = _shop_or_404(shop_id or 0)
     if shop.status != ACTIVE:
         abort(409, "This TikTok shop needs to be reconnected before publishing.")
-    wanted = {int(i) for i in request.form.getlist("product_ids") if i.isdigit()}
     if not wanted:
         flash("Pick at least one product.", "error")
         return redirect(url_for("listings.pick", shop=shop.id))
@@ -117,19 +123,19 @@ def choices(listing_id: int):
     """The merchant's own category, brand and attribute values for one listing; checked again at once."""
     listing = get_or_404(Listing, listing_id)
     category_id = request.form.get("category_id", "").strip()
-    if category_id and not category_id.isdigit():
+    if category_id and not is_tiktok_id(category_id):
         abort(400, "A TikTok category id is a number.")
     if category_id != (listing.category_id or ""):
         listing.category_id = category_id or None
         listing.category_path = request.form.get("category_path", "").strip()[:500] or None
         listing.chosen_attributes = {}
     brand_id = request.form.get("brand_id", "").strip()
-    if brand_id and not brand_id.isdigit():
+    if brand_id and not is_tiktok_id(brand_id):
         abort(400, "A TikTok brand id is a number.")
     listing.brand_id = brand_id or None
     picked = {}
     for key in request.form:
-        if key.startswith("attribute_") and key[10:].isdigit() and len(picked) < MAX_ATTRIBUTES:
+        if key.startswith("attribute_") and is_tiktok_id(key[10:]) and len(picked) < MAX_ATTRIBUTES:
             values = [v.strip()[:500] for v in request.form.getlist(key)]
             if any(values):
                 picked[key[10:]] = [v for v in values if v][:20]
@@ -155,7 +161,7 @@ def check(listing_id: int):
 def resubmit():
     """Fixed in Shopify: rebuild, check and send rejected listings back to TikTok's review."""
     tenant_id = current_tenant_id()
-    wanted = [int(i) for i in request.form.getlist("listing_ids") if i.isdigit()][:MAX_SELECTION]
+    wanted = named("listing_ids", row_ids, request.form.getlist("listing_ids"))[:MAX_SELECTION]
     ids = list(db.session.execute(select(Listing.id).where(
         Listing.tenant_id == tenant_id, Listing.id.in_(wanted), Listing.state == FAILED)).scalars())
     if ids:
@@ -201,13 +207,14 @@ def shop_settings(integration_id: int):
     shop = _shop_or_404(integration_id)
     row = listing_shop(shop)
     package, errors = clean_package(request.form)
-    limit = request.form.get("daily_limit", "").strip()
-    if not limit.isdigit() or not 1 <= int(limit) <= 100_000:
+    try:
+        limit = whole_number(request.form.get("daily_limit", ""), low=1, high=100_000)
+    except InvalidInput:
         errors["daily_limit"] = "The daily listing limit is a whole number from 1 to 100,000."
     if errors:
         db.session.rollback()
         return _shop_page(shop, errors)
-    row.package_defaults, row.daily_limit = package, int(limit)
+    row.package_defaults, row.daily_limit = package, limit
     row.keep_content_in_step = bool(request.form.get("keep_content_in_step"))
     db.session.commit()
     flash("Publishing settings saved.", "success")

@@ -137,7 +137,7 @@ def test_a_shop_disconnected_by_one_account_can_be_connected_by_another(client, 
                            shopify_integration_id=shopify.id, tiktok_integration_id=owner.id)
         db.session.add(link)
         db.session.commit()
-        link_id = link.id
+        link_id, product_id = link.id, product.id
     token = client.get("/integrations").get_data(as_text=True).split('name="csrf_token" value="')[1].split('"')[0]
     assert client.post(f"/integrations/{first}/disconnect", data={"csrf_token": token}).status_code == 302
 
@@ -153,3 +153,10 @@ def test_a_shop_disconnected_by_one_account_can_be_connected_by_another(client, 
         link = db.session.get(ProductLink, link_id)
         assert link.state == "orphaned" and link.tiktok_integration_id == first  # orphaned, not moved
         assert "now connected to another ShopSync account" in link.orphaned_reason
+        # Relinked to another SKU of the shop let go, the link would say "syncs again" and never could.
+        spare = TikTokSku(tenant_id=owner_tenant, integration_id=first, product_id=product_id, tiktok_id="s-spare")
+        db.session.add(spare)
+        db.session.commit()
+        with pytest.raises(actions.LinkError, match="another ShopSync account"):
+            actions.relink(owner_tenant, link_id, tiktok_sku_id=spare.id)
+        assert db.session.get(ProductLink, link_id).state == "orphaned"

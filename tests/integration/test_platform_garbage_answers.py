@@ -164,3 +164,85 @@ def test_a_garbage_token_answer_on_the_tiktok_callback_is_a_clear_message_not_a_
         assert answer.status_code == 302, answer.get_data(as_text=True)[:500]
         page = client.get(answer.headers["Location"]).get_data(as_text=True)
         assert "TikTok Shop did not accept this connection" in page
+
+
+# Who is signing in, bent: each would have been a 500 (or, for "false", an account owner) on the callback.
+GARBAGE_USERS = [{"id": "abc"}, {"id": 10**30}, {"id": True}, {"id": None}, {"id": 7, "email": ["x@y.z"]},
+                 {"id": 7, "first_name": "x" * 300}, {"id": 7, "last_name": "a\x00b"},
+                 {"id": 7, "account_owner": "false"}]
+
+
+@pytest.mark.parametrize("user", GARBAGE_USERS, ids=[f"user{n}" for n in range(len(GARBAGE_USERS))])
+def test_a_garbage_signed_in_user_on_the_shopify_callback_is_refused_not_a_500(app, client, shop_domain, platform,
+                                                                              monkeypatch, user):
+    from shopsync.extensions import db
+    from shopsync.models import User
+
+    tenant_id = install_shop(client, shop_domain)
+    browser = app.test_client()
+    start = browser.get(f"/auth/shopify?shop={shop_domain}")  # installed: straight to who is signing in
+    state = dict(parse_qsl(urlsplit(start.headers["Location"]).query))["state"]
+    monkeypatch.setitem(app.config, "SHOPIFY_BASE_URL", platform.url)
+    platform.answer = _ok(_json({"access_token": "shpua_x", "scope": "read_products", "expires_in": 86399,
+                                 "associated_user_scope": "read_products", "associated_user": user}))
+    query = {"code": "CODE-xyz", "shop": shop_domain, "state": state, "timestamp": str(NOW)}
+    query["hmac"] = shopify_oauth.sign_query(query, app.config["SHOPIFY_API_SECRET"])
+    answer = browser.get("/auth/shopify/callback", query_string=query)
+    assert answer.status_code == 400, answer.get_data(as_text=True)[:500]
+    assert "Shopify did not accept this sign-in" in answer.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.query(User).filter_by(tenant_id=tenant_id).count() == 1  # the installer only
+
+
+def test_a_shopify_answer_without_the_locations_asked_for_fails_the_import_and_keeps_them(app, client, shop_domain,
+                                                                                         platform, monkeypatch):
+    """Read as "the store has no locations", an answer missing the field asked for removed every location."""
+    from shopsync.extensions import db
+    from shopsync.jobs.imports import start_import
+    from shopsync.models import Location, SyncRun
+    from tests.support.shopify_import import install_store, run_jobs
+
+    with app.app_context():
+        integration = install_store(client, app, shop_domain)
+        locations = db.session.query(Location).filter_by(integration_id=integration.id).count()
+        assert locations > 0
+        monkeypatch.setitem(app.config, "SHOPIFY_BASE_URL", platform.url)
+        platform.answer = _ok(_json({"data": {"shop": {"currencyCode": "USD"}}}))  # every query gets this
+        run = start_import(integration, "manual")
+        with pytest.raises(PermanentError):
+            run_jobs(app, "shopsync.jobs.imports.import_shopify_catalog", arg=run.id)
+        db.session.expire_all()
+        run = db.session.get(SyncRun, run.id)
+        assert run.status == "failed" and run.message.startswith("Shopify: "), run.message
+        assert db.session.query(Location).filter_by(integration_id=integration.id).count() == locations
+
+
+def test_a_tiktok_answer_without_the_lists_asked_for_fails_the_import_and_keeps_the_catalog(app, client, shop_domain,
+                                                                                           tiktok_sandbox, platform,
+                                                                                           monkeypatch):
+    """Read as "no warehouses, no products", {"code": 0, "data": {}} removed the shop's whole TikTok catalog
+    and warehouses (and so orphaned every link to it)."""
+    from shopsync.extensions import db
+    from shopsync.jobs.tiktok_imports import queue_tiktok_import
+    from shopsync.models import Integration, SyncRun, TikTokProduct, TikTokWarehouse
+    from tests.support.journeys import connect_tiktok
+    from tests.support.shopify_import import run_jobs
+
+    install_shop(client, shop_domain)
+    integration_id = connect_tiktok(client, tiktok_sandbox, import_catalog=True)[0]
+    with app.app_context():
+        def catalog() -> tuple[int, int]:
+            return (db.session.query(TikTokProduct).filter_by(integration_id=integration_id).count(),
+                    db.session.query(TikTokWarehouse).filter_by(integration_id=integration_id).count())
+
+        before = catalog()
+        assert before[0] > 0 and before[1] > 0
+        monkeypatch.setitem(app.config, "TIKTOK_API_BASE_URL", platform.url)
+        for data in ({}, {"warehouses": [], "products": []}):  # the second: no total_count
+            platform.answer = _ok(_tiktok(data))
+            run_id = queue_tiktok_import(db.session.get(Integration, integration_id))
+            run_jobs(app, "shopsync.jobs.tiktok_imports.import_tiktok_catalog", arg=integration_id)
+            db.session.expire_all()
+            run = db.session.get(SyncRun, run_id)
+            assert run.status == "failed", (data, run.message)
+            assert catalog() == before, data

@@ -298,6 +298,20 @@ PAGE_PROBES = [  # (method, path with {link} {run} placeholders, form) -> the pa
     ("POST", "/product-links/{link}/settings", {"location_ids": BIG}, 422),
     ("POST", "/product-links/{link}/settings", {"currency_rate": "1_000"}, 422),
     ("POST", "/sync-logs/retry", {"link": BIG}, 400),
+    # publishing to TikTok (merged after the review): the same parser for its ids and numbers
+    ("GET", f"/listings?before={BIG}", None, 400),
+    ("GET", "/listings?shop=²", None, 400),
+    ("GET", f"/listings/new?after={BIG}", None, 400),
+    ("POST", "/listings/publish", {"tiktok_integration_id": "{tiktok}", "product_ids": "²"}, 400),
+    ("POST", "/listings/publish", {"tiktok_integration_id": "{tiktok}", "product_ids": BIG}, 400),
+    ("POST", "/listings/resubmit", {"listing_ids": "²"}, 400),
+    ("POST", "/listings/resubmit", {"listing_ids": BIG}, 400),
+    ("POST", "/listings/shops/{tiktok}/settings", {"daily_limit": "²"}, 422),
+    ("POST", "/listings/shops/{tiktok}/settings", {"daily_limit": "5", "length": "²", "width": "1", "height": "1"},
+     422),
+    ("POST", "/listings/shops/{tiktok}/settings", {"daily_limit": "5", "weight_value": "NaN"}, 422),
+    ("POST", "/listings/shops/{tiktok}/templates", {"name": "t", "match_field": "any", "position": BIG}, 422),
+    ("POST", "/listings/shops/{tiktok}/templates", {"name": "t", "match_field": "any", "category_id": "²"}, 422),
 ]
 
 
@@ -305,11 +319,12 @@ PAGE_PROBES = [  # (method, path with {link} {run} placeholders, form) -> the pa
 def test_pages_refuse_numbers_and_text_no_column_can_hold(app, client, shop_domain, method, path, form, status):
     tenant = install_shop(client, shop_domain)
     seeded = seed_catalog(app, tenant, products=1, variants=2)
-    path = path.format(link=seeded["links"][0], run=seeded["run"])
+    ids = {"link": seeded["links"][0], "run": seeded["run"], "tiktok": seeded["tiktok"]}
+    path = path.format(**ids)
     if form is None:
         answer = client.get(path)
     else:
-        form = {key: value.format(link=seeded["links"][0]) for key, value in form.items()}
+        form = {key: value.format(**ids) for key, value in form.items()}
         answer = client.post(path, data={**form, "csrf_token": _csrf(client)})
     assert answer.status_code == status, (path, answer.status_code, answer.get_data(as_text=True)[:300])
     assert answer.headers["Cache-Control"] == "no-store"

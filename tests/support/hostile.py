@@ -44,7 +44,9 @@ FORM_NAMES = ["action", "link_ids", "all_matching", "filter_state", "filter_inte
               "filter_variant", "sync_price", "sync_inventory", "price_multiplier", "price_offset", "price_rounding",
               "currency_rate", "location_ids", "inventory_buffer", "inventory_cap", "schedule", "digest_minutes",
               "alert_email", "name", "variant_id", "tiktok_sku_id", "q_variant", "q_sku", "integration", "by", "token",
-              "pair", "shown", "shop", "next", "link", "product", "run", "result", "trigger", "period"]
+              "pair", "shown", "shop", "next", "link", "product", "run", "result", "trigger", "period",
+              "product_ids", "listing_ids", "tiktok_integration_id", "category_id", "brand_id", "daily_limit",
+              "position", "weight_value", "length", "width", "height", "rule_attribute_id", "attribute_1"]
 SKIPPED_ENDPOINTS = {"static", "auth.logout"}  # files; logging out would end the session the run needs
 
 

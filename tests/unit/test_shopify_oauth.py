@@ -157,7 +157,8 @@ def test_exchange_code_online_token_has_user(server):
                         "associated_user_scope": "read_products", "associated_user": user})
     token = oauth.exchange_code(server.url, "key", "secret", "c", expiring=False)
     assert "expiring" not in server.requests[0]["form"]
-    assert token.associated_user == user and token.refresh_token is None
+    assert token.associated_user == oauth.StaffUser(id=902541635, email="john@example.com", account_owner=True)
+    assert token.refresh_token is None
 
 
 def test_refresh_token_sends_grant(server):

@@ -61,6 +61,21 @@ def _user_errors(data: dict) -> list[dict]:
             for error in root.get("userErrors") or ()]
 
 
+def _page_of(data: dict, keys: list[str]) -> tuple[dict | None, list, dict]:
+    """The connection at `keys`, its nodes and its pageInfo. GraphQL answers every field asked for, so a
+    missing one is a malformed answer (read as "no more items" it would make an import remove them all);
+    a null on the way is real: the parent is gone."""
+    connection = data
+    for key in keys:
+        connection = connection[key]
+        if connection is None:
+            return None, [], {}
+    nodes = connection["nodes"] if "nodes" in connection else [edge["node"] for edge in connection["edges"]]
+    if not isinstance(nodes, list):
+        raise TypeError("nodes is not a list")
+    return connection, nodes, connection["pageInfo"]
+
+
 class AdminClient:
     def __init__(self, base_url: str, access_token: str, api_version: str,
                  session: requests.Session | None = None, bucket: CostBucket | None = None,
@@ -106,16 +121,12 @@ class AdminClient:
         keys = path.split(".") if isinstance(path, str) else list(path)
         variables = dict(variables or {})
         while True:
-            connection = self.execute(query, variables)
-            for key in keys:
-                connection = connection.get(key) if connection else None
-            if not connection:
+            data = self.execute(query, variables)
+            with reading_answer("Shopify Admin API"):
+                connection, nodes, page = _page_of(data, keys)
+            if connection is None:  # a parent that is gone now (a product deleted meanwhile)
                 return
-            if "nodes" in connection:
-                yield from connection["nodes"]
-            else:
-                yield from (edge["node"] for edge in connection.get("edges", ()))
-            page = connection["pageInfo"]
+            yield from nodes
             if not page["hasNextPage"]:
                 return
             variables["after"] = page["endCursor"]
@@ -184,8 +195,8 @@ class AdminClient:
             code = next((c for c in codes if c), None)
             raise PermanentError(message, code=code, request_id=request_id)
 
-        data = body.get("data") or {}
-        if not isinstance(data, dict):
+        data = body.get("data")
+        if not isinstance(data, dict):  # an answer without errors always has data
             raise TypeError("data is not an object")
         user_errors = _user_errors(data)
         if user_errors:

@@ -104,13 +104,24 @@ def authorize_url(base_url: str, client_id: str, scopes: str | Iterable[str], re
 
 
 @dataclass(frozen=True)
+class StaffUser:
+    """Who is signing in, as the online token's associated_user says."""
+
+    id: int
+    email: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    account_owner: bool = False
+
+
+@dataclass(frozen=True)
 class ShopifyToken:
     access_token: str = field(repr=False)
     scope: str
     expires_at: datetime | None = None
     refresh_token: str | None = field(default=None, repr=False)
     refresh_token_expires_at: datetime | None = None
-    associated_user: dict | None = None
+    associated_user: StaffUser | None = None
     associated_user_scope: str | None = None
 
 
@@ -131,18 +142,44 @@ def _optional_text(value) -> str | None:
     return value
 
 
+# Shopify's user ids and names fit these; anything longer (or with NUL, which PostgreSQL refuses) is garbage.
+_MAX_USER_ID = 2**63 - 1
+_MAX_EMAIL, _MAX_NAME = 320, 255
+
+
+def _user_text(value, length: int) -> str | None:
+    text = _optional_text(value)
+    if text is not None and (len(text) > length or "\x00" in text):
+        raise ValueError("text too long or holding NUL")
+    return text
+
+
+def _staff_user(user) -> StaffUser | None:
+    """The associated_user object, typed; a wrong type anywhere (an id "abc", an owner flag "false") is
+    garbage, never a guess: who is the account owner decides what the person may do."""
+    if user is None:
+        return None
+    if not isinstance(user, dict):
+        raise TypeError("associated_user is not an object")
+    user_id, owner = user.get("id"), user.get("account_owner", False)
+    if isinstance(user_id, bool) or not isinstance(user_id, int) or not 0 < user_id <= _MAX_USER_ID:
+        raise ValueError("associated_user id out of range")
+    if not isinstance(owner, bool):
+        raise TypeError("account_owner is not true or false")
+    return StaffUser(id=user_id, email=_user_text(user.get("email"), _MAX_EMAIL),
+                     first_name=_user_text(user.get("first_name"), _MAX_NAME),
+                     last_name=_user_text(user.get("last_name"), _MAX_NAME), account_owner=owner)
+
+
 def _token_from_response(body: dict, now: datetime) -> ShopifyToken:
     with reading_answer("Shopify token endpoint"):
-        user = body.get("associated_user")
-        if user is not None and not isinstance(user, dict):
-            raise TypeError("associated_user is not an object")
         return ShopifyToken(
             access_token=_optional_text(body["access_token"]),
             scope=_optional_text(body.get("scope")) or "",
             expires_at=_expiry(now, body.get("expires_in")),
             refresh_token=_optional_text(body.get("refresh_token")),
             refresh_token_expires_at=_expiry(now, body.get("refresh_token_expires_in")),
-            associated_user=user,
+            associated_user=_staff_user(body.get("associated_user")),
             associated_user_scope=_optional_text(body.get("associated_user_scope")),
         )
 

@@ -105,12 +105,34 @@ def authorized_shops(client: TikTokClient) -> list[Shop]:
 
 
 def warehouses(client: TikTokClient) -> list[Warehouse]:
-    found = client.get("/logistics/202309/warehouses").data.get("warehouses") or []
+    data = client.get("/logistics/202309/warehouses").data
     with reading_answer("TikTok Shop"):
+        found = _list(data, "warehouses")  # every shop has one: a missing list is not "none left"
         return [Warehouse(id=_text(w["id"]), name=_text(w.get("name", "")), type=_text(w.get("type", "")),
                           effect_status=_text(w.get("effect_status", "")), is_default=bool(w.get("is_default")),
                           sub_type=_text(w.get("sub_type") or ""))
                 for w in found]
+
+
+def _list(data: dict, name: str) -> list:
+    if not isinstance(data[name], list):
+        raise TypeError(f"{name} is not a list")
+    return data[name]
+
+
+def product_count(client: TikTokClient) -> int:
+    """How many products the shop has, as a one-product search counts them."""
+    return _total(client.post(SEARCH_PATH, {}, query={"page_size": 1}).data)
+
+
+def _total(data: dict) -> int:
+    """A search's total_count. Imports compare it with what they read before removing anything, so an
+    answer without it is malformed, never zero."""
+    with reading_answer("TikTok Shop"):
+        total = data["total_count"]
+        if isinstance(total, bool) or not isinstance(total, int) or total < 0:
+            raise ValueError("total_count is not a count")
+        return total
 
 
 def _text(value) -> str:
@@ -135,8 +157,7 @@ def iter_products(client: TikTokClient, page_size: int = MAX_PAGE_SIZE,
         ge, le = windows.pop()
         pages = _search_pages(client, page_size, ge, le)
         first = next(pages)
-        with reading_answer("TikTok Shop"):
-            total = int(first.get("total_count") or 0)
+        total = _total(first)
         if total > RESULT_WINDOW:
             pages.close()
             earlier, later = _halves(ge, le, int(time.time()))

@@ -73,7 +73,7 @@ def _import(client: TikTokClient, integration: Integration, run: SyncRun) -> Non
     seen_key = f"shopsync:tiktok-import:{run.id}:{uuid.uuid4().hex}:seen"
     with _owning(integration):
         _store_warehouses(integration, tiktok.warehouses(client))
-        run.total = _total_count(client)
+        run.total = tiktok.product_count(client)
         run.done = 0
         db.session.commit()
     expected = run.total
@@ -114,12 +114,6 @@ def _owning(integration: Integration) -> Iterator[None]:
             raise TransientError("a push of this TikTok shop has been running for minutes; the import retries later")
         owner.check()
         yield
-
-
-def _total_count(client: TikTokClient) -> int:
-    # A one-product page: the catalog walk itself only yields products, not TikTok's count.
-    data = client.post(tiktok.SEARCH_PATH, {}, query={"page_size": 1}).data
-    return int(data.get("total_count") or 0)
 
 
 def _pages(products: Iterable[tiktok.Product], size: int) -> Iterator[list[tiktok.Product]]:

@@ -10,7 +10,7 @@ from ...models import ApiKey, Integration, ProductLink, Tenant, User, WebhookEve
 from ...models.integration import ACTIVE, DISCONNECTED, SHOPIFY, TIKTOK
 from ...models.tenant import OWNER, STAFF
 from ...notify.mail import InvalidAddress, valid_address
-from ...platforms.shopify.oauth import missing_scopes
+from ...platforms.shopify.oauth import StaffUser, missing_scopes
 from ...security import people
 from ...security.credentials import forget_tokens, has_tokens, store_tokens
 
@@ -86,12 +86,12 @@ def install(shop: str, token, tenant_id: int | None = None) -> tuple[Integration
     return integration, Restored(links=links, tiktok_shops=resumed)
 
 
-def log_in(shop: str, associated_user: dict) -> User | None:
+def log_in(shop: str, associated_user: StaffUser) -> User | None:
     """The staff member Shopify vouched for, created on first login."""
     integration = shopify_integration(shop)
     if integration is None:
         return None
-    shopify_user_id = int(associated_user["id"])
+    shopify_user_id = associated_user.id
     user = db.session.execute(select(User).where(
         User.tenant_id == integration.tenant_id, User.shopify_user_id == shopify_user_id)).scalar_one_or_none()
     if user is None:
@@ -101,10 +101,10 @@ def log_in(shop: str, associated_user: dict) -> User | None:
         db.session.rollback()
         raise AccessRemoved(user.display_name)
     user.shopify_integration_id = integration.id
-    user.email = associated_user.get("email")
-    user.first_name = associated_user.get("first_name")
-    user.last_name = associated_user.get("last_name")
-    user.account_owner = bool(associated_user.get("account_owner"))
+    user.email = associated_user.email
+    user.first_name = associated_user.first_name
+    user.last_name = associated_user.last_name
+    user.account_owner = associated_user.account_owner
     user.role = OWNER if user.account_owner else STAFF
     user.last_login_at = utcnow()
     tenant = db.session.get(Tenant, integration.tenant_id)

@@ -193,6 +193,8 @@ def relink(tenant_id: int, link_id: int, *, variant_id: int | None = None, tikto
             TikTokSku.tenant_id == tenant_id, TikTokSku.id == (tiktok_sku_id or 0))).first()
         if sku is None:
             raise LinkError("choose the TikTok SKU this Shopify variant feeds now")
+        if db.session.get(Integration, sku.integration_id).is_released:
+            raise LinkError("that TikTok SKU's shop is connected to another ShopSync account now; choose another")
         values.update(tiktok_sku_id=sku.id, tiktok_integration_id=sku.integration_id)
     db.session.execute(update(ProductLink).where(ProductLink.id == link.id).values(
         state=PENDING, dirty=True, change_seq=ProductLink.change_seq + 1, orphaned_reason=None, orphaned_at=None,

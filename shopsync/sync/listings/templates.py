@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import select
 
 from ...extensions import db
+from ...inputs import InvalidInput, decimal_number, whole_number
 from ...models import CategoryTemplate
 from .attributes import SOURCES
 from .source import SourceProduct
@@ -52,6 +53,12 @@ def template_for(templates: Iterable[CategoryTemplate], source: SourceProduct) -
     return next((t for t in templates if matches(t, source)), None)
 
 
+def is_tiktok_id(text: str) -> bool:
+    """A TikTok category, brand or attribute id: ASCII digits that fit its column ("²" is a digit to
+    str.isdigit())."""
+    return text.isascii() and text.isdigit() and len(text) <= 32
+
+
 def clean_template(data: Mapping[str, Any]) -> dict:
     """Validated template fields (raises TemplateError naming each bad field)."""
     errors, cleaned = {}, {}
@@ -68,17 +75,17 @@ def clean_template(data: Mapping[str, Any]) -> dict:
         errors["match_value"] = "Say which product type, vendor, tag or collection the template is for."
     cleaned["match_value"] = match_value[:255]
     category_id = str(data.get("category_id") or "").strip()
-    if category_id and not category_id.isdigit():
+    if category_id and not is_tiktok_id(category_id):
         errors["category_id"] = "A TikTok category id is a number."
     cleaned["category_id"] = category_id or None
     cleaned["category_path"] = str(data.get("category_path") or "").strip()[:500] or None
     brand_id = str(data.get("brand_id") or "").strip()
-    if brand_id and not brand_id.isdigit():
+    if brand_id and not is_tiktok_id(brand_id):
         errors["brand_id"] = "A TikTok brand id is a number."
     cleaned["brand_id"] = brand_id or None
     try:
-        cleaned["position"] = int(data.get("position") or 0)
-    except (TypeError, ValueError):
+        cleaned["position"] = whole_number(data.get("position") or 0)
+    except InvalidInput:
         errors["position"] = "The position is a whole number."
     cleaned["attribute_rules"], rule_errors = _rules(data.get("attribute_rules") or [])
     errors.update(rule_errors)
@@ -98,7 +105,7 @@ def _rules(raw: Any) -> tuple[list[dict], dict]:
             errors[f"attribute_rules[{number}]"] = "Each rule names an attribute, a source and a value."
             continue
         attribute_id, source, value = (str(rule.get(k) or "").strip() for k in ("attribute_id", "source", "value"))
-        if not attribute_id.isdigit() or source not in SOURCES or not value or len(value) > 500:
+        if not is_tiktok_id(attribute_id) or source not in SOURCES or not value or len(value) > 500:
             errors[f"attribute_rules[{number}]"] = (f"Give an attribute id, a source ({', '.join(SOURCES)}) "
                                                     "and a value of up to 500 characters.")
             continue
@@ -114,10 +121,10 @@ def clean_package(raw: Mapping[str, Any]) -> tuple[dict, dict]:
     weight = str(raw.get("weight_value") or "").strip()
     if weight:
         try:
-            if float(weight) <= 0:
-                raise ValueError
+            if decimal_number(weight, digits=6) <= 0:
+                raise InvalidInput("not above 0")
             package["weight_value"] = weight
-        except ValueError:
+        except InvalidInput:
             errors["weight_value"] = "The default weight is a number above 0."
         unit = str(raw.get("weight_unit") or "KILOGRAMS")
         if unit not in WEIGHT_UNITS:
@@ -125,7 +132,7 @@ def clean_package(raw: Mapping[str, Any]) -> tuple[dict, dict]:
         package["weight_unit"] = unit
     sides = {side: str(raw.get(side) or "").strip() for side in ("length", "width", "height")}
     if any(sides.values()):
-        if not all(v.isdigit() and 0 < int(v) < 10_000 for v in sides.values()):
+        if not all(v.isascii() and v.isdigit() and 0 < int(v) < 10_000 for v in sides.values()):
             errors["dimensions"] = "Length, width and height are whole numbers above 0."
         package.update(sides)
         unit = str(raw.get("dimension_unit") or "CENTIMETER")
