@@ -129,8 +129,7 @@ def test_a_worker_killed_while_tiktok_answers_leaves_one_listing_and_the_next_wo
     run_id = start_publish(store.tenant_id, store.tiktok_integration_id, [product.id], save_as_draft=False)
     try:
         with running_worker() as worker:
-            wait_for(lambda: any(p.external_product_id == product_gid(product)
-                                 for p in tiktok_sandbox.shops[0].products.values()), timeout=60,
+            wait_for(lambda: _tiktok_products_by_external_id(tiktok_sandbox)[product_gid(product)] > 0, timeout=60,
                      message="TikTok to create the product")
             stop(worker, signal.SIGKILL)  # the worker dies before TikTok's answer reaches it
     finally:
