@@ -67,7 +67,8 @@ def load(instance_path: str, environ: dict[str, str] | None = None) -> dict:
         "SHOPIFY_API_KEY": setting("SHOPIFY_API_KEY", "", SANDBOX_CREDENTIALS["SHOPIFY_API_KEY"]),
         "SHOPIFY_API_SECRET": setting("SHOPIFY_API_SECRET", "", SANDBOX_CREDENTIALS["SHOPIFY_API_SECRET"]),
         "SHOPIFY_PREVIOUS_API_SECRET": env.get("SHOPIFY_PREVIOUS_API_SECRET", ""),
-        "SHOPIFY_SCOPES": env.get("SHOPIFY_SCOPES", "read_products,read_inventory,read_locations"),
+        "SHOPIFY_SCOPES": env.get("SHOPIFY_SCOPES", "read_products,read_inventory,read_locations,write_orders,"
+                                                  "write_merchant_managed_fulfillment_orders,read_fulfillments"),
         "SHOPIFY_BASE_URL": setting("SHOPIFY_BASE_URL", "https://{shop}", sandbox_url + "/shopify/{shop}"),
         "SHOPIFY_API_VERSION": env.get("SHOPIFY_API_VERSION", "2026-10"),
         "TIKTOK_APP_KEY": setting("TIKTOK_APP_KEY", "", SANDBOX_CREDENTIALS["TIKTOK_APP_KEY"]),

@@ -8,15 +8,18 @@ NAV_ITEMS = [
     ("integrations.index", "Integrations"),
     ("products.index", "Products"),
     ("links.index", "Links"),
+    ("orders.index", "Orders"),
     ("logs.index", "Sync logs"),
     ("settings.index", "Settings"),
 ]
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import auth, dashboard, integrations, link_setup, links, logs, products, settings, shopify, tiktok
+    from . import (auth, dashboard, integrations, link_setup, links, logs, orders, products, settings, shopify, tiktok,
+                   tiktok_webhooks)
 
-    for module in (auth, dashboard, integrations, tiktok, products, shopify, links, link_setup, logs, settings):
+    for module in (auth, dashboard, integrations, tiktok, products, shopify, links, link_setup, logs, settings,
+                   tiktok_webhooks, orders):
         app.register_blueprint(module.bp)
 
     from ..api import init_api

@@ -9,6 +9,7 @@ from ..extensions import db
 from ..models import Integration, Product, ProductLink, SyncLog
 from ..sync import log_listing
 from ..sync.links import listing as link_listing
+from ..sync.orders import listing as order_listing
 from ..tenancy import current_tenant, current_tenant_id, scoped
 
 bp = Blueprint("dashboard", __name__)
@@ -29,4 +30,5 @@ def index():
         .where(SyncLog.result == "error").order_by(SyncLog.id.desc()).limit(RECENT_FAILURES)).all()
     return render_template("dashboard/index.html", tenant=current_tenant, integrations=integrations,
                            link_counts=link_listing.state_counts(tenant_id), last_sync=last_sync, next_sync=next_sync,
-                           failures=failures, runs=log_listing.recent_runs(tenant_id, limit=3))
+                           failures=failures, runs=log_listing.recent_runs(tenant_id, limit=3),
+                           order_counts=order_listing.counts(tenant_id))

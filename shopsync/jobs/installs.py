@@ -4,13 +4,16 @@ from __future__ import annotations
 from ..extensions import db
 from ..models import Integration
 from ..sync.connections.shopify_access import shopify_admin
-from ..sync.connections.webhook_subscriptions import SubscriptionChanges, sync_webhook_subscriptions, webhook_address
+from ..sync.connections.webhook_subscriptions import (SubscriptionChanges, store_topics, sync_webhook_subscriptions,
+                                                      webhook_address)
+from ..sync.orders.permissions import missing_order_scopes
 from . import app_job
 from .imports import start_import
 
 
 def repair_webhooks(integration: Integration) -> SubscriptionChanges:
-    return sync_webhook_subscriptions(shopify_admin(integration), webhook_address())
+    return sync_webhook_subscriptions(shopify_admin(integration), webhook_address(),
+                                      store_topics(with_orders=not missing_order_scopes(integration)))
 
 
 @app_job

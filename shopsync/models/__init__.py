@@ -3,6 +3,7 @@ from ._types import utcnow
 from .catalog import DeletedProduct, Image, InventoryLevel, Location, Product, Variant
 from .integration import Integration
 from .links import ProductLink
+from .orders import CarrierMapping, Order, OrderEvent, OrderLine, Shipment
 from .sync import Alert, SyncLog, SyncRun, WebhookEvent
 from .tenant import ApiKey, Tenant, User
 from .tiktok_catalog import TikTokProduct, TikTokSku, TikTokWarehouse
@@ -11,4 +12,5 @@ __all__ = [
     "Alert", "ApiKey", "DeletedProduct", "Image", "Integration", "InventoryLevel", "Location", "Product", "ProductLink",
     "SyncLog", "SyncRun", "Tenant", "TikTokProduct", "TikTokSku", "TikTokWarehouse", "User", "Variant",
     "WebhookEvent", "utcnow",
+    "CarrierMapping", "Order", "OrderEvent", "OrderLine", "Shipment",
 ]

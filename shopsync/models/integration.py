@@ -45,6 +45,9 @@ class Integration(TenantOwned, Timestamps, db.Model):
     last_import_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # High-water mark of Shopify product updated_at seen, for the incremental safety net.
     catalog_updated_through: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A TikTok shop's order settings (sync.orders.settings.OrderSettings) and the poll's high-water mark.
+    order_settings: Mapped[dict] = mapped_column(JSON, default=dict, nullable=False)
+    orders_polled_through: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     @property

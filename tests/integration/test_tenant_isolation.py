@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from shopsync.extensions import db
-from shopsync.models import (ApiKey, Integration, Product, ProductLink, SyncLog, SyncRun, Tenant, TikTokProduct,
-                             TikTokSku, Variant)
+from shopsync.models import (ApiKey, CarrierMapping, Integration, Order, OrderEvent, OrderLine, Product, ProductLink,
+                             Shipment, SyncLog, SyncRun, Tenant, TikTokProduct, TikTokSku, Variant)
 from tests.support.journeys import install_shop
 from tests.support.tenant_routes import LIST_PAGES, NOT_TENANT_DATA, TENANT_ROUTES
 
@@ -50,11 +50,21 @@ def _victim(app) -> tuple[dict[str, int], str]:
         log = SyncLog(tenant_id=tenant.id, run_id=run.id, link_id=link.id, field="price", result="error",
                       error_message=marker)
         key = ApiKey(tenant_id=tenant.id, name=marker, prefix="ss_x", key_hash=uuid.uuid4().hex)
-        db.session.add_all([log, key])
+        order = Order(tenant_id=tenant.id, tiktok_integration_id=tiktok.id, shopify_integration_id=shopify.id,
+                      tiktok_order_id=marker, tiktok_status="AWAITING_SHIPMENT", state="failed", problem=marker,
+                      lines=[OrderLine(tenant_id=tenant.id, tiktok_sku_id=marker, title=marker, quantity=1,
+                                       link_id=link.id, tiktok_line_item_ids=[marker], cancelled_line_item_ids=[])])
+        mapping = CarrierMapping(tenant_id=tenant.id, tiktok_integration_id=tiktok.id, shopify_carrier=marker,
+                                 tiktok_provider_id="1", tiktok_provider_name=marker)
+        db.session.add_all([log, key, order, mapping])
+        db.session.flush()
+        db.session.add_all([OrderEvent(tenant_id=tenant.id, order_id=order.id, kind="received", message=marker),
+                            Shipment(tenant_id=tenant.id, order_id=order.id, shopify_fulfillment_id=9,
+                                     carrier=marker, tracking_number="1Z999", state="attention", problem=marker)])
         db.session.commit()
         ids = {"tenant": tenant.id, "integration": shopify.id, "tiktok_integration": tiktok.id,
                "product": product.id, "variant": variant.id, "link": link.id, "run": run.id, "log": log.id,
-               "api_key": key.id, "tiktok_sku": sku.id}
+               "api_key": key.id, "tiktok_sku": sku.id, "order": order.id, "carrier_mapping": mapping.id}
     return ids, marker
 
 
@@ -63,7 +73,7 @@ def _snapshot(app, tenant_id: int) -> list:
     rows = []
     with app.app_context():
         for model in (Tenant, Integration, Product, Variant, TikTokProduct, TikTokSku, ProductLink, SyncRun,
-                      SyncLog, ApiKey):
+                      SyncLog, ApiKey, Order, OrderLine, OrderEvent, Shipment, CarrierMapping):
             column = model.id if model is Tenant else model.tenant_id
             for row in db.session.execute(select(model).where(column == tenant_id)).scalars():
                 rows.append(tuple(sorted((k, repr(v)) for k, v in vars(row).items() if not k.startswith("_"))))

@@ -3,7 +3,7 @@
 Add a route here when you add it to the app: the isolation test fails for any
 route with a URL parameter that is in neither list. Placeholders name the kind
 of object whose id goes in: {integration} {tiktok_integration} {product} {variant}
-{link} {run} {log} {api_key} {tiktok_sku}.
+{link} {run} {log} {api_key} {tiktok_sku} {order} {carrier_mapping}.
 """
 
 # (method, path) pairs reached with another tenant's ids: each must answer 404 and change nothing.
@@ -25,6 +25,15 @@ TENANT_ROUTES: list[tuple[str, str]] = [
     ("POST", "/integrations/{tiktok_integration}/import-tiktok"),
     ("GET", "/integrations/{tiktok_integration}/defaults"),
     ("POST", "/integrations/{tiktok_integration}/defaults"),
+    ("GET", "/orders/{order}"),
+    ("POST", "/orders/{order}/retry"),
+    ("GET", "/integrations/{tiktok_integration}/orders"),
+    ("POST", "/integrations/{tiktok_integration}/orders"),
+    ("POST", "/integrations/{tiktok_integration}/carriers"),
+    ("POST", "/integrations/{tiktok_integration}/carriers/{carrier_mapping}/delete"),
+    ("POST", "/integrations/{tiktok_integration}/orders/import"),
+    ("GET", "/api/orders/{order}"),
+    ("POST", "/api/orders/{order}/retry"),
 ]
 
 # Pages listing merchant data: another tenant's names must never appear in them.
@@ -45,6 +54,9 @@ LIST_PAGES: list[str] = [
     "/api/product-links",
     "/api/sync-logs",
     "/api/sync-logs?result=error",
+    "/orders",
+    "/orders?q=victim",
+    "/api/orders",
 ]
 
 # Routes with URL parameters that carry no merchant data ids (endpoint names).

@@ -19,6 +19,7 @@ from ...models import (Integration, InventoryLevel, Location, ProductLink, TikTo
                       TikTokWarehouse, Variant)
 from ...models.integration import ACTIVE
 from ...models.links import PENDING
+from .held import held_units, less_held, total as total_held
 from .rules import SETTING_NAMES, LinkSettings, clean_settings, desired_price, desired_quantity
 
 Reference = Literal["pushed", "tiktok", "either"]
@@ -181,6 +182,7 @@ def build_plan(conditions: list, reference: Reference = "pushed") -> Plan:
         select(Integration).where(Integration.id.in_(integration_ids))).scalars()}
     levels = _levels(link_filter, tiktok, shopify)
     warehouses = _sales_warehouses(integration_ids)
+    held = held_units(integration_ids)
 
     plan = Plan()
     products: dict[tuple[int, str], ProductPlan] = {}
@@ -218,7 +220,7 @@ def build_plan(conditions: list, reference: Reference = "pushed") -> Plan:
             else:
                 active, every = item_levels
                 by_location = active if settings.location_ids is None else every
-            wanted_quantity = desired_quantity(by_location, settings)
+            wanted_quantity = desired_quantity(by_location, less_held(settings, total_held(held, link.id)))
             if warehouse is None:
                 problems.append((INVENTORY, "the TikTok shop has no enabled sales warehouse for this SKU"))
             else:
