@@ -1,7 +1,9 @@
-"""`flask shopsync sandbox set-stock/set-price` change the running sandbox store through its control API."""
+"""`flask shopsync sandbox ...` changes the running sandbox (store stock and price, TikTok buyers) through its
+control API."""
 from decimal import Decimal
 
 from shopsync.sandbox.demo_catalog import LOCATIONS
+from shopsync.sandbox.tiktok import buying
 
 
 def _variant(shopify_sandbox, shop, sku):
@@ -33,3 +35,43 @@ def test_clear_errors_for_bad_input(app, shopify_sandbox, shop_domain):
     assert negative.exit_code != 0
     after = _variant(shopify_sandbox, shop_domain, "SS-0001-M")
     assert after.price == price_before and after.levels == levels_before
+
+
+def test_sell_cancel_and_return_on_the_tiktok_sandbox(app, tiktok_sandbox):
+    tiktok_sandbox.reset()
+    runner = app.test_cli_runner()
+    sku = "TT-ONLY-STICKERS"
+    _, _, listing = next((s, p, k) for s in tiktok_sandbox.shops for p in s.products.values() for k in p.skus
+                         if k.seller_sku == sku)
+    before = sum(listing.inventory.values())
+    sold = runner.invoke(args=["shopsync", "sandbox", "sell", sku, "2"])
+    assert sold.exit_code == 0, sold.output
+    order = next(iter(tiktok_sandbox.book.orders.values()))
+    assert f"TikTok order {order.id}: 2 x {sku}, ON_HOLD" in sold.output
+    assert sum(listing.inventory.values()) == before - 2
+    released = runner.invoke(args=["shopsync", "sandbox", "release-hold", order.id])
+    assert released.exit_code == 0 and "AWAITING_SHIPMENT" in released.output
+    early_return = runner.invoke(args=["shopsync", "sandbox", "return", order.id])
+    assert early_return.exit_code != 0 and "only shipped orders can be returned" in early_return.output
+    cancelled = runner.invoke(args=["shopsync", "sandbox", "cancel", order.id, "--line-item",
+                                    order.line_items[0].id])
+    assert cancelled.exit_code == 0 and "order AWAITING_SHIPMENT" in cancelled.output
+    assert sum(listing.inventory.values()) == before - 1
+    tiktok_sandbox.sell(sku, on_hold=False)
+    shipped = list(tiktok_sandbox.book.orders.values())[-1]
+    with tiktok_sandbox.lock:
+        buying.ship(tiktok_sandbox, shipped, [shipped.line_items[0].id], "1Z999", "7117858858072016686", "USPS")
+    returned = runner.invoke(args=["shopsync", "sandbox", "return", shipped.id])
+    assert returned.exit_code == 0 and "RETURN_OR_REFUND_REQUEST_COMPLETE" in returned.output
+
+
+def test_sell_refuses_unknown_skus_and_short_stock(app, tiktok_sandbox):
+    tiktok_sandbox.reset()
+    runner = app.test_cli_runner()
+    unknown = runner.invoke(args=["shopsync", "sandbox", "sell", "NO-SUCH-SKU"])
+    assert unknown.exit_code != 0 and "no listing with seller SKU NO-SUCH-SKU" in unknown.output
+    too_many = runner.invoke(args=["shopsync", "sandbox", "sell", "TT-ONLY-STICKERS", "100"])
+    assert too_many.exit_code != 0 and "not enough stock" in too_many.output
+    missing = runner.invoke(args=["shopsync", "sandbox", "cancel", "123"])
+    assert missing.exit_code != 0 and "no order 123" in missing.output
+    assert not tiktok_sandbox.book.orders

@@ -7,13 +7,12 @@ from typing import Any
 from graphql import OperationDefinitionNode, OperationType, execute
 from graphql.execution.values import get_variable_values
 
-from shopsync.platforms.shopify.oauth import granted_scopes
-
 from .cost import MAX_COST, CostWalker, max_cost_error
 from .graph import Context, Root
 from .mutations import Mutations
 from .sandbox import ShopifySandbox
 from .schema import admin_schema, checked_document, shopify_error
+from .scopes import allowed_scopes
 
 INVALID_TOKEN = {"errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"}
 THROTTLED_DOCS = "https://shopify.dev/api/usage/limits#rate-limits"
@@ -99,7 +98,7 @@ def handle(sandbox: ShopifySandbox, domain: str, version: str, token: str | None
         if fault_throttle or not shop.bucket.reserve(requested):
             log["throttled"] = True
             return done(200, _throttled(requested, shop.bucket.status()))
-        ctx = Context(shop, sandbox, base_url, version, granted_scopes(access.scope))
+        ctx = Context(shop, sandbox, base_url, version, allowed_scopes(access.scope))
         result = execute(schema, document, root_value=Root(ctx, Mutations(ctx)), variable_values=raw_variables,
                          operation_name=name, type_resolver=_type_of)
         if operation.operation == OperationType.MUTATION:

@@ -186,7 +186,7 @@ def register(bp: Blueprint, sandbox: ShopifySandbox) -> None:
     def webhook_controls():
         data = body()
         return jsonify(sandbox.set_webhook_delivery(**{k: data.get(k) for k in ("copies", "shuffle", "delay",
-                                                                                "paused")}))
+                                                                                "paused", "drop")}))
 
     @bp.post("/_control/webhooks/release")
     def release():

@@ -16,6 +16,7 @@ from typing import Any
 from graphql import GraphQLError
 
 from shopsync.sandbox.demo_catalog import demo_products, generated_products
+from shopsync.sandbox.outbox import Outbox
 
 from .bulk import BulkQueryError, Exporter, Plan
 from .faults import Fault, FaultPlan
@@ -33,7 +34,7 @@ from .store import (
     now,
     product_from_demo,
 )
-from .webhooks import Outbox, inventory_level_payload, product_payload, shop_payload, topic_name
+from .webhooks import inventory_level_payload, product_payload, shop_payload, shopify_headers, topic_name
 
 DEFAULTS = {
     "shopify_api_key": "sandbox-shopify-key",
@@ -93,9 +94,10 @@ class ShopifySandbox:
         self.faults = FaultPlan(self.settings["shopify_seed"])
         self.requests: list[dict] = []
         self.base_url = self.settings["shopify_public_url"].rstrip("/")
-        self.outbox = Outbox(self.settings["shopify_api_secret"], self.settings["shopify_webhook_api_version"],
+        self.outbox = Outbox(shopify_headers(self.settings["shopify_api_secret"],
+                                             self.settings["shopify_webhook_api_version"]),
                              retry_delays=tuple(self.settings["shopify_webhook_retry_delays"]),
-                             seed=self.settings["shopify_seed"])
+                             seed=self.settings["shopify_seed"], name="shopify-sandbox-webhooks")
         self.bulk_dir = tempfile.mkdtemp(prefix="shopify-sandbox-bulk-")
         self.url_key = secrets.token_bytes(32)
         self._codes: dict[str, dict] = {}
@@ -283,8 +285,9 @@ class ShopifySandbox:
         self.outbox.publish(domain, topic_name(topic_enum), payload, uris)
 
     def set_webhook_delivery(self, *, copies: int | None = None, shuffle: bool | None = None,
-                             delay: float | None = None, paused: bool | None = None) -> dict:
-        return dict(self.outbox.set_controls(copies=copies, shuffle=shuffle, delay=delay, paused=paused).__dict__)
+                             delay: float | None = None, paused: bool | None = None, drop: int | None = None) -> dict:
+        return dict(self.outbox.set_controls(copies=copies, shuffle=shuffle, delay=delay, paused=paused,
+                                             drop=drop).__dict__)
 
     def release_webhooks(self) -> None:
         self.outbox.release()
@@ -294,8 +297,7 @@ class ShopifySandbox:
         return self.outbox.wait_until_drained(timeout)
 
     def webhook_attempts(self, domain: str | None = None) -> list[dict]:
-        with self.outbox._cond:
-            return [dict(a) for a in self.outbox.attempts if domain in (None, a["shop"])]
+        return self.outbox.attempts_for(domain)
 
     def uninstall(self, domain: str) -> None:
         """The merchant removes the app: tokens die at once, then app/uninstalled is sent."""

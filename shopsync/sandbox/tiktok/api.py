@@ -5,16 +5,16 @@ import base64
 import hmac
 import json
 import re
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Mapping
 
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 
-from shopsync.platforms.tiktok.client import takes_shop_cipher
-from shopsync.platforms.tiktok.signing import sign
+from shopsync.sandbox.tiktok import event_api, order_api
+from shopsync.sandbox.tiktok.answers import Answer, Refused, page_size
 from shopsync.sandbox.tiktok.catalog import Product, Shop
+from shopsync.sandbox.tiktok.signature import expected_sign, wants_shop_cipher
 from shopsync.sandbox.tiktok.state import Call, TikTokSandbox
 
 MAX_PAGE_SIZE = 100
@@ -33,24 +33,8 @@ _ROUTES = Map([
     Rule("/product/202309/products/<product_id>", methods=["GET"], endpoint="product"),
     Rule("/product/202309/products/<product_id>/inventory/update", methods=["POST"], endpoint="inventory"),
     Rule("/product/202309/products/<product_id>/prices/update", methods=["POST"], endpoint="prices"),
+    *order_api.RULES, *event_api.RULES,
 ], strict_slashes=False).bind("open-api.tiktokglobalshop.com")
-
-
-@dataclass
-class Answer:
-    code: int = 0
-    message: str = "Success"
-    data: dict = field(default_factory=dict)
-    http_status: int = 200
-    retry_after: int | None = None
-    delay: float = 0.0  # seconds to stall before answering (the timeout fault)
-
-
-class Refused(Exception):
-    def __init__(self, code: int, message: str, http_status: int = 200, retry_after: int | None = None):
-        super().__init__(message)
-        self.answer = Answer(code=code, message=message, data={}, http_status=http_status,
-                             retry_after=retry_after)
 
 
 def handle(sandbox: TikTokSandbox, method: str, path: str, query: Mapping[str, str],
@@ -105,7 +89,7 @@ def _check_gateway(sandbox: TikTokSandbox, call: Call, headers: Mapping[str, str
     if int(timestamp) > now + TIMESTAMP_MAX_AHEAD:
         raise Refused(36009004, "Invalid timestamp: the timestamp is more than 30 seconds in the future", 401)
     signed_body = None if call.method == "GET" else raw_body
-    expected = sign(call.path, query, signed_body, settings["tiktok_app_secret"])
+    expected = expected_sign(settings["tiktok_app_secret"], call.path, query, signed_body)
     if not hmac.compare_digest(expected, query["sign"]):
         raise Refused(106001, "Invalid sign", 401)
     token = headers.get("x-tts-access-token", "")
@@ -124,7 +108,7 @@ def _check_gateway(sandbox: TikTokSandbox, call: Call, headers: Mapping[str, str
 
 def _check_shop_cipher(sandbox: TikTokSandbox, call: Call) -> Shop | None:
     cipher = call.query.get("shop_cipher", "")
-    if not takes_shop_cipher(call.method, call.path):
+    if not wants_shop_cipher(call.method, call.path):
         if cipher:
             raise Refused(36009004, "Invalid shop_cipher: shop_cipher is not required for this API")
         return None
@@ -147,9 +131,7 @@ def _warehouses(sandbox: TikTokSandbox, shop: Shop, call: Call) -> Answer:
 
 
 def _search(sandbox: TikTokSandbox, shop: Shop, call: Call) -> Answer:
-    page_size = call.query.get("page_size", "")
-    if not page_size.isdigit() or not 1 <= int(page_size) <= MAX_PAGE_SIZE:
-        raise Refused(36009004, f"Invalid param: page_size must be between 1 and {MAX_PAGE_SIZE}")
+    size = page_size(call, MAX_PAGE_SIZE)
     offset = _decode_page_token(call.query.get("page_token", ""))
     filters = call.body if isinstance(call.body, dict) else {}
     seller_skus = filters.get("seller_skus") or []
@@ -158,7 +140,7 @@ def _search(sandbox: TikTokSandbox, shop: Shop, call: Call) -> Answer:
     matching = [p for p in shop.products.values() if _matches(p, filters)]
     if offset >= RESULT_WINDOW:
         raise Refused(12052180, "Only the first 10000 results can be paged; narrow the search")
-    page = matching[offset:offset + int(page_size)]
+    page = matching[offset:offset + size]
     following = offset + len(page)
     token = _encode_page_token(following) if following < len(matching) else ""
     return Answer(data={"products": [_product_json(shop, p) for p in page], "next_page_token": token,
@@ -216,7 +198,7 @@ def _prices(sandbox: TikTokSandbox, shop: Shop, call: Call, product_id: str) -> 
 
 
 _ENDPOINTS = {"shops": _shops, "warehouses": _warehouses, "search": _search, "product": _product,
-              "inventory": _inventory, "prices": _prices}
+              "inventory": _inventory, "prices": _prices, **order_api.ENDPOINTS, **event_api.ENDPOINTS}
 
 
 # ---- helpers ---------------------------------------------------------------------------------------

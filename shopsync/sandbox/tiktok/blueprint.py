@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, abort, jsonify, redirect, render_template_string, request
 
-from shopsync.sandbox.tiktok import api
+from shopsync.sandbox.tiktok import api, control
 from shopsync.sandbox.tiktok.api import Answer
 from shopsync.sandbox.tiktok.auth import token_get, token_refresh
 from shopsync.sandbox.tiktok.state import TikTokSandbox
@@ -63,6 +63,7 @@ def create_blueprint(sandbox: TikTokSandbox) -> Blueprint:
         return _envelope(sandbox, answer)
 
     _add_control_routes(bp, sandbox)
+    control.register(bp, sandbox)
     return bp
 
 

@@ -12,8 +12,11 @@ from limits import RateLimitItemPerSecond
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 
+from shopsync.sandbox.tiktok import buying
 from shopsync.sandbox.tiktok.catalog import IdSequence, Product, Seller, Shop, Sku, add_generated_products, demo_seller
+from shopsync.sandbox.tiktok.events import Events
 from shopsync.sandbox.tiktok.faults import Faults
+from shopsync.sandbox.tiktok.orders import Order
 
 DAY = 86_400
 DEFAULTS = {
@@ -28,7 +31,14 @@ DEFAULTS = {
     "tiktok_timeout_fault_seconds": 3.0,
     "tiktok_fault_seed": 0,
     "tiktok_scopes": ["seller.authorization.info", "seller.product.basic", "seller.product.write",
-                      "seller.logistics"],
+                      "seller.logistics", "seller.order.info", "seller.fulfillment.basic",
+                      "seller.return_refund.basic", "seller.webhook"],
+    # Orders: TikTok's one-hour ON_HOLD and its webhook retries (2 min, 30 min, 3 h, 12 h) are kept in
+    # shape but shortened to seconds, so a demo or a test sees them happen.
+    "tiktok_payment_seconds": 0.0,
+    "tiktok_on_hold_seconds": 15.0,
+    "tiktok_fbt_ship_seconds": 5.0,
+    "tiktok_webhook_retry_delays": (2.0, 30.0, 180.0, 720.0),
 }
 
 
@@ -61,6 +71,11 @@ class TikTokSandbox:
         self.settings = {**DEFAULTS, **{k: v for k, v in (settings or {}).items() if v is not None}}
         self.clock = clock
         self.lock = threading.RLock()
+        self.events = Events(self.settings["tiktok_app_key"], self.settings["tiktok_app_secret"],
+                             tuple(self.settings["tiktok_webhook_retry_delays"]),
+                             seed=int(self.settings["tiktok_fault_seed"]))
+        self._wake = threading.Event()
+        self._clockwork: threading.Thread | None = None
         self.reset()
 
     # ---- state -------------------------------------------------------------------------------------
@@ -77,6 +92,8 @@ class TikTokSandbox:
             self._request_numbers = itertools.count(1)
             self._throttle = MovingWindowRateLimiter(MemoryStorage())
             self._qps = RateLimitItemPerSecond(int(self.settings["tiktok_qps"]), 1)
+            self.book = buying.OrderBook()
+            self.events.reset()
 
     @property
     def shops(self) -> list[Shop]:
@@ -117,6 +134,36 @@ class TikTokSandbox:
     def set_under_review(self, product_id: str, under_review: bool = True) -> None:
         with self.lock:
             self.find_product(product_id)[1].under_review = under_review
+
+    # ---- orders ------------------------------------------------------------------------------------
+    def order(self, order_id: str) -> Order:
+        with self.lock:
+            order = self.book.orders.get(str(order_id))
+            if order is None:
+                raise KeyError(f"no order {order_id}")
+            return order
+
+    def sell(self, seller_sku: str, quantity: int = 1, **options) -> Order:
+        """A buyer's order (see buying.sell); raises buying.OrderError when TikTok would refuse it."""
+        with self.lock:
+            return buying.sell(self, seller_sku, quantity, **options)
+
+    def run_due(self) -> float | None:
+        with self.lock:
+            return buying.run_due(self)
+
+    def wake_clockwork(self) -> None:
+        """Timed steps (payment, end of hold, TikTok shipping its own orders) run on one background thread."""
+        if self._clockwork is None or not self._clockwork.is_alive():
+            self._clockwork = threading.Thread(target=self._tick, name="tiktok-sandbox-clockwork", daemon=True)
+            self._clockwork.start()
+        self._wake.set()
+
+    def _tick(self) -> None:
+        while True:
+            following = self.run_due()
+            self._wake.wait(0.5 if following is None else min(max(following, 0.01), 0.5))
+            self._wake.clear()
 
     # ---- faults and records -----------------------------------------------------------------------
     def set_fault(self, kind: str, count: int = 0, probability: float = 0.0, seed: int | None = None) -> None:
