@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 
 import pytest
-from graphql import GraphQLSchema, build_client_schema, build_schema, parse, validate
+from graphql import GraphQLSchema, build_client_schema, build_schema, extend_schema, parse, validate
 
 from shopsync.platforms.shopify import orders, queries
 
@@ -34,11 +34,16 @@ def _read(name: str) -> str:
 # Shopify's schemas break graphql-core's newer rule that an implementation field may
 # only be deprecated if the interface field is; that says nothing about documents,
 # so the schemas are taken as valid.
+# @idempotent(key:) arrived in 2026-01, after both published schemas: added as Shopify documents it.
+IDEMPOTENT = "directive @idempotent(key: String!) on FIELD"
+
+
 @pytest.fixture(scope="session")
 def admin_schemas() -> dict[str, GraphQLSchema]:
     return {
-        "2025-01": build_client_schema(json.loads(_read(JSON_NAME))["data"], assume_valid=True),
-        "unstable": build_schema(_read(SDL_NAME), assume_valid=True),
+        "2025-01": extend_schema(build_client_schema(json.loads(_read(JSON_NAME))["data"], assume_valid=True),
+                                 parse(IDEMPOTENT), assume_valid=True),
+        "unstable": build_schema(_read(SDL_NAME) + "\n" + IDEMPOTENT, assume_valid=True),
     }
 
 

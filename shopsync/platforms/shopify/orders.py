@@ -83,9 +83,11 @@ query OrderRefunds($id: ID!) {
   order(id: $id) { id cancelledAt refunds(first: 50) { id note } }
 }"""
 
+# @idempotent (2026-01; required from 2026-04) is absent from the published schemas: the schema test
+# adds it as Shopify documents it. The same key with the same input returns the first refund.
 REFUND_CREATE = """
-mutation RefundTikTokUnits($input: RefundInput!) {
-  refundCreate(input: $input) {
+mutation RefundTikTokUnits($input: RefundInput!, $idempotencyKey: String!) {
+  refundCreate(input: $input) @idempotent(key: $idempotencyKey) {
     refund { id note }
     userErrors { field message }
   }

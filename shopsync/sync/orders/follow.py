@@ -7,6 +7,8 @@ with before -> after.
 """
 from __future__ import annotations
 
+import uuid
+
 from ...models import Order, utcnow
 from ...models import orders as states
 from ...platforms.http import PermanentError
@@ -18,6 +20,7 @@ from .record import log_event, set_state
 from .settings import RESTOCK, OrderSettings
 from .shopify_order import HOLD_HANDLE, hold_input, shipping_address
 
+_KEYS = uuid.UUID("5b0f7c5e-2f7e-4a53-9d0e-6a1c3f1e9b21")  # namespace of ShopSync's refund idempotency keys
 CANCEL_NOTE = "Cancelled on TikTok Shop (order {id}); cancelled by ShopSync."
 
 
@@ -39,8 +42,11 @@ def release_hold(order: Order, tiktok: TikTokOrder, client: AdminClient) -> None
     """TikTok released the order: give Shopify the address TikTok now shows, then lift ShopSync's hold."""
     address = shipping_address(tiktok.address)
     if address:
-        client.execute(documents.ORDER_UPDATE_ADDRESS, {"input": {
-            "id": documents.order_gid(order.shopify_order_id), "shippingAddress": address}})
+        try:
+            client.execute(documents.ORDER_UPDATE_ADDRESS, {"input": {
+                "id": documents.order_gid(order.shopify_order_id), "shippingAddress": address}})
+        except PermanentError as error:  # the hold still goes: TikTok's own label carries the address
+            log_event(order, "problem", None, None, f"Shopify did not take TikTok's address: {error.message}")
     for fulfilment_order in _fulfilment_orders(order, client):
         ours = [hold["id"] for hold in fulfilment_order.get("fulfillmentHolds") or ()
                 if hold.get("handle") == HOLD_HANDLE]
@@ -122,7 +128,7 @@ def _refund_once(order: Order, client: AdminClient, key: str, items: list[dict])
         return False
     client.execute(documents.REFUND_CREATE, {"input": {
         "orderId": documents.order_gid(order.shopify_order_id), "note": key, "notify": False,
-        "refundLineItems": items}})
+        "refundLineItems": items}, "idempotencyKey": str(uuid.uuid5(_KEYS, f"{order.id}:{key}"))})
     return True
 
 
