@@ -5,6 +5,8 @@ NOTHING on platform and notification id, the tenant looked up from the shop insi
 statement) and its job queued before TikTok gets its 200, so a delivery TikTok counts as
 delivered is never lost, and a redelivery is acknowledged and never applied twice.
 TikTok's volume is a shop's orders, not a catalog's stock changes: one write per delivery.
+The id is kept per shop (shop id, notification id): TikTok's ids are unique, and a shop's are then
+unique whatever another shop's sender does.
 """
 from __future__ import annotations
 
@@ -36,7 +38,7 @@ def accept_tiktok_delivery(notification: Notification, body: bytes) -> int | Non
 
     triggered = datetime.fromtimestamp(notification.timestamp, timezone.utc) if notification.timestamp else None
     event_id = db.session.execute(_record_statement(db.engine.dialect.name), {
-        "shop": notification.shop_id, "delivery_id": notification.notification_id[:128],
+        "shop": notification.shop_id, "delivery_id": f"{notification.shop_id}:{notification.notification_id}"[:128],
         "topic": topic_of(notification.type), "triggered_at": triggered, "received_at": utcnow(),
         "payload": body}).scalar_one_or_none()
     db.session.commit()
