@@ -8,8 +8,8 @@ from graphql import OperationDefinitionNode, OperationType, execute
 from graphql.execution.values import get_variable_values
 
 from .cost import MAX_COST, CostWalker, max_cost_error
-from .graph import Context, Root
-from .mutations import Mutations
+from .graph import Context
+from .root import full_root
 from .sandbox import ShopifySandbox
 from .schema import admin_schema, checked_document, shopify_error
 from .scopes import allowed_scopes
@@ -99,7 +99,7 @@ def handle(sandbox: ShopifySandbox, domain: str, version: str, token: str | None
             log["throttled"] = True
             return done(200, _throttled(requested, shop.bucket.status()))
         ctx = Context(shop, sandbox, base_url, version, allowed_scopes(access.scope))
-        result = execute(schema, document, root_value=Root(ctx, Mutations(ctx)), variable_values=raw_variables,
+        result = execute(schema, document, root_value=full_root(ctx), variable_values=raw_variables,
                          operation_name=name, type_resolver=_type_of)
         if operation.operation == OperationType.MUTATION:
             actual = requested

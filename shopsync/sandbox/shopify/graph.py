@@ -31,7 +31,9 @@ QUANTITY_NAMES = ("available", "on_hand", "committed", "reserved", "incoming", "
 ACCESS_SCOPES_DOCS = "https://shopify.dev/api/usage/access-scopes"
 # The access scope each kind of object needs, as Shopify enforces it for the fields ShopSync reads.
 SCOPE_OF = {"Product": "read_products", "ProductVariant": "read_products", "InventoryItem": "read_inventory",
-            "InventoryLevel": "read_inventory", "Location": "read_locations"}
+            "InventoryLevel": "read_inventory", "Location": "read_locations", "Order": "read_orders",
+            "Fulfillment": "read_orders", "Refund": "read_orders",
+            "FulfillmentOrder": "read_merchant_managed_fulfillment_orders"}
 
 
 @dataclass
@@ -47,7 +49,9 @@ class Context:
 
     def require(self, kind: str, field: str) -> None:
         """Refuse `field` as Shopify does when the token lacks the scope its objects need."""
-        scope = SCOPE_OF[kind]
+        self.require_scope(SCOPE_OF[kind], field)
+
+    def require_scope(self, scope: str, field: str) -> None:
         if scope not in self.scopes:
             raise GraphQLError(f"Access denied for {field} field. Required access: `{scope}` access scope.",
                                extensions={"code": "ACCESS_DENIED", "documentation": ACCESS_SCOPES_DOCS,
@@ -253,7 +257,8 @@ class InventoryLevelView:
 
     def quantities(self, info=None, names=()) -> list[dict]:
         available = self._v.levels.get(self._location.id, 0)
-        amounts = {"available": available, "on_hand": available}
+        committed = self._v.committed.get(self._location.id, 0)
+        amounts = {"available": available, "committed": committed, "on_hand": available + committed}
         unknown = [name for name in names if name not in QUANTITY_NAMES]
         if unknown:
             raise GraphQLError(f"The quantity name '{unknown[0]}' is invalid.")
@@ -348,15 +353,16 @@ VARIANT_SEARCH = {
 
 
 class Root:
-    """Root value for both QueryRoot and Mutation; mutations live in mutations.py."""
+    """Root value for both QueryRoot and Mutation; `extensions` (mutations, order queries) add fields."""
 
-    def __init__(self, ctx: Context, mutations: Any = None):
+    def __init__(self, ctx: Context, *extensions: Any):
         self._ctx = ctx
-        self._mutations = mutations
+        self._extensions = extensions
 
     def __getattr__(self, name: str):
-        if self._mutations is not None and hasattr(self._mutations, name):
-            return getattr(self._mutations, name)
+        for extension in self._extensions:
+            if hasattr(extension, name):
+                return getattr(extension, name)
         raise AttributeError(name)
 
     # -- catalog ---------------------------------------------------------------------------

@@ -7,6 +7,16 @@ from .graph import BulkOperationView, Context, SubscriptionView
 from .store import Subscription, gid, now, parse_gid
 
 _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+# Order topics carry what only these scopes may read (shopify-orders-inventory.md F, C.1).
+_TOPIC_SCOPES = {"ORDERS_": "read_orders", "REFUNDS_": "read_orders", "FULFILLMENTS_": "read_fulfillments",
+                 "FULFILLMENT_ORDERS_": "read_merchant_managed_fulfillment_orders"}
+
+
+def _topic_problem(topic: str, scopes: frozenset[str]) -> str | None:
+    needed = next((scope for prefix, scope in _TOPIC_SCOPES.items() if (topic or "").startswith(prefix)), None)
+    if needed and needed not in scopes:
+        return f"Access denied for topic {topic}. Required access: `{needed}` access scope."
+    return None
 
 
 def _address_error(uri: str) -> str | None:
@@ -30,6 +40,9 @@ class Mutations:
         uri = spec.get("uri") or spec.get("callbackUrl")
         field = ["webhookSubscription", "uri" if spec.get("uri") else "callbackUrl"]
         problem = _address_error(uri) if uri else "Address can't be blank"
+        topic_problem = _topic_problem(topic, self._ctx.scopes)
+        if topic_problem:
+            return {"webhookSubscription": None, "userErrors": [{"field": ["topic"], "message": topic_problem}]}
         if problem is None and any(s.topic == topic and s.uri == uri for s in shop.subscriptions.values()):
             problem = "Address for this topic has already been taken"
         if problem:

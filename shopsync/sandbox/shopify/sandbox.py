@@ -53,6 +53,11 @@ DEFAULTS = {
     "shopify_stock_bumps_product": True,
     "shopify_webhook_retry_delays": (0.05, 0.1, 0.2, 0.4, 0.8, 1.0, 1.0, 1.0),
     "shopify_demo_catalog": True,
+    # Orders. A development (or trial) store may create 5 orders a minute; "paid" has no such limit.
+    "shopify_plan": "paid",
+    "shopify_order_index_lag": 0.0,  # seconds before a new order shows in orders(query:)
+    "shopify_cancel_job_seconds": 0.3,  # orderCancel is a job: it completes this long after the call
+    "shopify_require_idempotency": True,  # refundCreate without @idempotent is refused (Shopify, from 2026-04)
 }
 BULK_CONCURRENCY = 5
 UNSET: Any = object()
@@ -106,6 +111,7 @@ class ShopifySandbox:
         self._offline: dict[tuple[str, str], str] = {}
         self._next_id = 1000
         self._cancelled: set[int] = set()
+        self.jobs: dict[int, bool] = {}  # orderCancel jobs: id -> done
 
     def __repr__(self) -> str:
         return f"<ShopifySandbox shops={len(self.shops)}>"
@@ -119,7 +125,7 @@ class ShopifySandbox:
                             name=domain.split(".")[0].replace("-", " ").title(),
                             bucket=LeakyBucket(self.settings["shopify_bucket_size"],
                                                self.settings["shopify_restore_rate"]),
-                            locations=demo_locations())
+                            locations=demo_locations(), plan=self.settings["shopify_plan"])
                 if self.settings["shopify_demo_catalog"]:
                     for index, demo in enumerate(demo_products()):
                         shop.add_product(product_from_demo(demo, index))
@@ -151,7 +157,7 @@ class ShopifySandbox:
             if compare_at_price is not UNSET:
                 variant.compare_at_price = None if compare_at_price is None else Decimal(str(compare_at_price))
             variant.updated_at = product.updated_at = now()
-            self._fire(domain, "PRODUCTS_UPDATE", product_payload(product, self._image_url))
+            self.fire(domain, "PRODUCTS_UPDATE", product_payload(product, self._image_url))
             return variant
 
     def set_stock(self, domain: str, location_id: int, available: int, *, variant_id: int | None = None,
@@ -166,12 +172,24 @@ class ShopifySandbox:
                 raise KeyError(f"no location {location_id}")
             product, variant = found
             variant.levels[location_id] = int(available)
-            variant.updated_at = now()
-            self._fire(domain, "INVENTORY_LEVELS_UPDATE", inventory_level_payload(variant, location_id))
-            if self.settings["shopify_stock_bumps_product"]:
-                product.updated_at = variant.updated_at
-                self._fire(domain, "PRODUCTS_UPDATE", product_payload(product, self._image_url))
+            self.stock_changed(domain, product, variant, location_id)
             return variant
+
+    def move_stock(self, domain: str, inventory_item_id: int, location_id: int, *, available: int = 0,
+                   committed: int = 0) -> None:
+        """What an order does to a level: units between available and committed, or in or out of the shop."""
+        product, variant = self.shop(domain).variant_by_inventory_item(inventory_item_id)
+        variant.levels[location_id] = variant.levels.get(location_id, 0) + available
+        variant.committed[location_id] = variant.committed.get(location_id, 0) + committed
+        if available:
+            self.stock_changed(domain, product, variant, location_id)
+
+    def stock_changed(self, domain: str, product: Product, variant: Variant, location_id: int) -> None:
+        variant.updated_at = now()
+        self.fire(domain, "INVENTORY_LEVELS_UPDATE", inventory_level_payload(variant, location_id))
+        if self.settings["shopify_stock_bumps_product"]:
+            product.updated_at = variant.updated_at
+            self.fire(domain, "PRODUCTS_UPDATE", product_payload(product, self._image_url))
 
     def create_product(self, domain: str, title: str, variants: list[dict], *, status: str = "ACTIVE",
                        vendor: str = "ShopSync Demo", product_type: str = "Demo", image_count: int = 1) -> Product:
@@ -196,7 +214,7 @@ class ShopifySandbox:
                     or {location_id: 0 for location_id in shop.locations},
                     updated_at=stamp))
             shop.add_product(product)
-            self._fire(domain, "PRODUCTS_CREATE", product_payload(product, self._image_url))
+            self.fire(domain, "PRODUCTS_CREATE", product_payload(product, self._image_url))
             return product
 
     def update_product(self, domain: str, product_id: int, *, title: str | None = None,
@@ -208,14 +226,14 @@ class ShopifySandbox:
             if status is not None:
                 product.status = status.upper()
             product.updated_at = now()
-            self._fire(domain, "PRODUCTS_UPDATE", product_payload(product, self._image_url))
+            self.fire(domain, "PRODUCTS_UPDATE", product_payload(product, self._image_url))
             return product
 
     def delete_product(self, domain: str, product_id: int) -> None:
         with self.lock:
             if self.shop(domain).remove_product(product_id) is None:
                 raise KeyError(f"no product {product_id}")
-            self._fire(domain, "PRODUCTS_DELETE", {"id": product_id})
+            self.fire(domain, "PRODUCTS_DELETE", {"id": product_id})
 
     def set_bucket(self, domain: str, *, maximum_available: float | None = None, restore_rate: float | None = None,
                    currently_available: float | None = None) -> dict:
@@ -277,7 +295,7 @@ class ShopifySandbox:
             self.requests.append({"at": time.time(), **entry})
 
     # -- webhooks --------------------------------------------------------------------------------
-    def _fire(self, domain: str, topic_enum: str, payload: dict) -> None:
+    def fire(self, domain: str, topic_enum: str, payload: dict) -> None:
         shop = self.shops.get(domain)
         if shop is None:
             return
@@ -309,7 +327,7 @@ class ShopifySandbox:
             for token in [t for t, record in self._refresh_tokens.items() if record.shop == domain]:
                 del self._refresh_tokens[token]
             self._offline = {k: v for k, v in self._offline.items() if k[0] != domain}
-            self._fire(domain, "APP_UNINSTALLED", shop_payload(shop))
+            self.fire(domain, "APP_UNINSTALLED", shop_payload(shop))
 
     def send_compliance(self, domain: str, topic: str, uri: str | None = None, payload: dict | None = None) -> None:
         """customers/data_request, customers/redact or shop/redact to the app's configured compliance uri."""
@@ -496,7 +514,7 @@ class ShopifySandbox:
                 operation.status, operation.error_code, operation.partial_data_url = "FAILED", failure, url
             else:
                 operation.status, operation.url = "COMPLETED", url
-            self._fire(ctx.shop.domain, "BULK_OPERATIONS_FINISH", {
+            self.fire(ctx.shop.domain, "BULK_OPERATIONS_FINISH", {
                 "admin_graphql_api_id": gid("BulkOperation", operation.id),
                 "completed_at": iso(operation.completed_at), "created_at": iso(operation.created_at),
                 "error_code": operation.error_code.lower() if operation.error_code else None,

@@ -1,8 +1,9 @@
 """Shopify's published Admin GraphQL schema, built once per process, and cached document checks.
 
 The unstable SDL of 2025-10 is the closest published schema to the 2026-10 version ShopSync
-pins (it has `WebhookSubscriptionInput.uri` and `groupObjects`). `bulkOperation(id:)` arrived in
-2026-01, after that snapshot, so it is added here the same way Shopify documents it.
+pins (it has `WebhookSubscriptionInput.uri` and `groupObjects`). `bulkOperation(id:)` and the
+`@idempotent(key:)` directive (refundCreate and the inventory mutations) arrived in 2026-01, after that
+snapshot, so they are added here the same way Shopify documents them.
 """
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ _ADDED_IN_2026_01 = """
 extend type QueryRoot {
   bulkOperation(id: ID!): BulkOperation
 }
+directive @idempotent(key: String!) on FIELD
 """
 _UNDEFINED_FIELD = re.compile(r"Cannot query field '(\w+)' on type '(\w+)'")
 _lock = threading.Lock()

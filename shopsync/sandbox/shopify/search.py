@@ -53,12 +53,18 @@ def matcher(query: str | None, fields: dict[str, Callable[[Any], Any]]) -> Calla
             wanted = raw.lower()
         tests.append((getter, compare, wanted))
 
+    def one(value: Any, compare: Callable, wanted: Any) -> bool:
+        if isinstance(value, str):
+            value = value.lower()
+        return value is not None and compare(value, wanted)
+
     def matches(item: Any) -> bool:
         for getter, compare, wanted in tests:
             value = getter(item)
-            if isinstance(value, str):
-                value = value.lower()
-            if value is None or not compare(value, wanted):
+            if isinstance(value, (list, tuple, set, frozenset)):  # e.g. tags: any of them matches
+                if not any(one(v, compare, wanted) for v in value):
+                    return False
+            elif not one(value, compare, wanted):
                 return False
         return True
 

@@ -61,6 +61,7 @@ class Variant:
     levels: dict[int, int]
     updated_at: datetime
     tracked: bool = True
+    committed: dict[int, int] = field(default_factory=dict)  # location id -> units in unfulfilled orders
 
     @property
     def inventory_quantity(self) -> int:
@@ -167,6 +168,11 @@ class Shop:
     staff_user: StaffUser | None = None
     installed: bool = True
     created_at: datetime = field(default_factory=now)
+    plan: str = "paid"  # "development": orderCreate is limited to 5 new orders a minute
+    order_location_id: int | None = None  # where orders claim stock; None: Shopify's routing (see sandbox)
+    orders: dict = field(default_factory=dict)  # order id -> orders.Order
+    order_creations: list[float] = field(default_factory=list)  # monotonic times of recent orderCreate
+    idempotent: dict = field(default_factory=dict)  # (mutation, key) -> (variables, answer)
 
     _variants: dict[int, tuple[Product, Variant]] = field(default_factory=dict)
     _items: dict[int, tuple[Product, Variant]] = field(default_factory=dict)

@@ -11,10 +11,16 @@ from shopsync.sandbox.outbox import Delivery
 from .store import Product, Shop, Variant, gid, iso, money
 
 
+_RESOURCES = ("fulfillment_orders", "fulfillment_events", "inventory_levels", "inventory_items", "bulk_operations",
+              "order_transactions", "draft_orders", "app_subscriptions", "app_purchases_one_time")
+
+
 def topic_name(enum_value: str) -> str:
-    """PRODUCTS_UPDATE -> products/update, INVENTORY_LEVELS_UPDATE -> inventory_levels/update."""
-    resource, _, action = enum_value.lower().rpartition("_")
-    return f"{resource}/{action}"
+    """PRODUCTS_UPDATE -> products/update, INVENTORY_LEVELS_UPDATE -> inventory_levels/update,
+    ORDERS_PARTIALLY_FULFILLED -> orders/partially_fulfilled."""
+    lowered = enum_value.lower()
+    resource = next((r for r in _RESOURCES if lowered.startswith(r + "_")), lowered.partition("_")[0])
+    return f"{resource}/{lowered[len(resource) + 1:]}"
 
 
 def sign(secret: str, body: bytes) -> str:

@@ -1,7 +1,10 @@
 """What an Open API endpoint answers: TikTok's envelope fields, or a refusal carrying its error code."""
 from __future__ import annotations
 
+import base64
+import json
 from dataclasses import dataclass, field
+from typing import Any, Callable
 
 
 @dataclass
@@ -36,3 +39,22 @@ def body_of(call) -> dict:
     if not isinstance(call.body, dict):
         raise Refused(36009004, "Invalid param: the body must be a JSON object")
     return call.body
+
+
+def cursor_page(items: list, position: Callable[[Any], tuple[int, int]], size: int, token: str,
+                descending: bool) -> tuple[list, str]:
+    """One page after the cursor `token` and the token of the next page ("" on the last one). A cursor,
+    not an offset: rows added while a client pages never shift what it sees."""
+    ordered = sorted(items, key=position, reverse=descending)
+    if token:
+        try:
+            after = tuple(json.loads(base64.urlsafe_b64decode(token.encode())))
+        except ValueError:
+            after = ()
+        if len(after) != 2 or not all(isinstance(v, int) for v in after):
+            raise Refused(36009004, "Invalid param: page_token")
+        ordered = [i for i in ordered if (position(i) < after if descending else position(i) > after)]
+    page = ordered[:size]
+    following = base64.urlsafe_b64encode(json.dumps(list(position(page[-1]))).encode()).decode() \
+        if len(ordered) > size else ""
+    return page, following

@@ -11,7 +11,7 @@ from typing import Any, Mapping
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 
-from shopsync.sandbox.tiktok import event_api, order_api
+from shopsync.sandbox.tiktok import aftersale_api, event_api, fulfillment_api, order_api
 from shopsync.sandbox.tiktok.answers import Answer, Refused, page_size
 from shopsync.sandbox.tiktok.catalog import Product, Shop
 from shopsync.sandbox.tiktok.signature import expected_sign, wants_shop_cipher
@@ -33,7 +33,7 @@ _ROUTES = Map([
     Rule("/product/202309/products/<product_id>", methods=["GET"], endpoint="product"),
     Rule("/product/202309/products/<product_id>/inventory/update", methods=["POST"], endpoint="inventory"),
     Rule("/product/202309/products/<product_id>/prices/update", methods=["POST"], endpoint="prices"),
-    *order_api.RULES, *event_api.RULES,
+    *order_api.RULES, *event_api.RULES, *fulfillment_api.RULES, *aftersale_api.RULES,
 ], strict_slashes=False).bind("open-api.tiktokglobalshop.com")
 
 
@@ -198,7 +198,8 @@ def _prices(sandbox: TikTokSandbox, shop: Shop, call: Call, product_id: str) -> 
 
 
 _ENDPOINTS = {"shops": _shops, "warehouses": _warehouses, "search": _search, "product": _product,
-              "inventory": _inventory, "prices": _prices, **order_api.ENDPOINTS, **event_api.ENDPOINTS}
+              "inventory": _inventory, "prices": _prices, **order_api.ENDPOINTS, **event_api.ENDPOINTS,
+              **fulfillment_api.ENDPOINTS, **aftersale_api.ENDPOINTS}
 
 
 # ---- helpers ---------------------------------------------------------------------------------------

@@ -1,13 +1,11 @@
 """Order API: search, detail and external order references (notes A1, A2, A8)."""
 from __future__ import annotations
 
-import base64
-import json
 from typing import Any
 
 from werkzeug.routing import Rule
 
-from shopsync.sandbox.tiktok.answers import Answer, Refused, body_of, page_size
+from shopsync.sandbox.tiktok.answers import Answer, Refused, body_of, cursor_page, page_size
 from shopsync.sandbox.tiktok.catalog import Shop
 from shopsync.sandbox.tiktok.orders import Order, order_json
 from shopsync.sandbox.tiktok.state import Call, TikTokSandbox
@@ -42,22 +40,6 @@ def shop_order(sandbox: TikTokSandbox, shop: Shop, order_id: Any) -> Order:
     return order
 
 
-def encode_cursor(position: list) -> str:
-    return base64.urlsafe_b64encode(json.dumps(position).encode()).decode()
-
-
-def decode_cursor(token: str) -> list | None:
-    if not token:
-        return None
-    try:
-        position = json.loads(base64.urlsafe_b64decode(token.encode()))
-    except ValueError:
-        position = None
-    if not isinstance(position, list) or len(position) != 2:
-        raise Refused(36009004, "Invalid param: page_token")
-    return position
-
-
 def _search(sandbox: TikTokSandbox, shop: Shop, call: Call) -> Answer:
     size = page_size(call, MAX_SEARCH_PAGE)
     sort_field = call.query.get("sort_field") or "create_time"
@@ -65,19 +47,9 @@ def _search(sandbox: TikTokSandbox, shop: Shop, call: Call) -> Answer:
     if sort_field not in ("create_time", "update_time") or sort_order not in ("ASC", "DESC"):
         raise Refused(36009004, "Invalid param: sort_field is create_time or update_time, sort_order ASC or DESC")
     filters = _filters(body_of(call))
-    matching = sorted((o for o in sandbox.book.of_shop(shop.id) if _matches(o, filters)),
-                      key=lambda o: (getattr(o, sort_field), int(o.id)), reverse=sort_order == "DESC")
-    after = decode_cursor(call.query.get("page_token", ""))
-    if after is not None:
-        # a cursor, not an offset: orders placed while a client pages never shift what it sees
-        position = (after[0], int(after[1]))
-        matching_after = [o for o in matching if ((getattr(o, sort_field), int(o.id)) < position
-                                                  if sort_order == "DESC"
-                                                  else (getattr(o, sort_field), int(o.id)) > position)]
-    else:
-        matching_after = matching
-    page = matching_after[:size]
-    token = encode_cursor([getattr(page[-1], sort_field), page[-1].id]) if len(matching_after) > size else ""
+    matching = [o for o in sandbox.book.of_shop(shop.id) if _matches(o, filters)]
+    page, token = cursor_page(matching, lambda o: (getattr(o, sort_field), int(o.id)), size,
+                              call.query.get("page_token", ""), descending=sort_order == "DESC")
     return Answer(data={"orders": [order_json(o) for o in page], "next_page_token": token,
                         "total_count": len(matching)})
 
