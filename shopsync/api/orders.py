@@ -38,15 +38,13 @@ class OrderSchema(ma.Schema):
     shopify_order_name = ma.fields.String(allow_none=True)
     fulfilment_held = ma.fields.Boolean(required=True)
     fulfilled_by_tiktok = ma.fields.Boolean(required=True, attribute="is_fulfilled_by_tiktok")
-    held_units = ma.fields.Method("_held", metadata={"type": "integer"}, dump_only=True)
+    held_units = ma.fields.Integer(required=True, metadata={"description": "Units kept off TikTok's stock until "
+                                                                            "Shopify has counted the order"})
     problem = ma.fields.String(allow_none=True)
     next_step = ma.fields.String(allow_none=True)
     lines = ma.fields.List(ma.fields.Nested(OrderLineSchema), required=True)
     created_at = ma.fields.DateTime(required=True)
     updated_at = ma.fields.DateTime(required=True)
-
-    def _held(self, order: Order) -> int:
-        return listing.held_units_of(order)
 
 
 class OrderEventSchema(ma.Schema):

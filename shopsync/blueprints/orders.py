@@ -32,8 +32,7 @@ def index():
     rows, next_before = listing.page(tenant_id, filters, before_id)
     template = "partials/orders_table.html" if request.headers.get("HX-Request") else "orders/index.html"
     return render_template(template, rows=rows, filters=filters, before=before_id, next_before=next_before,
-                           views=listing.VIEWS, shops=listing.shops(tenant_id), labels=listing.STATE_LABELS,
-                           held_units_of=listing.held_units_of)
+                           views=listing.VIEWS, shops=listing.shops(tenant_id), labels=listing.STATE_LABELS)
 
 
 @bp.get("/orders/<int:order_id>")
@@ -43,7 +42,7 @@ def detail(order_id: int):
     template = "partials/order_status.html" if request.headers.get("HX-Request") else "orders/detail.html"
     return render_template(template, order=order, shop=db.session.get(Integration, order.tiktok_integration_id),
                            events=order.events, shipments=order.shipments,
-                           labels=listing.STATE_LABELS, held=listing.held_units_of(order),
+                           labels=listing.STATE_LABELS, held=order.held_units,
                            admin_url=listing.shopify_admin_url(order))
 
 

@@ -99,6 +99,11 @@ class Order(TenantOwned, Timestamps, db.Model):
     def holds_units(self) -> bool:
         return self.state in HOLDING_STATES and self.released_at is None and not self.is_fulfilled_by_tiktok
 
+    @property
+    def held_units(self) -> int:
+        """Units of linked lines kept off TikTok's stock until Shopify has counted the order."""
+        return sum(line.live_quantity for line in self.lines if line.link_id) if self.holds_units else 0
+
 
 class OrderLine(TenantOwned, db.Model):
     """The units of one TikTok SKU in an order (TikTok sends one line item per unit: they are grouped)."""

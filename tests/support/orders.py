@@ -53,4 +53,4 @@ def order_of(store: LinkedStore, tiktok_order_id: str) -> Order | None:
 def shopify_orders(shopify_sandbox, shop: str) -> list:
     """The orders the Shopify sandbox store holds."""
     with shopify_sandbox.lock:
-        return list(getattr(shopify_sandbox.shop(shop), "orders", {}).values())
+        return list(shopify_sandbox.shop(shop).orders.values())

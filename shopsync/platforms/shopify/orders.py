@@ -6,6 +6,8 @@ request far below the 1,000-point cost cap.
 """
 from __future__ import annotations
 
+import uuid
+
 # The order ShopSync created for a TikTok order, if any: the import's idempotency check
 # (`source_identifier:<TikTok order id>`). A search lags writes by a few seconds.
 FIND_ORDER_BY_SOURCE = """
@@ -84,14 +86,20 @@ query OrderRefunds($id: ID!) {
 }"""
 
 # @idempotent (2026-01; required from 2026-04) is absent from the published schemas: the schema test
-# adds it as Shopify documents it. The same key with the same input returns the first refund.
+# adds it as Shopify documents it. The same key with the same input returns the first refund. Shopify's
+# examples give the key inline, not as a variable: refund_document() puts each refund's key in.
 REFUND_CREATE = """
-mutation RefundTikTokUnits($input: RefundInput!, $idempotencyKey: String!) {
-  refundCreate(input: $input) @idempotent(key: $idempotencyKey) {
+mutation RefundTikTokUnits($input: RefundInput!) {
+  refundCreate(input: $input) @idempotent(key: "00000000-0000-0000-0000-000000000000") {
     refund { id note }
     userErrors { field message }
   }
 }"""
+
+
+def refund_document(key: uuid.UUID) -> str:
+    """REFUND_CREATE with this refund's idempotency key (a UUID, so nothing else can reach the document)."""
+    return REFUND_CREATE.replace("00000000-0000-0000-0000-000000000000", str(uuid.UUID(str(key))))
 
 
 def order_gid(order_id: int) -> str:

@@ -78,6 +78,19 @@ class OrderMutations:
             return order_book.route(self._ctx.shop, None), {}
         return None, None
 
+    def orderUpdate(self, info=None, input=None) -> dict:
+        """What ShopSync changes on an order it created: the shipping address TikTok shows once its hold ends."""
+        self._ctx.require_scope(WRITE_ORDERS, "orderUpdate")
+        order = self._order((input or {}).get("id"))
+        if order is None:
+            return {"order": None, "userErrors": [{"field": ["id"], "message": "Order does not exist"}]}
+        if "shippingAddress" in input:
+            order.shipping_address = input["shippingAddress"]
+        for field, attribute in (("note", "note"), ("tags", "tags")):
+            if field in input:
+                setattr(order, attribute, input[field])
+        return {"order": OrderView(self._ctx, order), "userErrors": []}
+
     def orderCancel(self, info=None, orderId=None, reason=None, restock=None, refund=None, refundMethod=None,
                     notifyCustomer=False, staffNote=None) -> dict:
         ctx = self._ctx

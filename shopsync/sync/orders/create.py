@@ -132,14 +132,11 @@ def release_units(order: Order, store: Integration, client: AdminClient, owner) 
     levels = stock_of(client, items) if items else []
     writer = CatalogWriter(db.session.connection(), store.tenant_id, store.id)
     written = writer.levels(levels).written
+    held = order.held_units
     order.released_at = utcnow()
-    log_event(order, "units_released", f"{held_units_of(order)} held", "0 held",
+    log_event(order, "units_released", f"{held} held", "0 held",
               "Shopify's stock after the order is stored; its units are no longer held.")
     flush = mark_links_dirty(order.tenant_id, [line.link_id for line in order.lines if line.link_id])
     flush |= mark_variants_dirty(order.tenant_id, writer.variant_ids_for_items(written))
     db.session.commit()
     return flush
-
-
-def held_units_of(order: Order) -> int:
-    return sum(line.live_quantity for line in order.lines if line.link_id) if order.holds_units else 0

@@ -126,9 +126,9 @@ def _refund_once(order: Order, client: AdminClient, key: str, items: list[dict])
     """refundCreate unless a refund with this key is already on the order; True when one was made now."""
     if any((refund.get("note") or "").startswith(key) for refund in _order_refunds(order, client).get("refunds") or ()):
         return False
-    client.execute(documents.REFUND_CREATE, {"input": {
+    client.execute(documents.refund_document(uuid.uuid5(_KEYS, f"{order.id}:{key}")), {"input": {
         "orderId": documents.order_gid(order.shopify_order_id), "note": key, "notify": False,
-        "refundLineItems": items}, "idempotencyKey": str(uuid.uuid5(_KEYS, f"{order.id}:{key}"))})
+        "refundLineItems": items}})
     return True
 
 

@@ -83,12 +83,6 @@ def page(tenant_id: int, filters: OrderFilters, before_id: int | None) -> tuple[
     return rows[:PAGE_SIZE], rows[PAGE_SIZE - 1].id if more else None
 
 
-def held_units_of(order: Order) -> int:
-    if not order.holds_units:
-        return 0
-    return sum(line.live_quantity for line in order.lines if line.link_id)
-
-
 def counts(tenant_id: int) -> dict[str, int]:
     """The dashboard's numbers: today's orders, orders holding units, orders needing attention."""
     since = utcnow() - timedelta(days=1)
