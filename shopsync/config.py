@@ -92,6 +92,7 @@ def load(instance_path: str, environ: dict[str, str] | None = None) -> dict:
         "SHOPIFY_BULK_POLL_SECONDS": float(env.get("SHOPIFY_BULK_POLL_SECONDS", "2")),
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO").upper(),
         "FLUSH_DEBOUNCE_SECONDS": float(env.get("FLUSH_DEBOUNCE_SECONDS", "1")),
+        "ORDER_DOUBT_SECONDS": float(env.get("ORDER_DOUBT_SECONDS", "0")) or None,
         "ALERT_DIGEST_MINUTES": int(env.get("ALERT_DIGEST_MINUTES", "60")),
         "WEBHOOK_MAX_BYTES": int(env.get("WEBHOOK_MAX_BYTES", str(1024 * 1024))),
         # Any request body: room for the largest upload (a 5 MB links CSV) and its form encoding, no more.

@@ -9,6 +9,7 @@ from ..sync.connections.webhook_subscriptions import (SubscriptionChanges, store
 from ..sync.orders.permissions import missing_order_scopes
 from . import app_job
 from .imports import start_import
+from .orders import queue_waiting_orders
 
 
 def repair_webhooks(integration: Integration) -> SubscriptionChanges:
@@ -22,4 +23,5 @@ def after_install(integration_id: int) -> None:
     if integration is None or not integration.is_active:
         return
     repair_webhooks(integration)
+    queue_waiting_orders(integration.tenant_id)
     start_import(integration, "install")

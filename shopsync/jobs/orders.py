@@ -62,10 +62,19 @@ def queue_order(order_id: int) -> bool:
     return _enqueue_once(f"shopsync-order-{order_id}", sync_order, order_id)
 
 
+def queue_waiting_orders(tenant_id: int) -> int:
+    """Orders of a store that was not ready (permissions, a reconnect): take them up now that it may be."""
+    waiting = db.session.execute(select(Order.id).where(
+        Order.tenant_id == tenant_id, Order.state.in_((states.PENDING, states.FAILED)),
+        Order.shopify_order_id.is_(None)).order_by(Order.id)).scalars().all()
+    db.session.rollback()
+    return sum(queue_order(order_id) for order_id in waiting)
+
+
 @app_job
-def resume_stalled_orders() -> int:
+def resume_stalled_orders(older_than_seconds: float = STALLED_AFTER.total_seconds()) -> int:
     """Orders left half way (a worker killed, a job lost, an answer in doubt): take each up again."""
-    cutoff = utcnow() - STALLED_AFTER
+    cutoff = utcnow() - timedelta(seconds=older_than_seconds)
     stalled = db.session.execute(select(Order.id).where(Order.updated_at < cutoff, or_(
         Order.state.in_((states.PENDING, states.CREATING)),
         (Order.state == states.CREATED) & Order.released_at.is_(None),

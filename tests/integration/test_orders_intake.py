@@ -3,6 +3,7 @@ Shopify has it; orders without a linked SKU are recorded and skipped."""
 from __future__ import annotations
 
 import json
+import re
 
 from sqlalchemy import delete, func, select
 
@@ -11,6 +12,9 @@ from shopsync.models import Integration, Order, ProductLink, WebhookEvent
 from shopsync.models import orders as states
 from shopsync.platforms.tiktok.webhooks import webhook_signature
 from shopsync.sync.pushes.planner import plan_links
+from shopsync.sync.orders.permissions import missing_order_scopes
+from tests.support.journeys import app_path, approve_shopify_grant
+from tests.support.shopify_import import run_jobs
 from tests.support.orders import order_of, seller_sku, settle, shopify_orders, store_taking_orders
 from tests.support.shopify_sandbox import SCOPES as CATALOG_SCOPES
 
@@ -91,3 +95,39 @@ def test_an_order_with_no_linked_sku_is_recorded_shown_and_skipped(client, app, 
     assert "not linked" in skipped.problem or "linked" in skipped.problem
     assert not shopify_orders(shopify_sandbox, shop_domain)
     assert "Link its TikTok SKUs" in client.get(f"/orders/{skipped.id}").get_data(as_text=True)
+
+
+def test_approving_the_order_permissions_from_the_banner_creates_the_waiting_order(
+        client, app, app_context, shopify_sandbox, tiktok_sandbox, shop_domain):
+    store = store_taking_orders(client, app, shopify_sandbox, tiktok_sandbox, shop_domain)
+    shopify = db.session.get(Integration, store.shopify_integration_id)
+    shopify.scopes = CATALOG_SCOPES
+    db.session.commit()
+    shopify_sandbox.narrow_grant(shop_domain, CATALOG_SCOPES)
+    order = tiktok_sandbox.sell(seller_sku(store), 1, on_hold=False)
+    settle(app, lambda: (found := order_of(store, order.id)) and found.state == states.PENDING)
+
+    page = client.get("/orders")
+    approve = client.post("/orders/permissions", data={"csrf_token": _csrf(page.get_data(as_text=True))})
+    assert approve.status_code == 302 and "/admin/oauth/authorize" in approve.headers["Location"]
+    assert "write_orders" in approve.headers["Location"]
+    location = approve.headers["Location"]
+    while "/admin/oauth/authorize" in location:
+        answer = client.get(app_path(approve_shopify_grant(location)))
+        assert answer.status_code == 302, answer.get_data(as_text=True)
+        location = answer.headers["Location"]
+    db.session.refresh(shopify)
+    assert not missing_order_scopes(shopify)
+    run_jobs(app, "shopsync.jobs.installs.after_install", arg=shopify.id)
+    run_jobs(app, "shopsync.jobs.orders.sync_order")
+    created = order_of(store, order.id)
+    assert created.state == states.CREATED and created.problem is None
+    assert len([o for o in shopify_orders(shopify_sandbox, shop_domain) if o.source_identifier == str(order.id)]) == 1
+    with shopify_sandbox.lock:
+        topics = {s.topic for s in shopify_sandbox.shop(shop_domain).subscriptions.values()}
+    assert {"FULFILLMENTS_CREATE", "FULFILLMENTS_UPDATE"} <= topics
+    assert "Approve order permissions" not in client.get("/orders").get_data(as_text=True)
+
+
+def _csrf(page: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from flask import current_app
 from sqlalchemy import select
 
 from ...extensions import db
@@ -77,7 +78,14 @@ def settle_or_create(order: Order, tiktok: TikTokOrder, client: AdminClient, set
 def in_doubt(order: Order) -> bool:
     """An earlier attempt whose order may yet show up in Shopify's search."""
     return (order.state == states.CREATING and order.attempt_started_at is not None
-            and utcnow() < order.attempt_started_at + _LONGEST_ATTEMPT + SEARCH_LAG)
+            and utcnow() < order.attempt_started_at + doubt_window())
+
+
+def doubt_window() -> timedelta:
+    """How long after an attempt began a miss in Shopify's search is not yet proof: the longest the call could
+    take plus the search's lag (ORDER_DOUBT_SECONDS overrides it; only tests have reason to)."""
+    seconds = current_app.config.get("ORDER_DOUBT_SECONDS")
+    return timedelta(seconds=float(seconds)) if seconds else _LONGEST_ATTEMPT + SEARCH_LAG
 
 
 def shopify_lines(order: Order) -> list[Line]:
