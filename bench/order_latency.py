@@ -25,9 +25,9 @@ import time
 from contextlib import ExitStack
 from pathlib import Path
 
-from cryptography.fernet import Fernet
-
-from bench._scratch import drop_database, fresh_database
+from bench._platforms import start_platforms
+from bench._scratch import measure_then_report
+from bench.push_latency import _percentile as percentile
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DB = f"shopsync_bench_orders_{os.getpid()}"
@@ -36,52 +36,13 @@ LINKS = 20
 AIM_P50, AIM_P99 = 2.0, 5.0
 
 
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--orders", type=int, default=300)
     parser.add_argument("--rate", type=float, default=5.0, help="orders per second in the steady run")
     parser.add_argument("--burst", type=int, default=50, help="orders placed at once in the burst run")
-    args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
-    try:
-        results = _measure(args)
-    finally:
-        drop_database(BENCH_DB)
-    _report(results, args)
-
-
-def start_platforms(database: str, stack: ExitStack):
-    """The app and both sandboxes on live servers, a scratch database and a private Redis; returns
-    (app, shopify sandbox, tiktok sandbox) with an app context entered."""
-    from tests.support.redis_server import private_redis
-    from tests.support.servers import LiveServer
-
-    redis_url = stack.enter_context(private_redis())
-    servers = {"app": LiveServer(), "sandbox": LiveServer()}
-    os.environ.update({
-        "DATABASE_URL": fresh_database(database), "REDIS_URL": redis_url, "SECRET_KEY": "bench",
-        "TOKEN_ENCRYPTION_KEYS": Fernet.generate_key().decode(), "PUBLIC_URL": servers["app"].url,
-        "SANDBOX_URL": servers["sandbox"].url, "SHOPSYNC_SANDBOX": "1", "SHOPSYNC_SANDBOX_MOUNT": "0",
-        "MAIL_ENABLED": "0", "RATELIMIT_AUTH": "10000 per minute",
-    })
-    from flask_migrate import upgrade
-
-    from shopsync import create_app
-    from shopsync.sandbox.app import create_sandbox_app, settings_from_app_config
-
-    app = create_app()
-    with app.app_context():
-        upgrade()
-    servers["app"].start(app)
-    sandbox_app = create_sandbox_app(settings_from_app_config(app.config))
-    servers["sandbox"].start(sandbox_app)
-    stack.enter_context(app.app_context())
-    return app, sandbox_app.extensions["shopify_sandbox"], sandbox_app.extensions["tiktok_sandbox"]
+    measure_then_report(BENCH_DB, _measure, _report, parser.parse_args())
 
 
 def plenty_of_stock(store, shopify, tiktok, units: int = 100_000) -> None:
@@ -108,15 +69,16 @@ def _measure(args) -> dict:
         plenty_of_stock(store, shopify, tiktok)
         skus = [seller_sku(store, n) for n in range(len(store.links))]
         print(f"set up in {time.monotonic() - started:.1f} s: {len(skus)} linked SKUs", flush=True)
-        baseline = _baseline(app, store, args.orders)
+        baseline = _baseline(app, store, tiktok.sell(skus[0], 1, on_hold=False).id, args.orders)
         with running_worker():
             steady = _run(shopify, tiktok, store, skus, args.orders, args.rate)
             burst = _run(shopify, tiktok, store, skus, args.burst, None)
         return {"baseline": baseline, "steady": steady, "burst": burst}
 
 
-def _baseline(app, store, count: int) -> dict:
-    """One bare round trip to each sandbox, signed and sent by ShopSync's own clients."""
+def _baseline(app, store, order_id: str, count: int) -> dict:
+    """One bare round trip to each sandbox, signed and sent by ShopSync's own clients: the detail of a real
+    TikTok order, and Shopify's search for the order of a TikTok order id."""
     from shopsync.extensions import db
     from shopsync.models import Integration
     from shopsync.platforms.shopify import orders as documents
@@ -128,12 +90,12 @@ def _baseline(app, store, count: int) -> dict:
     client = tiktok_client(shop)
     admin = shopify_admin(db.session.get(Integration, store.shopify_integration_id))
     tiktok_times, shopify_times = [], []
-    for number in range(count):
+    for _ in range(count):
         began = time.monotonic()
-        get_orders(client, [str(576461413038785000 + number)])
+        get_orders(client, [order_id])
         tiktok_times.append(time.monotonic() - began)
         began = time.monotonic()
-        admin.execute(documents.FIND_ORDER_BY_SOURCE, {"query": documents.source_query(str(number))})
+        admin.execute(documents.FIND_ORDER_BY_SOURCE, {"query": documents.source_query(order_id)})
         shopify_times.append(time.monotonic() - began)
     return {"tiktok": tiktok_times, "shopify": shopify_times}
 

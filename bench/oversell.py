@@ -22,8 +22,8 @@ import time
 from contextlib import ExitStack
 from pathlib import Path
 
-from bench._scratch import drop_database
-from bench.order_latency import start_platforms
+from bench._scratch import measure_then_report
+from bench._platforms import start_platforms
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DB = f"shopsync_bench_oversell_{os.getpid()}"
@@ -37,13 +37,8 @@ def main() -> None:
     parser.add_argument("--skus", type=int, default=200)
     parser.add_argument("--gaps", type=float, nargs="+", default=[1.0, 3.0, 10.0],
                         help="seconds between one buyer of a SKU and the next")
-    args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
-    try:
-        results = _measure(args)
-    finally:
-        drop_database(BENCH_DB)
-    _report(results, args)
+    measure_then_report(BENCH_DB, _measure, _report, parser.parse_args())
 
 
 def _measure(args) -> list[dict]:

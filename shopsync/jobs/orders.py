@@ -17,7 +17,7 @@ from ..models import orders as states
 from ..models.integration import ACTIVE, TIKTOK
 from ..sync import runs
 from ..sync.connections.tiktok_webhooks import subscribe_order_events
-from ..sync.orders import poll
+from ..sync.orders import poll, references
 from ..sync.orders.apply import apply_order
 from ..sync.orders.settings import OrderSettings
 from ..sync.orders.webhooks import process_tiktok_event, unprocessed_tiktok_event_ids
@@ -80,7 +80,12 @@ def resume_stalled_orders(older_than_seconds: float = STALLED_AFTER.total_second
         (Order.state == states.CREATED) & Order.released_at.is_(None),
         (Order.state == states.CANCELLED) & Order.shopify_order_id.is_not(None) & Order.shopify_cancelled_at.is_(None),
     )).order_by(Order.id).limit(1000)).scalars().all()
+    unsaved = db.session.execute(select(Order.tiktok_integration_id).where(
+        Order.updated_at < cutoff, Order.state == states.CREATED, Order.external_reference_saved.is_(False)
+    ).distinct()).scalars().all()
     db.session.rollback()
+    for shop_id in unsaved:
+        references.request_references(shop_id)
     return sum(queue_order(order_id) for order_id in stalled)
 
 
@@ -125,6 +130,17 @@ def import_orders_since(integration_id: int, since: str, run_id: int) -> str:
     request_flushes(flush, "manual")
     message = f"{applied} TikTok order(s) imported" + ("" if complete else "; some failed for now and will be retried")
     return runs.finish_run(run_id, message).status
+
+
+@app_job
+def save_order_references(integration_id: int) -> int:
+    integration = db.session.get(Integration, integration_id)
+    if integration is None or integration.status != ACTIVE:
+        return 0
+    saved = references.save_references(integration)
+    if saved == references.EXTERNAL_BATCH:
+        references.request_references(integration_id)
+    return saved
 
 
 @app_job

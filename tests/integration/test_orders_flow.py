@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from shopsync.extensions import db
-from shopsync.jobs.orders import poll_orders, sync_order
+from shopsync.jobs.orders import poll_orders, save_order_references, sync_order
 from shopsync.models import CarrierMapping, Integration, InventoryLevel
 from shopsync.models import orders as states
 from shopsync.sandbox.shopify import order_book
@@ -64,6 +64,7 @@ def test_a_sale_becomes_one_paid_tagged_shopify_order_and_its_units_are_released
     # What ShopSync now wants on TikTok is what TikTok already shows after counting the sale itself.
     [change] = plan_links(store.tenant_id, [link.link_id]).changes
     assert change.quantity_after == before - 2 == tiktok_sandbox.sku_state(link.sku_id)["inventory"][store.warehouse_id]
+    assert save_order_references(store.tiktok_integration_id) == 1  # the write the order asked for, due in 3 s
     with tiktok_sandbox.lock:
         assert tiktok_sandbox.order(tiktok.id).external_orders["SHOPIFY"]["id"] == str(created.id)
 

@@ -29,32 +29,25 @@ from shopsync.models import orders as states
 from shopsync.sandbox.tiktok import buying
 from shopsync.sandbox.tiktok.buying import OrderError
 from shopsync.sync.connections.tiktok_webhooks import subscribe_order_events
-from shopsync.sync.connections.webhook_subscriptions import WEBHOOK_PATH
-from tests.support.convergence import RedisServer, WorkerProcess, full_size, unsettled
+from tests.reliability.test_reliability_convergence import faulty_platforms, own_redis  # noqa: F401 - fixtures
+from tests.support.convergence import WorkerProcess, full_size, isolated_app, unsettled
 from tests.support.orders import seller_sku, shopify_orders, store_taking_orders
 from tests.support.servers import LiveServer
 
 LINKS = 8
 ORDERS = 200 if full_size() else 24
 SEED = 20261202
-FAULTS = {"rate_limit": 0.20, "server_error": 0.10, "timeout": 0.05}
 SETTLE_TIMEOUT = 600 if full_size() else 240
 WORKER_ENV = {"ORDER_DOUBT_SECONDS": "3"}  # an attempt in doubt is settled after 3 s, not 45
 
 
 @pytest.fixture
-def faulty_platforms(shopify_sandbox, tiktok_sandbox):
-    tiktok_sandbox.settings["tiktok_timeout_fault_seconds"] = 0.5
+def order_faults(faulty_platforms, tiktok_sandbox):
+    """The convergence suite's faults, holds that end after a second, and webhooks as they were after."""
     tiktok_sandbox.settings["tiktok_on_hold_seconds"] = 1.0
-    for kind, probability in FAULTS.items():
-        tiktok_sandbox.set_fault(kind, probability=probability, seed=SEED)
-    shopify_sandbox.add_fault("throttle", probability=0.3)
     yield
-    tiktok_sandbox.clear_faults()
-    tiktok_sandbox.settings["tiktok_timeout_fault_seconds"] = 3.0
     tiktok_sandbox.settings["tiktok_on_hold_seconds"] = 15.0
     tiktok_sandbox.events.outbox.set_controls(copies=1, shuffle=False, drop=0)
-    shopify_sandbox.clear_faults()
 
 
 @pytest.fixture
@@ -175,7 +168,7 @@ def _run(app, store, shopify_sandbox, tiktok_sandbox, worker, connection, chance
 
 @pytest.mark.slow
 def test_every_order_lands_once_and_every_cancellation_restocks_once_under_faults(
-        app, store, shopify_sandbox, tiktok_sandbox, faulty_platforms):
+        app, store, shopify_sandbox, tiktok_sandbox, order_faults):
     worker = WorkerProcess(app.config["REDIS_URL"], **WORKER_ENV).start()
     try:
         _run(app, store, shopify_sandbox, tiktok_sandbox, worker, app.extensions["shopsync.redis"],
@@ -186,7 +179,7 @@ def test_every_order_lands_once_and_every_cancellation_restocks_once_under_fault
 
 @pytest.mark.slow
 def test_every_order_lands_once_when_the_worker_is_killed(app, store, shopify_sandbox, tiktok_sandbox,
-                                                          faulty_platforms):
+                                                          order_faults):
     connection = app.extensions["shopsync.redis"]
     worker = WorkerProcess(app.config["REDIS_URL"], **WORKER_ENV).start()
     chance = random.Random(SEED + 1)
@@ -206,24 +199,11 @@ def test_every_order_lands_once_when_the_worker_is_killed(app, store, shopify_sa
     assert worker.kills == ORDERS // 6
 
 
-@pytest.fixture
-def own_redis():
-    server = RedisServer().start()
-    yield server
-    server.kill()
-
-
 @pytest.mark.slow
 def test_every_order_lands_once_across_a_redis_restart(app, store, shopify_sandbox, tiktok_sandbox,
-                                                       faulty_platforms, own_redis):
-    from shopsync import create_app
-
+                                                       order_faults, own_redis):
     server = LiveServer()
-    isolated = create_app({"TESTING": True, "REDIS_URL": own_redis.url, "RATELIMIT_STORAGE_URI": "memory://",
-                           "PUBLIC_URL": server.url})
-    server.start(isolated)
-    for subscription in shopify_sandbox.shop(store.shop).subscriptions.values():
-        subscription.uri = server.url + WEBHOOK_PATH
+    isolated = isolated_app(own_redis.url, server, store, shopify_sandbox)
     with isolated.app_context():
         subscribe_order_events(db.session.get(Integration, store.tiktok_integration_id))
     worker = WorkerProcess(own_redis.url, maintenance_interval=5, RATELIMIT_STORAGE_URI="memory://",

@@ -17,6 +17,7 @@ DETAIL_PATH = "/order/202309/orders"
 EXTERNAL_ORDERS_PATH = "/order/202406/orders/external_orders"
 SEARCH_PAGE_SIZE = 50
 DETAIL_BATCH = 50  # Get Order Detail takes at most 50 ids
+EXTERNAL_BATCH = 100  # external order references per call
 
 UNPAID = "UNPAID"
 ON_HOLD = "ON_HOLD"
@@ -201,16 +202,22 @@ def get_orders(client: TikTokClient, order_ids: Iterable[str]) -> list[TikTokOrd
     return found
 
 
-def save_external_order(client: TikTokClient, order_id: str, shopify_order_id: int,
-                        line_items: Iterable[tuple[str, str]] = ()) -> str | None:
-    """Write the Shopify order id onto the TikTok order; line_items pairs (Shopify line id, TikTok line id).
-
-    Returns TikTok's reason when it refused (it answers code 0 with per-order errors), else None.
-    """
-    external = {"id": str(shopify_order_id), "platform": "SHOPIFY"}
-    lines = [{"id": str(shopify_line), "origin_id": str(tiktok_line)} for shopify_line, tiktok_line in line_items]
-    if lines:
-        external["line_items"] = lines[:100]
-    answer = client.post(EXTERNAL_ORDERS_PATH, {"orders": [{"id": str(order_id), "external_order": external}]})
-    errors = answer.data.get("errors") or ()
-    return "; ".join(f"{e.get('code')}: {e.get('message')}" for e in errors) or None
+def save_external_orders(client: TikTokClient,
+                         references: Iterable[tuple[str, int, Iterable[tuple[str, str]]]]) -> dict[str, str]:
+    """Write Shopify order ids onto TikTok orders, up to EXTERNAL_BATCH per call: (TikTok order id, Shopify order
+    id, pairs of (Shopify line id, TikTok line item id)). Returns TikTok's reason per order it refused (it
+    answers code 0 with per-order errors)."""
+    orders = []
+    for order_id, shopify_order_id, line_items in references:
+        external = {"id": str(shopify_order_id), "platform": "SHOPIFY"}
+        lines = [{"id": str(shopify_line), "origin_id": str(tiktok_line)} for shopify_line, tiktok_line in line_items]
+        if lines:
+            external["line_items"] = lines[:100]
+        orders.append({"id": str(order_id), "external_order": external})
+    refused: dict[str, str] = {}
+    for start in range(0, len(orders), EXTERNAL_BATCH):
+        answer = client.post(EXTERNAL_ORDERS_PATH, {"orders": orders[start:start + EXTERNAL_BATCH]})
+        for error in answer.data.get("errors") or ():
+            order_id = str(((error.get("detail") or {}).get("order_id")) or "")
+            refused[order_id] = f"{error.get('code')}: {error.get('message')}"
+    return refused

@@ -11,6 +11,8 @@ next step, and alerts the merchant when the order cannot be created.
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from sqlalchemy import select
 
 
@@ -21,7 +23,7 @@ from ...models.integration import ACTIVE
 from ...notify import alerts
 from ...platforms.http import PermanentError, PlatformError, TransientError
 from ...platforms.shopify.admin import ShopifyUserErrors
-from ...platforms.tiktok.orders import ON_HOLD, TikTokOrder, get_orders, save_external_order
+from ...platforms.tiktok.orders import ON_HOLD, TikTokOrder, get_orders
 from ...platforms.tiktok.returns import returns_of_order
 from ..connections.shopify_access import shopify_admin
 from ..connections.tiktok_access import call_with_refresh
@@ -31,6 +33,7 @@ from .create import AttemptInDoubt, adopt, find_existing, in_doubt, release_unit
 from .follow import cancel_shopify_order, place_hold, record_return, refund_cancelled_lines, release_hold
 from .permissions import missing_order_scopes, needs_approval_text
 from .record import log_event, record_order, set_state
+from .references import request_references
 from .settings import AFTER_HOLD, OrderSettings
 from .tracking import retry_shipments
 
@@ -45,7 +48,7 @@ def apply_order(integration: Integration, tiktok_order_id: str, known: TikTokOrd
         return "orders_off", set()
     if integration.status != ACTIVE:
         return "shop_not_connected", set()
-    with shop_owner(integration.id) as owner:
+    with shop_owner(integration.id) as owner, _kept_after_commit():
         if owner is None:
             raise TransientError(f"TikTok shop {integration.id} is busy; trying again shortly")
         owner.check()
@@ -53,10 +56,34 @@ def apply_order(integration: Integration, tiktok_order_id: str, known: TikTokOrd
         if tiktok is None:
             return "not_found", set()
         order, changed = record_order(integration, tiktok)
+        # Its units held (or no longer) change what TikTok should show: a flush planned before the order was
+        # recorded may have given them back.
         flush = _links_of(order) if changed else set()
-        db.session.commit()
-        flush |= _follow(integration, order, tiktok, settings, owner)
+        flush |= _follow(integration, order, tiktok, settings, owner)  # commits what was recorded
     return order.state, flush
+
+
+@contextmanager
+def _kept_after_commit():
+    """The shop's owner is the only writer of its orders, so what this job committed is what the database
+    holds: rows stay loaded across its commits instead of being read again after each."""
+    session = db.session()
+    before = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        yield
+    finally:
+        session.expire_on_commit = before
+
+
+def is_settled(order: Order) -> bool:
+    """Nothing left to do until TikTok changes the order again."""
+    if order.state in (states.SKIPPED, states.AWAITING_PAYMENT, states.WAITING_HOLD):
+        return True
+    if order.state == states.CANCELLED:
+        return order.shopify_order_id is None or order.shopify_cancelled_at is not None
+    return (order.state == states.CREATED and order.released_at is not None and order.problem is None
+            and order.fulfilment_held == (order.tiktok_status == ON_HOLD and not order.is_fulfilled_by_tiktok))
 
 
 def _detail(integration: Integration, tiktok_order_id: str) -> TikTokOrder | None:
@@ -83,6 +110,7 @@ def _follow(integration: Integration, order: Order, tiktok: TikTokOrder, setting
         if store is None:
             db.session.commit()
             return set()
+        failed_before = order.attempts > 0 and order.state in (states.FAILED, states.CREATING)
         try:
             settle_or_create(order, tiktok, shopify_admin(store), settings, owner)
         except TransientError:
@@ -91,8 +119,9 @@ def _follow(integration: Integration, order: Order, tiktok: TikTokOrder, setting
             db.session.rollback()
             _failed(order, error)
             return set()
-        alerts.report_recovery(order.tenant_id, ORDER_FAILED, _subject(order),
-                               f"TikTok order {order.tiktok_order_id} is now in Shopify as {order.shopify_order_name}.")
+        if failed_before:
+            alerts.report_recovery(order.tenant_id, ORDER_FAILED, _subject(order), f"TikTok order "
+                                   f"{order.tiktok_order_id} is now in Shopify as {order.shopify_order_name}.")
     if order.state != states.CREATED or order.shopify_cancelled_at is not None:
         return set()
     return _keep_in_line(integration, order, tiktok, owner)
@@ -158,37 +187,16 @@ def _keep_in_line(integration: Integration, order: Order, tiktok: TikTokOrder, o
         db.session.commit()
         if order.released_at is None:
             flush |= release_units(order, store, client, owner)
-    except PermanentError as error:
-        db.session.rollback()
+    except PermanentError as error:  # an answer, not a database error: what was done so far is kept
         order.problem = f"Shopify refused a follow-up step: {error.message}"
         order.next_step = "Check the order in Shopify; press Retry once it is fixed."
         log_event(order, "problem", None, None, order.problem, error.request_id)
         db.session.commit()
         return flush
     if not order.external_reference_saved:
-        _save_reference(integration, order)
+        request_references(integration.id)
     retry_shipments(integration, order, owner)
     return flush
-
-
-def _save_reference(integration: Integration, order: Order) -> None:
-    """Write the Shopify order id onto the TikTok order (best effort: the order is fine without it)."""
-    pairs = [(line.shopify_line_item_id, tiktok_line) for line in order.lines if line.shopify_line_item_id
-             for tiktok_line in line.tiktok_line_item_ids]
-    try:
-        refused = call_with_refresh(integration, lambda client: save_external_order(
-            client, order.tiktok_order_id, order.shopify_order_id, pairs))
-    except TransientError:
-        return  # the next time the order is applied tries again
-    except PlatformError as error:
-        refused = error.message
-    if refused:
-        log_event(order, "external_reference", None, None, f"TikTok did not take the Shopify order id: {refused}")
-    else:
-        log_event(order, "external_reference", None, order.shopify_order_name,
-                  "The Shopify order id is saved on the TikTok order.")
-    order.external_reference_saved = True
-    db.session.commit()
 
 
 def _cancelled(order: Order, owner) -> set[int]:

@@ -30,7 +30,7 @@ from ...platforms.shopify.admin import AdminClient
 from ...platforms.tiktok.orders import TikTokOrder
 from ..catalog.shopify_import import stock_of
 from ..catalog.writer import CatalogWriter
-from ..pushes.dirty import mark_links_dirty, mark_variants_dirty
+from ..pushes.dirty import mark_variants_dirty
 from .record import log_event, set_state
 from .settings import OrderSettings
 from .shopify_order import Line, create_options, order_input
@@ -51,7 +51,10 @@ def find_existing(client: AdminClient, tiktok_order_id: str) -> dict | None:
 
 def settle_or_create(order: Order, tiktok: TikTokOrder, client: AdminClient, settings: OrderSettings,
                      owner) -> None:
-    """Make sure Shopify has this order (adopting one an earlier attempt created). Commits."""
+    """Make sure Shopify has this order (adopting one an earlier attempt created).
+
+    Commits the attempt before sending it; what Shopify answered is committed with the stock after it
+    (release_units), so a crash in between leaves an attempt the search settles."""
     owner.check()
     found = find_existing(client, order.tiktok_order_id)
     if found is None and in_doubt(order):
@@ -59,7 +62,6 @@ def settle_or_create(order: Order, tiktok: TikTokOrder, client: AdminClient, set
         raise AttemptInDoubt(f"order {order.tiktok_order_id}: an earlier attempt may still appear in Shopify")
     if found is not None:
         adopt(order, found, "found")
-        db.session.commit()
         return
     lines = shopify_lines(order)
     body = order_input(tiktok, lines, tag=settings.tag,
@@ -72,7 +74,6 @@ def settle_or_create(order: Order, tiktok: TikTokOrder, client: AdminClient, set
     created = client.execute(documents.ORDER_CREATE, {"order": body, "options": create_options(
         order.is_fulfilled_by_tiktok)}, attempts=1)["orderCreate"]["order"]
     adopt(order, created, "created")
-    db.session.commit()
 
 
 def in_doubt(order: Order) -> bool:
@@ -131,20 +132,19 @@ def release_units(order: Order, store: Integration, client: AdminClient, owner) 
 
     Returns the TikTok shops whose links were marked dirty (the caller asks for their flush).
     """
-    variant_ids = [line.shopify_variant_id for line in order.lines
+    shopify_ids = [line.shopify_variant_id for line in order.lines
                    if line.link_id and line.shopify_integration_id == store.id and line.shopify_variant_id]
-    items = sorted(set(db.session.execute(select(Variant.inventory_item_id).where(
-        Variant.integration_id == store.id, Variant.shopify_id.in_(variant_ids),
-        Variant.inventory_item_id.is_not(None))).scalars())) if variant_ids else []
+    variants = db.session.execute(select(Variant.id, Variant.inventory_item_id).where(
+        Variant.integration_id == store.id, Variant.shopify_id.in_(shopify_ids))).all() if shopify_ids else []
+    items = sorted({item for _, item in variants if item is not None})
     owner.check()
     levels = stock_of(client, items) if items else []
-    writer = CatalogWriter(db.session.connection(), store.tenant_id, store.id)
-    written = writer.levels(levels).written
+    CatalogWriter(db.session.connection(), store.tenant_id, store.id).levels(levels)
     held = order.held_units
     order.released_at = utcnow()
     log_event(order, "units_released", f"{held} held", "0 held",
               "Shopify's stock after the order is stored; its units are no longer held.")
-    flush = mark_links_dirty(order.tenant_id, [line.link_id for line in order.lines if line.link_id])
-    flush |= mark_variants_dirty(order.tenant_id, writer.variant_ids_for_items(written))
+    # Every link of these variants: the order's (its hold is gone) and any other the new stock feeds.
+    flush = mark_variants_dirty(order.tenant_id, [variant_id for variant_id, _ in variants])
     db.session.commit()
     return flush

@@ -12,11 +12,12 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from ...extensions import db
-from ...models import Integration, WebhookEvent, utcnow
+from ...models import Integration, Order, WebhookEvent, utcnow
 from ...models.integration import TIKTOK
 from ...platforms.http import PlatformError
 from ...platforms.tiktok import webhooks as notifications
-from .apply import apply_order, apply_returns
+from ...platforms.tiktok.orders import normalise_status
+from .apply import apply_order, apply_returns, is_settled
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +27,24 @@ def unprocessed_tiktok_event_ids(older_than_seconds: float, limit: int = 500) ->
     return list(db.session.execute(select(WebhookEvent.id).where(
         WebhookEvent.platform == TIKTOK, WebhookEvent.processed_at.is_(None),
         WebhookEvent.received_at < cutoff).order_by(WebhookEvent.id).limit(limit)).scalars())
+
+
+def already_applied(integration: Integration, notification: notifications.Notification) -> bool:
+    """A status change ShopSync has already read from TikTok, on an order with nothing left to do: TikTok sends
+    each change of an order once per status (and again on retries), and reading the order again for it
+    would only spend the shop's request rate."""
+    if notification.type != notifications.ORDER_STATUS_CHANGE:
+        return False
+    order = db.session.execute(select(Order).where(
+        Order.tiktok_integration_id == integration.id, Order.tiktok_order_id == notification.order_id)
+    ).scalar_one_or_none()
+    try:
+        update_time = int(notification.data.get("update_time") or 0)
+    except (TypeError, ValueError):
+        return False
+    return (order is not None and order.tiktok_update_time >= update_time
+            and order.tiktok_status == normalise_status(notification.data.get("order_status"))
+            and is_settled(order))
 
 
 def process_tiktok_event(event_id: int) -> set[int]:
@@ -42,7 +61,10 @@ def process_tiktok_event(event_id: int) -> set[int]:
         if integration is None:
             outcome = "unknown_shop"
         elif notification.type in notifications.ORDER_TYPES and notification.order_id:
-            outcome, flush = apply_order(integration, notification.order_id)
+            if already_applied(integration, notification):
+                outcome = "already_applied"
+            else:
+                outcome, flush = apply_order(integration, notification.order_id)
             if notification.type == notifications.RETURN_STATUS_CHANGE:
                 outcome = apply_returns(integration, notification.order_id) or outcome
         else:
