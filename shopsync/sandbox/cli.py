@@ -82,6 +82,19 @@ def set_price(sku: str, price: str, shop: str):
     click.echo(f"{sku}: price {price} (webhooks sent)")
 
 
+@sandbox_cli.command("sell-on-shopify")
+@click.argument("sku")
+@click.argument("quantity", type=click.IntRange(min=1, max=100), default=1)
+@click.option("--shop", default=DEMO_SHOP, show_default=True)
+def sell_on_shopify(sku: str, quantity: int, shop: str):
+    """A buyer checks out QUANTITY units of SKU on the sandbox store's online store (refused when sold out)."""
+    answer = _reach("POST", _control(f"{shop}/storefront/orders"), json={"sku": sku, "quantity": quantity})
+    if answer.status_code >= 400:
+        raise click.ClickException(answer.json().get("message", answer.text[:200]))
+    order = answer.json()
+    click.echo(f"Shopify order {order['name']}: {quantity} x {sku} (webhooks sent)")
+
+
 # ---- TikTok Shop: buyers -----------------------------------------------------------------------------
 def _tiktok_order_control(path: str, payload: dict) -> dict:
     answer = _reach("POST", f"{current_app.config['SANDBOX_URL']}/tiktok/_control/orders{path}", json=payload)
@@ -120,9 +133,12 @@ def sell(sku: str, quantity: int, shop_id: str | None, hold: bool, fbt: bool):
               help="Cancel only this line item (one unit); repeat for more. Default: every unshipped unit.")
 @click.option("--by", "role", type=click.Choice(["BUYER", "SELLER", "SYSTEM"], case_sensitive=False),
               default="BUYER", show_default=True)
-def cancel(order_id: str, line_item_ids: tuple[str, ...], role: str):
+@click.option("--request", is_flag=True,
+              help="The buyer only asks (AWAITING_SHIPMENT orders): the seller approves, rejects or ships.")
+def cancel(order_id: str, line_item_ids: tuple[str, ...], role: str, request: bool):
     """Cancel a TikTok order (or some of its units); TikTok's stock comes back."""
-    order = _tiktok_order_control(f"/{order_id}/cancel", {"line_item_ids": list(line_item_ids), "role": role})
+    order = _tiktok_order_control(f"/{order_id}/cancel", {"line_item_ids": list(line_item_ids), "role": role,
+                                                          "request": request})
     click.echo(f"TikTok order {order['id']}: cancellation {order['cancel_id']} {order['cancel_status']}, "
                f"order {order['status']} (webhooks sent)")
 
@@ -132,10 +148,12 @@ def cancel(order_id: str, line_item_ids: tuple[str, ...], role: str):
 @click.option("--line-item", "line_item_ids", multiple=True,
               help="Return only this line item (one unit); repeat for more. Default: every shipped unit.")
 @click.option("--refund-only", is_flag=True, help="A refund without sending the item back.")
-def return_order(order_id: str, line_item_ids: tuple[str, ...], refund_only: bool):
+@click.option("--pending", is_flag=True, help="Stop at RETURN_OR_REFUND_REQUEST_PENDING: the seller decides.")
+def return_order(order_id: str, line_item_ids: tuple[str, ...], refund_only: bool, pending: bool):
     """The buyer returns a shipped TikTok order; the return goes through to RETURN_OR_REFUND_REQUEST_COMPLETE."""
     order = _tiktok_order_control(f"/{order_id}/return", {
-        "line_item_ids": list(line_item_ids), "return_type": "REFUND" if refund_only else "RETURN_AND_REFUND"})
+        "line_item_ids": list(line_item_ids), "return_type": "REFUND" if refund_only else "RETURN_AND_REFUND",
+        "until": "RETURN_OR_REFUND_REQUEST_PENDING" if pending else None})
     click.echo(f"TikTok order {order['id']}: return {order['return_id']} {order['return_status']} (webhooks sent)")
 
 

@@ -75,3 +75,16 @@ def test_sell_refuses_unknown_skus_and_short_stock(app, tiktok_sandbox):
     missing = runner.invoke(args=["shopsync", "sandbox", "cancel", "123"])
     assert missing.exit_code != 0 and "no order 123" in missing.output
     assert not tiktok_sandbox.book.orders
+
+
+def test_sell_on_shopify_checks_out_on_the_online_store(app, shopify_sandbox, shop_domain):
+    shopify_sandbox.ensure_shop(shop_domain)
+    runner = app.test_cli_runner()
+    variant = _variant(shopify_sandbox, shop_domain, "SS-0001-M")
+    before = sum(variant.levels.values())
+    sold = runner.invoke(args=["shopsync", "sandbox", "sell-on-shopify", "SS-0001-M", "1", "--shop", shop_domain])
+    assert sold.exit_code == 0 and "Shopify order #1001: 1 x SS-0001-M" in sold.output, sold.output
+    assert sum(variant.levels.values()) == before - 1
+    too_many = runner.invoke(args=["shopsync", "sandbox", "sell-on-shopify", "SS-0001-M", "100", "--shop",
+                                   shop_domain])
+    assert too_many.exit_code != 0 and "sold out" in too_many.output

@@ -6,6 +6,7 @@ import hmac
 import json
 
 import pytest
+import requests
 
 from tests.support.shopify_sandbox import API_SECRET, SHOP, shopify_sandbox, webhook_receiver  # noqa: F401
 from tests.support.tiktok_calls import eventually
@@ -261,6 +262,9 @@ def test_cancel_is_a_job_that_restocks_and_sends_orders_cancelled(shopify_sandbo
     job = eventually(done, timeout=5)
     assert job["query"]["order"]["cancelledAt"] and job["query"]["order"]["cancelReason"] == "CUSTOMER"
     assert job["query"]["order"]["displayFinancialStatus"] == "REFUNDED"
+    statuses = gql(shopify_sandbox, token, """query O($id: ID!) { order(id: $id) { displayFulfillmentStatus
+        fulfillmentOrders(first: 5) { nodes { status } } } }""", {"id": order["id"]})["data"]["order"]
+    assert statuses["fulfillmentOrders"]["nodes"] == [{"status": "CANCELLED"}]
     assert item.levels == before and not any(item.committed.values())
     shopify_sandbox.sandbox.wait_for_webhooks(5)
     cancelled = received(webhook_receiver, "orders/cancelled")
@@ -320,14 +324,16 @@ def test_a_held_order_cannot_ship_until_released_then_ships_in_parts(shopify_san
 
 def test_an_already_fulfilled_order_arrives_fulfilled(shopify_sandbox, token):
     item = variant(shopify_sandbox)
-    location = next(iter(shopify_sandbox.sandbox.shop(SHOP).locations))
+    location = sorted(shopify_sandbox.sandbox.shop(SHOP).locations)[-1]  # not where routing would claim
+    before = item.levels.get(location, 0)
     spec = tiktok_order(item.id, fulfillment={"locationId": f"gid://shopify/Location/{location}",
                                               "trackingNumber": "TT123", "trackingCompany": "TikTok Shipping",
                                               "notifyCustomer": False})
     order = create(shopify_sandbox, token, spec)["order"]
     assert order["displayFulfillmentStatus"] == "FULFILLED"
     assert order["fulfillmentOrders"]["nodes"][0]["status"] == "CLOSED"
-    assert not any(item.committed.values())
+    assert order["fulfillmentOrders"]["nodes"][0]["assignedLocation"]["location"]["id"].endswith(f"/{location}")
+    assert item.levels[location] == before - 2 and not any(item.committed.values())
 
 
 # ---- refunds -------------------------------------------------------------------------------------------------
@@ -377,3 +383,106 @@ def test_refund_with_cancel_restock_takes_unshipped_units_off_the_order(shopify_
     nodes = gql(shopify_sandbox, token, """query O($id: ID!) { order(id: $id) { lineItems(first: 5) { nodes {
         quantity currentQuantity unfulfilledQuantity } } } }""", {"id": order["id"]})["data"]["order"]
     assert nodes["lineItems"]["nodes"] == [{"quantity": 2, "currentQuantity": 1, "unfulfilledQuantity": 1}]
+
+
+# ---- the merchant's side: the control page -------------------------------------------------------------------
+def test_the_merchant_fulfils_an_order_from_the_admin_page(shopify_sandbox, token, webhook_receiver):
+    subscribe(shopify_sandbox, token, webhook_receiver.url, "FULFILLMENTS_CREATE")
+    item = variant(shopify_sandbox)
+    order = create(shopify_sandbox, token, tiktok_order(item.id, quantity=2))["order"]
+    fo = order["fulfillmentOrders"]["nodes"][0]
+    gql(shopify_sandbox, token, HOLD, {"id": fo["id"]})
+    admin = f"{shopify_sandbox.url}/_control/shops/{SHOP}/admin"
+    page = requests.get(admin, timeout=5).text
+    assert "TT-576461413038785752" in page and "Fulfill items" not in page  # held: nothing to ship yet
+    order_id = order["id"].rsplit("/", 1)[1]
+    held = requests.post(f"{shopify_sandbox.url}/_control/shops/{SHOP}/orders/{order_id}/fulfil",
+                         json={"tracking_number": "1Z1", "tracking_company": "UPS"}, timeout=5)
+    assert held.status_code == 400 and "on hold" in held.json()["message"]
+    gql(shopify_sandbox, token, RELEASE, {"id": fo["id"]})
+    assert "Fulfill items" in requests.get(admin, timeout=5).text
+    answer = requests.post(f"{admin}/orders/{order_id}/fulfil",
+                           data={"tracking_company": "UPS", "tracking_number": "1Z999AA10123456784"}, timeout=5)
+    assert answer.status_code == 200 and answer.url == admin and "1Z999AA10123456784" in answer.text
+    status = gql(shopify_sandbox, token, STATUS, {"id": order["id"]})["data"]["order"]
+    assert status["displayFulfillmentStatus"] == "FULFILLED"
+    shopify_sandbox.sandbox.wait_for_webhooks(5)
+    shipped = received(webhook_receiver, "fulfillments/create")
+    assert shipped[0]["tracking_company"] == "UPS" and shipped[0]["tracking_number"] == "1Z999AA10123456784"
+
+
+def test_plan_and_order_location_controls(shopify_sandbox, token):
+    base = f"{shopify_sandbox.url}/_control/shops/{SHOP}"
+    item = variant(shopify_sandbox)
+    other = sorted(shopify_sandbox.sandbox.shop(SHOP).locations)[-1]
+    assert requests.post(f"{base}/order-location", json={"location_id": other}, timeout=5).status_code == 200
+    before = item.levels.get(other, 0)
+    order = create(shopify_sandbox, token, tiktok_order(item.id, quantity=1))["order"]
+    assert order["fulfillmentOrders"]["nodes"][0]["assignedLocation"]["location"]["id"].endswith(f"/{other}")
+    assert item.levels[other] == before - 1
+    assert requests.post(f"{base}/order-location", json={"location_id": 1}, timeout=5).status_code == 404
+    assert requests.post(f"{base}/plan", json={"plan": "enterprise"}, timeout=5).status_code == 400
+    assert requests.post(f"{base}/plan", json={"plan": "development"}, timeout=5).json() == {"plan": "development"}
+    assert shopify_sandbox.sandbox.shop(SHOP).plan == "development"
+    listed = requests.get(f"{base}/orders", timeout=5).json()
+    assert [o["source_identifier"] for o in listed] == ["576461413038785752"]
+
+
+def test_order_update_changes_the_address_and_tracking_updates_send_fulfillments_update(shopify_sandbox, token,
+                                                                                         webhook_receiver):
+    subscribe(shopify_sandbox, token, webhook_receiver.url, "ORDERS_UPDATED", "FULFILLMENTS_UPDATE")
+    item = variant(shopify_sandbox)
+    order = create(shopify_sandbox, token, tiktok_order(item.id, shippingAddress=None))["order"]
+    address = {"firstName": "Sam", "lastName": "Rivera", "address1": "200 Lake Shore Dr", "city": "Chicago",
+               "provinceCode": "IL", "countryCode": "US", "zip": "60601"}
+    updated = gql(shopify_sandbox, token, """mutation U($input: OrderInput!) { orderUpdate(input: $input) {
+        order { shippingAddress { city zip countryCodeV2 } tags } userErrors { field message } } }""",
+                  {"input": {"id": order["id"], "shippingAddress": address, "tags": ["TikTok Shop", "released"]}})
+    assert updated["data"]["orderUpdate"]["order"] == {"shippingAddress": {"city": "Chicago", "zip": "60601",
+                                                                           "countryCodeV2": "US"},
+                                                       "tags": ["released", "TikTok Shop"]}
+    fo = order["fulfillmentOrders"]["nodes"][0]
+    made = gql(shopify_sandbox, token, FULFIL, {"fulfillment": {"lineItemsByFulfillmentOrder": [
+        {"fulfillmentOrderId": fo["id"]}], "trackingInfo": {"company": "UPS", "number": "1Z1"}}})
+    fulfillment_id = made["data"]["fulfillmentCreate"]["fulfillment"]["id"]
+    fixed = gql(shopify_sandbox, token, """mutation T($id: ID!, $tracking: FulfillmentTrackingInput!) {
+        fulfillmentTrackingInfoUpdate(fulfillmentId: $id, trackingInfoInput: $tracking, notifyCustomer: false) {
+        fulfillment { trackingInfo(first: 3) { company number } } userErrors { field message } } }""",
+                {"id": fulfillment_id, "tracking": {"company": "USPS", "number": "9400111899223856928499"}})
+    assert fixed["data"]["fulfillmentTrackingInfoUpdate"]["fulfillment"]["trackingInfo"] == [
+        {"company": "USPS", "number": "9400111899223856928499"}]
+    shopify_sandbox.sandbox.wait_for_webhooks(5)
+    assert received(webhook_receiver, "fulfillments/update")[0]["tracking_number"] == "9400111899223856928499"
+    assert received(webhook_receiver, "orders/updated")[0]["shipping_address"]["city"] == "Chicago"
+
+
+def test_a_storefront_sale_claims_stock_and_is_refused_when_sold_out(shopify_sandbox, token, webhook_receiver):
+    subscribe(shopify_sandbox, token, webhook_receiver.url, "ORDERS_CREATE")
+    item = variant(shopify_sandbox)
+    location = next(iter(shopify_sandbox.sandbox.shop(SHOP).locations))
+    for location_id in list(item.levels):
+        item.levels[location_id] = 0
+    item.levels[location] = 2
+    sale = f"{shopify_sandbox.url}/_control/shops/{SHOP}/storefront/orders"
+    sold = requests.post(sale, json={"sku": VARIANT_SKU, "quantity": 2}, timeout=5)
+    assert sold.status_code == 201 and sold.json()["source_name"] == "web"
+    assert item.levels[location] == 0 and item.committed[location] == 2
+    refused = requests.post(sale, json={"sku": VARIANT_SKU, "quantity": 1}, timeout=5)
+    assert refused.status_code == 409 and "sold out" in refused.json()["message"]
+    shopify_sandbox.sandbox.wait_for_webhooks(5)
+    assert [o["source_name"] for o in received(webhook_receiver, "orders/create")] == ["web"]
+
+
+def test_faults_can_target_one_mutation_and_strike_after_it_ran(shopify_sandbox, token):
+    item = variant(shopify_sandbox)
+    shopify_sandbox.sandbox.add_fault("http", status=504, field="orderCreate", after=True)
+    lost = shopify_sandbox.graphql(token, CREATE, {"order": tiktok_order(item.id, tiktok_id="9")})
+    assert lost.status_code == 504  # the answer is lost ...
+    assert [o["sourceIdentifier"] for o in gql(shopify_sandbox, token, FIND, {"q": "source_identifier:9"})[
+        "data"]["orders"]["nodes"]] == ["9"]  # ... but the order exists, and the query above was not struck
+    shopify_sandbox.sandbox.add_fault("http", status=503, field="orderCreate")
+    refused = shopify_sandbox.graphql(token, CREATE, {"order": tiktok_order(item.id, tiktok_id="10")})
+    assert refused.status_code == 503
+    assert gql(shopify_sandbox, token, FIND, {"q": "source_identifier:10"})["data"]["orders"]["nodes"] == []
+    log = shopify_sandbox.sandbox.request_log(SHOP)
+    assert [entry["fault"] for entry in log if entry["fault"]] == ["http 504 after running", "http 503"]

@@ -9,7 +9,15 @@ from shopsync.platforms.tiktok import products
 from shopsync.platforms.tiktok.client import encode_body
 from shopsync.platforms.tiktok.products import SkuInventory, SkuPrice
 from shopsync.platforms.tiktok.signing import sign
-from tests.support.tiktok import APP_KEY, APP_SECRET, access_token_for, client_for, running_sandbox
+from tests.support.tiktok import (  # noqa: F401 - running and token are fixtures
+    APP_KEY,
+    APP_SECRET,
+    access_token_for,
+    client_for,
+    running,
+    running_sandbox,
+    token,
+)
 
 SEARCH = "/product/202502/products/search"
 
@@ -18,17 +26,6 @@ SEARCH = "/product/202502/products/search"
 def server():
     with running_sandbox(tiktok_timeout_fault_seconds=1.0) as running:
         yield running
-
-
-@pytest.fixture
-def running(server):
-    server.sandbox.reset()
-    return server
-
-
-@pytest.fixture
-def token(running):
-    return access_token_for(running)
 
 
 def two_warehouse_product(running):

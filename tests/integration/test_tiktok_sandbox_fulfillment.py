@@ -6,7 +6,7 @@ import requests
 
 from shopsync.sandbox.tiktok import buying
 from tests.support.shopify_sandbox import webhook_receiver  # noqa: F401 - fixture
-from tests.support.tiktok import access_token_for, running_sandbox
+from tests.support.tiktok import running, running_sandbox, token  # noqa: F401 - fixtures
 from tests.support.tiktok_calls import call, eventually, webhook_is_signed
 
 SKU = "TT-ONLY-STICKERS"
@@ -17,17 +17,6 @@ USPS, UPS = "7117858858072016686", "7117859084333745966"
 def server():
     with running_sandbox(tiktok_on_hold_seconds=3600, tiktok_webhook_retry_delays=(0.05,)) as running:
         yield running
-
-
-@pytest.fixture
-def running(server):
-    server.sandbox.reset()
-    return server
-
-
-@pytest.fixture
-def token(running):
-    return access_token_for(running)
 
 
 def ship(running, token, order_id, body):
@@ -160,3 +149,72 @@ def test_returns_walk_to_complete_and_are_searchable(running, token, webhook_rec
     assert requests.post(f"{running.base_url}/_control/orders/{order.id}/return",
                          json={"line_item_ids": [order.line_items[1].id]}, timeout=5).status_code == 409
 
+
+
+def test_a_buyer_cancel_request_waits_for_the_seller(running, token, webhook_receiver):
+    call(running, token, "PUT", "/event/202309/webhooks",
+         {"event_type": "CANCELLATION_STATUS_CHANGE", "address": webhook_receiver.url})
+    sold = running.sandbox.sell(SKU, on_hold=False)
+    after_sale = sum(running.sandbox.sku_state(sold.line_items[0].sku_id)["inventory"].values())
+    asked = requests.post(f"{running.base_url}/_control/orders/576461413038785001/cancel", json={"request": True},
+                          timeout=5).json()
+    assert asked["cancel_status"] == "CANCELLATION_REQUEST_PENDING" and asked["is_buyer_request_cancel"]
+    status, found = call(running, token, "POST", "/order/202309/orders/search", {"is_buyer_request_cancel": True},
+                         {"page_size": "10"})
+    assert [o["id"] for o in found["data"]["orders"]] == ["576461413038785001"]
+    assert call(running, token, "POST", f"/return_refund/202309/cancellations/{asked['cancel_id']}/reject",
+                {"reject_reason": "seller_reject_apply_product_has_been_packed"})[1]["code"] == 36009004  # US
+    assert call(running, token, "POST",
+                f"/return_refund/202309/cancellations/{asked['cancel_id']}/approve")[1]["code"] == 0
+    order = running.sandbox.order("576461413038785001")
+    assert order.status == "CANCELLED" and not order.cancel_request
+    assert sum(running.sandbox.sku_state(order.line_items[0].sku_id)["inventory"].values()) == after_sale + 1
+    assert call(running, token, "POST",
+                f"/return_refund/202309/cancellations/{asked['cancel_id']}/approve")[1]["code"] == 36009004
+    second = running.sandbox.sell(SKU, on_hold=False)
+    with running.sandbox.lock:
+        request = buying.request_cancel(running.sandbox, second)
+    shipped = ship(running, token, second.id, {"tracking_number": "1Z999AA10123456784", "shipping_provider_id": UPS})
+    assert shipped["code"] == 0 and request.status == "CANCELLATION_REQUEST_CANCEL"  # shipping rejects it (US)
+    eventually(lambda: any(b"CANCELLATION_REQUEST_CANCELLED" in d["body"] for d in webhook_receiver.deliveries))
+    statuses = [json.loads(d["body"])["data"]["cancel_status"] for d in webhook_receiver.deliveries]
+    assert statuses[:3] == ["CANCELLATION_REQUEST_PENDING", "CANCELLATION_REQUEST_SUCCESS",
+                            "CANCELLATION_REQUEST_COMPLETE"]
+
+
+def test_a_fault_after_the_call_ran_loses_the_answer_but_keeps_the_package(running, token):
+    order = running.sandbox.sell(SKU, on_hold=False)
+    status, search = call(running, token, "POST", "/order/202309/orders/search", {}, {"page_size": "5"})
+    assert search["code"] == 0
+    requests.post(f"{running.base_url}/_control/faults", timeout=5,
+                  json={"kind": "server_error", "count": 1, "path": "/packages", "after": True})
+    status, search = call(running, token, "POST", "/order/202309/orders/search", {}, {"page_size": "5"})
+    assert search["code"] == 0  # another path: untouched
+    lost = call(running, token, "POST", f"/fulfillment/202309/orders/{order.id}/packages",
+                {"tracking_number": "1Z999AA10123456784", "shipping_provider_id": UPS})
+    assert lost[0] == 500 and lost[1]["code"] == 36009003
+    assert order.status == "AWAITING_COLLECTION" and order.packages[0].tracking_number == "1Z999AA10123456784"
+    with pytest.raises(ValueError):
+        running.sandbox.set_fault("rate_limit", count=1, after=True)
+
+
+def test_the_seller_decides_a_pending_return(running, token):
+    order = running.sandbox.sell(SKU, 2, on_hold=False)
+    ship(running, token, order.id, {"tracking_number": "1Z999AA10123456784", "shipping_provider_id": UPS})
+    first = requests.post(f"{running.base_url}/_control/orders/{order.id}/return", timeout=5, json={
+        "line_item_ids": [order.line_items[0].id], "until": "RETURN_OR_REFUND_REQUEST_PENDING"}).json()
+    second = requests.post(f"{running.base_url}/_control/orders/{order.id}/return", timeout=5, json={
+        "line_item_ids": [order.line_items[1].id], "return_type": "REFUND",
+        "until": "RETURN_OR_REFUND_REQUEST_PENDING"}).json()
+    path = "/return_refund/202309/returns/{}/{}"
+    assert call(running, token, "POST", path.format(first["return_id"], "approve"),
+                {"decision": "APPROVE_REFUND"})[1]["code"] == 36009004  # a return of goods, not a refund only
+    assert call(running, token, "POST", path.format(first["return_id"], "approve"),
+                {"decision": "APPROVE_RETURN"})[1]["code"] == 0
+    assert running.sandbox.book.returns[first["return_id"]].status == "AWAITING_BUYER_SHIP"
+    assert call(running, token, "POST", path.format(second["return_id"], "reject"),
+                {"decision": "REJECT_REFUND"})[1]["code"] == 36009004  # no reason
+    assert call(running, token, "POST", path.format(second["return_id"], "reject"),
+                {"decision": "REJECT_REFUND", "reject_reason": "seller_reject_return_reason"})[1]["code"] == 0
+    assert running.sandbox.book.returns[second["return_id"]].status == "REFUND_OR_RETURN_REQUEST_REJECT"
+    assert not order.line_items[1].returned  # rejected: the buyer may ask again

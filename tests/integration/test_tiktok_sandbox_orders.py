@@ -6,9 +6,10 @@ from decimal import Decimal
 import pytest
 import requests
 
+from shopsync.sandbox.tiktok import buying
 from shopsync.sandbox.tiktok.buying import OrderError
 from tests.support.shopify_sandbox import webhook_receiver  # noqa: F401 - fixture
-from tests.support.tiktok import access_token_for, running_sandbox
+from tests.support.tiktok import access_token_for, running, running_sandbox, token  # noqa: F401 - fixtures
 from tests.support.tiktok_calls import call, eventually, webhook_is_signed
 
 SEARCH = "/order/202309/orders/search"
@@ -21,18 +22,6 @@ SKU = "TT-ONLY-STICKERS"
 def server():
     with running_sandbox(tiktok_on_hold_seconds=3600, tiktok_webhook_retry_delays=(0.05, 0.05)) as running:
         yield running
-
-
-@pytest.fixture
-def running(server):
-    server.sandbox.reset()
-    server.sandbox.events.outbox.set_controls(copies=1, drop=0, paused=False)
-    return server
-
-
-@pytest.fixture
-def token(running):
-    return access_token_for(running)
 
 
 def stock(running, seller_sku=SKU):
@@ -229,3 +218,78 @@ def test_cancelling_gives_stock_back_and_notifies(running, token, webhook_receiv
     kinds = [(n["type"], n["data"].get("order_status") or n["data"].get("cancel_status"))
              for n in notifications(webhook_receiver)]
     assert kinds.count((11, "CANCELLATION_REQUEST_COMPLETE")) == 2 and (1, "CANCEL") in kinds
+
+
+# ---- the buyers' page, carriers moving orders on, unpaid orders, external references --------------------
+def test_the_buyers_page_sells_with_or_without_hold_and_moves_orders_on(running):
+    page = requests.get(f"{running.base_url}/_control/admin", timeout=5)
+    assert page.status_code == 200 and f"value='{SKU}'" in page.text
+    before = stock(running)
+    answer = requests.post(f"{running.base_url}/_control/admin/sell",
+                           data={"seller_sku": SKU, "quantity": "2"}, timeout=5)  # hold box unticked
+    assert answer.status_code == 200 and "placed (AWAITING_SHIPMENT)" in answer.text
+    assert sum(stock(running).values()) == sum(before.values()) - 2
+    refused = requests.post(f"{running.base_url}/_control/admin/sell",
+                            data={"seller_sku": SKU, "quantity": "99", "on_hold": "1"}, timeout=5)
+    assert "Refused: not enough stock" in refused.text
+    order = next(iter(running.sandbox.book.orders.values()))
+    with running.sandbox.lock:
+        buying.ship(running.sandbox, order, [i.id for i in order.line_items], "1Z999AA10123456784",
+                    "7117859084333745966", "UPS")
+    for expected in ("IN_TRANSIT", "DELIVERED", "COMPLETED"):
+        moved = requests.post(f"{running.base_url}/_control/admin/orders/{order.id}/advance", timeout=5)
+        assert f"Order {order.id}: advance done" in moved.text and order.status == expected
+    assert order.collection_time and order.delivery_time
+    assert control(running, f"/{order.id}/advance").status_code == 409
+
+
+def test_an_unpaid_order_is_paid_after_the_configured_delay():
+    with running_sandbox(tiktok_payment_seconds=0.2, tiktok_on_hold_seconds=0.2) as slow:
+        order = slow.sandbox.sell(SKU)
+        assert order.status == "UNPAID" and order.paid_time is None
+        eventually(lambda: order.status == "AWAITING_SHIPMENT", timeout=5)
+        assert order.paid_time and order.is_on_hold_order
+
+
+def test_external_order_references_are_saved_and_searched(running, token):
+    order = running.sandbox.sell(SKU, 2)
+    reference = {"id": "5550001112223", "platform": "SHOPIFY",
+                 "line_items": [{"id": "13370000001", "origin_id": order.line_items[0].id}]}
+    status, envelope = call(running, token, "POST", "/order/202406/orders/external_orders", {"orders": [
+        {"id": order.id, "external_order": reference},
+        {"id": "1", "external_order": reference},
+        {"id": order.id, "external_order": dict(reference, platform="SHOPIFY_PLUS")}]})
+    assert envelope["code"] == 0
+    assert [e["code"] for e in envelope["data"]["errors"]] == [36020001, 36009004]
+    status, found = call(running, token, "GET", f"/order/202406/orders/{order.id}/external_orders",
+                         query={"platform": "SHOPIFY"})
+    assert found["data"]["external_orders"] == [reference]
+    status, searched = call(running, token, "POST", "/order/202406/orders/external_order_search",
+                            query={"platform": "SHOPIFY", "external_order_id": "5550001112223"})
+    assert searched["data"]["orders"] == [{"id": order.id, "external_order": reference}]
+
+
+def test_discounts_show_in_lines_and_payment_and_a_bad_one_sells_nothing(running):
+    before = stock(running)
+    order = control(running, "", seller_sku=SKU, quantity=2, seller_discount="1.00", platform_discount="0.50").json()
+    line = order["line_items"][0]
+    assert (line["original_price"], line["seller_discount"], line["platform_discount"], line["sale_price"]) == (
+        "6.50", "1.00", "0.50", "5.00")
+    payment = order["payment"]
+    assert (payment["original_total_product_price"], payment["seller_discount"], payment["platform_discount"],
+            payment["sub_total"]) == ("13.00", "2.00", "1.00", "10.00")
+    after_sale = stock(running)
+    assert sum(after_sale.values()) == sum(before.values()) - 2
+    assert control(running, "", seller_sku=SKU, seller_discount="7.00").status_code == 409
+    assert control(running, "", seller_sku=SKU, seller_discount="abc").status_code == 409
+    assert stock(running) == after_sale
+
+
+def test_each_api_has_its_own_qps_budget_per_shop():
+    with running_sandbox(tiktok_qps=2) as tight:
+        token = access_token_for(tight)
+        order = tight.sandbox.sell(SKU)
+        codes = [call(tight, token, "POST", SEARCH, {}, {"page_size": "1"})[1]["code"] for _ in range(3)]
+        assert codes[:2] == [0, 0] and codes[2] == 36009002
+        assert call(tight, token, "GET", DETAIL, query={"ids": order.id})[1]["code"] == 0  # another API
+        assert call(tight, token, "POST", SEARCH, {}, {"page_size": "1"}, shop_index=1)[1]["code"] == 0  # shop

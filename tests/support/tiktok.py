@@ -6,6 +6,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Iterator
 
+import pytest
 import redis
 from flask import Flask
 
@@ -78,3 +79,15 @@ def client_for(running: RunningSandbox, access_token: str, shop_index: int | Non
 def access_token_for(running: RunningSandbox) -> str:
     """Tokens as if the seller had approved: straight from the sandbox, no HTTP round trip."""
     return running.sandbox.issue_tokens(running.sandbox.seller.open_id)["access_token"]
+
+
+@pytest.fixture
+def running(server):
+    """The test module's `server` fixture (a running_sandbox), back to the demo state for each test."""
+    server.sandbox.reset()
+    return server
+
+
+@pytest.fixture
+def token(running):
+    return access_token_for(running)

@@ -47,20 +47,9 @@ def handle(sandbox: ShopifySandbox, domain: str, version: str, token: str | None
         sandbox.base_url = base_url
         access = sandbox.authenticate(domain, token)
         faults = sandbox.faults.draw(domain) if access else []
-    for fault in faults:
-        if fault.kind == "slow":
-            time.sleep(fault.seconds)
-    for fault in faults:
-        log["fault"] = fault.kind if fault.kind != "http" else f"http {fault.status}"
-        if fault.kind == "unauthorized":
-            return done(401, INVALID_TOKEN)
-        if fault.kind == "http":
-            headers = {"Retry-After": str(fault.retry_after if fault.retry_after is not None else 2)} \
-                if fault.status == 429 else {}
-            message = "Exceeded 2 calls per second for api client. Reduce request rates to resume uninterrupted " \
-                      "service." if fault.status == 429 else "Internal error. Looks like something went wrong on " \
-                                                             "our end."
-            return done(fault.status, {"errors": message}, headers)
+    struck = _strike(faults, log)
+    if struck:
+        return done(*struck)
     if access is None:
         return done(401, INVALID_TOKEN)
 
@@ -91,6 +80,13 @@ def handle(sandbox: ShopifySandbox, domain: str, version: str, token: str | None
     if requested > MAX_COST:
         return done(200, {"errors": [max_cost_error(requested)]})
 
+    fields = frozenset(f.name.value for f in operation.selection_set.selections if hasattr(f, "name"))
+    with sandbox.lock:
+        targeted = sandbox.faults.draw(domain, fields)
+    struck = _strike(targeted, log)
+    if struck:
+        return done(*struck)
+    faults += targeted
     with sandbox.lock:
         shop = sandbox.shop(domain)
         if fault_throttle := any(f.kind == "throttle" for f in faults):
@@ -114,4 +110,27 @@ def handle(sandbox: ShopifySandbox, domain: str, version: str, token: str | None
     body["data"] = result.data
     body["extensions"] = {"cost": {"requestedQueryCost": requested, "actualQueryCost": actual,
                                    "throttleStatus": status}}
-    return done(200, body)
+    with sandbox.lock:
+        late = sandbox.faults.draw(domain, fields, after=True)
+    return done(*(_strike(late, log) or (200, body)))
+
+
+def _strike(faults: list, log: dict) -> tuple[int, Any, dict] | None:
+    """Sleep for slow faults, then the answer of the first fault that replaces one (None: answer normally)."""
+    for fault in faults:
+        if fault.kind == "slow":
+            time.sleep(fault.seconds)
+            log["fault"] = "slow"
+    for fault in faults:
+        if fault.kind == "unauthorized":
+            log["fault"] = "unauthorized"
+            return 401, INVALID_TOKEN, {}
+        if fault.kind == "http":
+            log["fault"] = f"http {fault.status}" + (" after running" if fault.after else "")
+            headers = {"Retry-After": str(fault.retry_after if fault.retry_after is not None else 2)} \
+                if fault.status == 429 else {}
+            message = "Exceeded 2 calls per second for api client. Reduce request rates to resume uninterrupted " \
+                      "service." if fault.status == 429 else "Internal error. Looks like something went wrong on " \
+                                                             "our end."
+            return fault.status, {"errors": message}, headers
+    return None

@@ -6,6 +6,7 @@ from html import escape
 
 from flask import Blueprint, Response, abort, jsonify, redirect, request
 
+from . import order_control
 from .sandbox import UNSET, ShopifySandbox
 from .store import iso, money
 from .urls import SHOP_DOMAIN, local_root
@@ -40,6 +41,8 @@ def register(bp: Blueprint, sandbox: ShopifySandbox) -> None:
     @bp.errorhandler(InvalidOperation)
     def invalid(error):
         return jsonify({"error": "invalid", "message": str(error)}), 400
+
+    order_control.register(bp, sandbox, known)
 
     @bp.get("/_control/shops")
     def shops():
@@ -156,8 +159,8 @@ def register(bp: Blueprint, sandbox: ShopifySandbox) -> None:
     @bp.post("/_control/faults")
     def add_fault():
         data = body()
-        options = {k: data[k] for k in ("count", "probability", "status", "retry_after", "seconds", "shop")
-                   if data.get(k) is not None}
+        options = {k: data[k] for k in ("count", "probability", "status", "retry_after", "seconds", "shop",
+                                        "field", "after") if data.get(k) is not None}
         return jsonify(sandbox.add_fault(data["kind"], **options).as_dict()), 201
 
     @bp.delete("/_control/faults")
@@ -201,6 +204,7 @@ def register(bp: Blueprint, sandbox: ShopifySandbox) -> None:
     def admin(shop):
         with sandbox.lock:
             current = known(shop)
+            orders = order_control.orders_section(current)
             locations = list(current.locations.values())
             rows = []
             for product in list(current.products.values())[:500]:
@@ -220,7 +224,7 @@ def register(bp: Blueprint, sandbox: ShopifySandbox) -> None:
         html = ("<!doctype html><html><head><meta charset='utf-8'><title>Sandbox admin</title><style>"
                 "body{font-family:system-ui,sans-serif;margin:1.5rem}table{border-collapse:collapse}"
                 "td,th{border-bottom:1px solid #ddd;padding:.3rem .6rem;vertical-align:top}form{margin:.1rem 0}"
-                f"</style></head><body><h1>{escape(current.name)} <small>{escape(shop)}</small></h1>"
+                f"</style></head><body><h1>{escape(current.name)} <small>{escape(shop)}</small></h1>{orders}"
                 "<table><tr><th>Product</th><th>Variant</th><th>SKU</th><th>Price</th><th>Stock</th></tr>"
                 + "".join(rows) + "</table></body></html>")
         return Response(html, mimetype="text/html")

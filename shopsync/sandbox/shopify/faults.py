@@ -16,6 +16,8 @@ class Fault:
     retry_after: float | None = None
     seconds: float = 0.0  # for kind "slow"
     shop: str | None = None  # None = every shop
+    field: str | None = None  # only requests selecting this root field (e.g. "orderCreate")
+    after: bool = False  # strike once the request has run: its effect stays, its answer is lost or late
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -24,6 +26,8 @@ class Fault:
             raise ValueError("http faults need status 429, 500, 502, 503 or 504")
         if self.count is None and self.probability is None:
             self.count = 1
+        if self.after and self.kind not in ("http", "slow"):
+            raise ValueError("only http and slow faults can strike after a request has run")
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
@@ -43,10 +47,14 @@ class FaultPlan:
     def clear(self) -> None:
         self.faults.clear()
 
-    def draw(self, shop: str) -> list[Fault]:
+    def draw(self, shop: str, fields: frozenset[str] | None = None, after: bool = False) -> list[Fault]:
+        """Faults striking this call: `fields` None is before the document is read (faults for any field),
+        else the root fields it selects (faults for one of them), before (after=False) or after it ran."""
         hits = []
         for fault in list(self.faults):
-            if fault.shop not in (None, shop):
+            if fault.shop not in (None, shop) or fault.after != after:
+                continue
+            if (fields is None) != (fault.field is None) or (fault.field is not None and fault.field not in fields):
                 continue
             if fault.probability is not None and self._rng.random() >= fault.probability:
                 continue

@@ -45,6 +45,8 @@ def place(sandbox: ShopifySandbox, shop: Shop, order: Order, locations: dict[int
     """Record a new order: claim stock, open one fulfilment order per location, fulfil it at once if asked."""
     moment = now()
     shop.orders[order.id] = order
+    if fulfilled_at is not None:  # shipped already, from that location: that is where its stock leaves
+        locations = {line_id: fulfilled_at for line_id in locations}
     for line in order.lines:
         location_id = locations[line.id]
         if claim and line.inventory_item_id is not None and _tracked(shop, line):
@@ -53,7 +55,7 @@ def place(sandbox: ShopifySandbox, shop: Shop, order: Order, locations: dict[int
             order.claims[(line.id, location_id)] = line.quantity
     by_location: dict[int, list[OrderLine]] = {}
     for line in order.lines:
-        by_location.setdefault(fulfilled_at or locations[line.id], []).append(line)
+        by_location.setdefault(locations[line.id], []).append(line)
     for location_id, lines in by_location.items():
         order.fulfillment_orders.append(FulfillmentOrder(
             id=sandbox._new_id(6_900_000_000), order_id=order.id, location_id=location_id, created_at=moment,
@@ -175,9 +177,8 @@ def cancel(sandbox: ShopifySandbox, shop: Shop, order: Order, reason: str, resto
         if left:
             location_id = _remove_unfulfilled(sandbox, shop, order, line, left, restock=restock, location_id=None)
             removed.append(RefundLine(line, left, "CANCEL" if restock else "NO_RESTOCK", location_id, restock))
-    for fo in order.fulfillment_orders:
-        if fo.status != "CLOSED":
-            fo.status, fo.holds, fo.updated_at = "CANCELLED", [], moment
+    for fo in order.fulfillment_orders:  # nothing of a cancellable order has shipped
+        fo.status, fo.holds, fo.updated_at = "CANCELLED", [], moment
     order.cancelled_at, order.cancel_reason, order.updated_at = moment, reason, moment
     received = sum(t.amount.amount for t in order.transactions if t.kind in ("SALE", "CAPTURE")
                    and t.status == "SUCCESS")
@@ -198,6 +199,12 @@ def cancel(sandbox: ShopifySandbox, shop: Shop, order: Order, reason: str, resto
     sandbox.fire(shop.domain, "ORDERS_CANCELLED", order_payload(order))
     if record is not None:
         sandbox.fire(shop.domain, "REFUNDS_CREATE", refund_payload(order, record))
+    sandbox.fire(shop.domain, "ORDERS_UPDATED", order_payload(order))
+
+
+def touch(sandbox: ShopifySandbox, shop: Shop, order: Order) -> None:
+    """An edit of the order's own fields: orders/updated."""
+    order.updated_at = now()
     sandbox.fire(shop.domain, "ORDERS_UPDATED", order_payload(order))
 
 

@@ -79,17 +79,23 @@ class OrderMutations:
         return None, None
 
     def orderUpdate(self, info=None, input=None) -> dict:
-        """What ShopSync changes on an order it created: the shipping address TikTok shows once its hold ends."""
-        self._ctx.require_scope(WRITE_ORDERS, "orderUpdate")
-        order = self._order((input or {}).get("id"))
+        """Edit what an order's fields allow after creation: address, tags, note, attributes, email."""
+        ctx = self._ctx
+        ctx.require_scope(WRITE_ORDERS, "orderUpdate")
+        order = self._order(input["id"])
         if order is None:
             return {"order": None, "userErrors": [{"field": ["id"], "message": "Order does not exist"}]}
         if "shippingAddress" in input:
             order.shipping_address = input["shippingAddress"]
-        for field, attribute in (("note", "note"), ("tags", "tags")):
-            if field in input:
-                setattr(order, attribute, input[field])
-        return {"order": OrderView(self._ctx, order), "userErrors": []}
+        if "tags" in input:
+            order.tags = sorted({t.strip() for t in input["tags"] or [] if t.strip()}, key=str.lower)
+        if "customAttributes" in input:
+            order.custom_attributes = [{"key": a["key"], "value": a.get("value")} for a in input["customAttributes"]]
+        for name, attribute in (("note", "note"), ("email", "email")):
+            if name in input:
+                setattr(order, attribute, input[name])
+        order_book.touch(ctx.sandbox, ctx.shop, order)
+        return {"order": OrderView(ctx, order), "userErrors": []}
 
     def orderCancel(self, info=None, orderId=None, reason=None, restock=None, refund=None, refundMethod=None,
                     notifyCustomer=False, staffNote=None) -> dict:

@@ -21,7 +21,11 @@ RULES = [
     Rule(f"/return_refund/{version}/{path}", methods=["POST"], endpoint=endpoint)
     for version in ("202309", "202602")
     for path, endpoint in (("cancellations/search", "cancellations_search"), ("returns/search", "returns_search"),
-                           ("cancellations", "seller_cancel"))
+                           ("cancellations", "seller_cancel"),
+                           ("cancellations/<cancel_id>/approve", "cancellation_approve"),
+                           ("cancellations/<cancel_id>/reject", "cancellation_reject"),
+                           ("returns/<return_id>/approve", "return_decision"),
+                           ("returns/<return_id>/reject", "return_decision"))
 ]
 
 
@@ -98,5 +102,51 @@ def _seller_cancel(sandbox: TikTokSandbox, shop: Shop, call: Call) -> Answer:
     return Answer(data={"cancel_id": cancellation.id, "cancel_status": cancellation.status})
 
 
+def _shop_cancellation(sandbox: TikTokSandbox, shop: Shop, cancel_id: str):
+    cancellation = sandbox.book.cancellations.get(cancel_id)
+    if cancellation is None or cancellation.shop_id != shop.id:
+        raise Refused(36009004, f"Invalid param: cancellation {cancel_id} does not exist")
+    return cancellation
+
+
+def _answer_request(sandbox: TikTokSandbox, cancellation, approve: bool) -> Answer:
+    try:
+        buying.answer_cancel_request(sandbox, cancellation, approve)
+    except buying.OrderError as refused:
+        raise Refused(refused.code, str(refused)) from None
+    return Answer()
+
+
+def _cancellation_approve(sandbox: TikTokSandbox, shop: Shop, call: Call, cancel_id: str) -> Answer:
+    return _answer_request(sandbox, _shop_cancellation(sandbox, shop, cancel_id), approve=True)
+
+
+def _cancellation_reject(sandbox: TikTokSandbox, shop: Shop, call: Call, cancel_id: str) -> Answer:
+    cancellation = _shop_cancellation(sandbox, shop, cancel_id)
+    if sandbox.book.orders[cancellation.order_id].region == "US":
+        raise Refused(36009004, "Rejecting a cancellation is not supported in the US: ship the order instead")
+    if not isinstance(body_of(call).get("reject_reason"), str) or not body_of(call)["reject_reason"]:
+        raise Refused(36009004, "Invalid param: reject_reason is required")
+    return _answer_request(sandbox, cancellation, approve=False)
+
+
+def _return_decision(sandbox: TikTokSandbox, shop: Shop, call: Call, return_id: str) -> Answer:
+    returned = sandbox.book.returns.get(return_id)
+    if returned is None or returned.shop_id != shop.id:
+        raise Refused(36009004, f"Invalid param: return {return_id} does not exist")
+    body = body_of(call)
+    decision = body.get("decision")
+    if not isinstance(decision, str) or decision.startswith("REJECT") != call.path.endswith("/reject"):
+        raise Refused(36009004, "Invalid param: decision does not fit this call")
+    if decision.startswith("REJECT") and not body.get("reject_reason"):
+        raise Refused(36009004, "Invalid param: reject_reason is required")
+    try:
+        buying.decide_return(sandbox, returned, decision)
+    except buying.OrderError as refused:
+        raise Refused(refused.code, str(refused)) from None
+    return Answer()
+
+
 ENDPOINTS = {"cancellations_search": _cancellations_search, "returns_search": _returns_search,
-             "seller_cancel": _seller_cancel}
+             "seller_cancel": _seller_cancel, "cancellation_approve": _cancellation_approve,
+             "cancellation_reject": _cancellation_reject, "return_decision": _return_decision}

@@ -59,8 +59,15 @@ def _answer(sandbox: TikTokSandbox, call: Call, headers: Mapping[str, str], raw_
         raise Refused(36009010, f"Invalid method {call.method} for this path", 405) from None
     except NotFound:
         raise Refused(36009009, "Invalid path", 404) from None
-    shop = _check_gateway(sandbox, call, headers, raw_body)
-    fault = sandbox.faults.draw()
+    shop = _check_gateway(sandbox, call, headers, raw_body, endpoint)
+    struck = _fault_answer(sandbox, sandbox.faults.draw(call.path))
+    if struck:
+        return struck
+    answer = _ENDPOINTS[endpoint](sandbox, shop, call, **args)
+    return _fault_answer(sandbox, sandbox.faults.draw(call.path, after=True)) or answer
+
+
+def _fault_answer(sandbox: TikTokSandbox, fault: str | None) -> Answer | None:
     if fault == "rate_limit":
         raise Refused(36009002, "Too many requests", 429, retry_after=1)
     if fault == "server_error":
@@ -70,10 +77,11 @@ def _answer(sandbox: TikTokSandbox, call: Call, headers: Mapping[str, str], raw_
     if fault == "timeout":
         return Answer(36009007, "Request timeout, please try again", http_status=504,
                       delay=float(sandbox.settings["tiktok_timeout_fault_seconds"]))
-    return _ENDPOINTS[endpoint](sandbox, shop, call, **args)
+    return None
 
 
-def _check_gateway(sandbox: TikTokSandbox, call: Call, headers: Mapping[str, str], raw_body: bytes) -> Shop | None:
+def _check_gateway(sandbox: TikTokSandbox, call: Call, headers: Mapping[str, str], raw_body: bytes,
+                   endpoint: str) -> Shop | None:
     """TikTok's gateway checks, in its order; returns the shop the call is scoped to."""
     settings, query = sandbox.settings, call.query
     if query.get("app_key") != settings["tiktok_app_key"]:
@@ -101,7 +109,8 @@ def _check_gateway(sandbox: TikTokSandbox, call: Call, headers: Mapping[str, str
     shop = _check_shop_cipher(sandbox, call)
     if call.method != "GET" and not headers.get("content-type", "").lower().startswith("application/json"):
         raise Refused(36009022, "Content-Type must be application/json", 415)
-    if sandbox.over_rate(shop.id if shop else f"seller:{grant.open_id}"):
+    # TikTok limits each API separately for each (app, shop) pair (tiktok-orders-listings.md F1)
+    if sandbox.over_rate(f"{shop.id if shop else 'seller:' + grant.open_id}:{endpoint}"):
         raise Refused(36009002, "Too many requests", 429, retry_after=1)
     return shop
 

@@ -90,7 +90,8 @@ def _add_control_routes(bp: Blueprint, sandbox: TikTokSandbox) -> None:
             body = request.get_json(force=True)
             try:
                 sandbox.set_fault(body.get("kind", ""), count=int(body.get("count", 0)),
-                                  probability=float(body.get("probability", 0.0)), seed=body.get("seed"))
+                                  probability=float(body.get("probability", 0.0)), seed=body.get("seed"),
+                                  path=str(body.get("path") or ""), after=bool(body.get("after")))
             except ValueError as error:
                 return jsonify(error=str(error)), 400
         elif request.method == "DELETE":

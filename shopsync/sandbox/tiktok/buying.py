@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from shopsync.sandbox.tiktok.state import TikTokSandbox
 
 FBT_WAREHOUSE = "7300000000000000999"  # TikTok's own warehouse: never one of the seller's
+TIKTOK_SHIPPING = ("7000000000000000999", "TikTok Shipping")  # the carrier of Fulfilled-by-TikTok parcels
 _US_CARRIERS = (("7117858858072016686", "USPS"), ("7117859084333745966", "UPS"),
                 ("7117858858071656238", "FedEx"), ("7129736293935482667", "DHL eCommerce"),
                 ("7212608507307099950", "OnTrac"))
@@ -38,7 +39,7 @@ DELIVERY_OPTIONS = {
     "GB": (DeliveryOption("7100000000000000201", "Standard Delivery", providers=_GB_CARRIERS),
            DeliveryOption("7100000000000000209", "Fulfilled by TikTok", fulfilled_by_tiktok=True)),
 }
-_BUYERS = {
+BUYERS = {
     "US": (Buyer("7494560109732718001", "Jane", "Doe", "(+1)213-555-0142", "1 Example St", "Apt 4",
                  "Los Angeles", "California", "CA", "90001", "United States", "US"),
            Buyer("7494560109732718002", "Sam", "Rivera", "(+1)312-555-0178", "200 Lake Shore Dr", "",
@@ -87,6 +88,9 @@ def sell(sandbox: TikTokSandbox, seller_sku: str, quantity: int = 1, *, shop_id:
     shop, product, sku = _listed(sandbox, seller_sku, shop_id)
     if product.status != "ACTIVATE":
         raise OrderError(f"{seller_sku} is not on sale (product status {product.status})")
+    discount_each = (Decimal(seller_discount), Decimal(platform_discount))
+    if any(d < 0 for d in discount_each) or sum(discount_each) > sku.price:
+        raise OrderError("discounts must be between 0 and the price")
     option = delivery_options(shop)[1 if fulfilled_by_tiktok else 0]
     if fulfilled_by_tiktok:
         warehouse_id = FBT_WAREHOUSE  # TikTok's own stock: the seller's warehouses are untouched
@@ -95,10 +99,7 @@ def sell(sandbox: TikTokSandbox, seller_sku: str, quantity: int = 1, *, shop_id:
         sku.inventory[warehouse_id] -= quantity
     book, now = sandbox.book, int(sandbox.clock())
     number = len(book.orders)
-    buyers = _BUYERS.get(shop.region, _BUYERS["US"])
-    discount_each = (Decimal(seller_discount), Decimal(platform_discount))
-    if any(d < 0 for d in discount_each) or sum(discount_each) > sku.price:
-        raise OrderError("discounts must be between 0 and the price")
+    buyers = BUYERS.get(shop.region, BUYERS["US"])
     order = Order(
         id=next(book.order_ids), shop_id=shop.id, currency=shop.currency, region=shop.region,
         buyer=buyers[number % len(buyers)], warehouse_id=warehouse_id, delivery_option=option,
@@ -164,7 +165,7 @@ def run_due(sandbox: TikTokSandbox) -> float | None:
         if order.fbt_ship_at is not None and order.fbt_ship_at <= moment and order.status == "AWAITING_SHIPMENT":
             order.fbt_ship_at = None
             ship(sandbox, order, [item.id for item in order.unshipped_lines()], _tiktok_tracking(order),
-                 "7117858858072016686", "TikTok Shipping")
+                 *TIKTOK_SHIPPING)
         waits = [t for t in (order.pay_at, order.hold_until if order.status == "ON_HOLD" else None,
                              order.fbt_ship_at if order.status == "AWAITING_SHIPMENT" else None) if t is not None]
         if not waits:
@@ -215,29 +216,66 @@ def cancel(sandbox: TikTokSandbox, order: Order, *, role: str = "BUYER", line_it
     chosen = [order.line(i) for i in line_item_ids] if line_item_ids else order.unshipped_lines()
     if not chosen or any(item is None or item.cancelled_by or item.package_id for item in chosen):
         raise OrderError("line items must belong to the order and be neither shipped nor cancelled")
+    cancellation = _open_cancellation(sandbox, order, role, reason, chosen, "CANCELLATION_REQUEST_SUCCESS")
+    _complete_cancellation(sandbox, order, cancellation)
+    return cancellation
+
+
+def request_cancel(sandbox: TikTokSandbox, order: Order, reason: str = "buyer_cancel_reason_changed_mind") -> Cancellation:
+    """Once the hold is over the buyer can only ask: the seller approves, rejects, or ships (which rejects)."""
+    if order.status != "AWAITING_SHIPMENT":
+        raise OrderError(f"order {order.id} is {order.status}: a buyer asks to cancel only while it awaits shipment")
+    if order.cancel_request is not None:
+        raise OrderError(f"order {order.id} already has a cancellation request", 21011007)
+    cancellation = _open_cancellation(sandbox, order, "BUYER", reason, order.unshipped_lines(),
+                                      "CANCELLATION_REQUEST_PENDING")
+    order.cancel_request, order.request_cancel_time = cancellation.id, cancellation.create_time
+    order.update_time = cancellation.create_time
+    return cancellation
+
+
+def answer_cancel_request(sandbox: TikTokSandbox, cancellation: Cancellation, approve: bool) -> None:
+    if cancellation.status != "CANCELLATION_REQUEST_PENDING":
+        raise OrderError(f"cancellation {cancellation.id} is {cancellation.status}, not pending")
+    order = sandbox.book.orders[cancellation.order_id]
+    order.cancel_request = None
+    cancellation.update_time = order.update_time = int(sandbox.clock())
+    cancellation.status = "CANCELLATION_REQUEST_SUCCESS" if approve else "CANCELLATION_REQUEST_CANCEL"
+    _notify_cancellation(sandbox, cancellation)
+    if approve:
+        _complete_cancellation(sandbox, order, cancellation)
+
+
+def _open_cancellation(sandbox: TikTokSandbox, order: Order, role: str, reason: str, chosen: list[LineItem],
+                       status: str) -> Cancellation:
     now = int(sandbox.clock())
-    for item in chosen:
-        item.cancelled_by, item.cancel_reason = role, reason
-    _restock(sandbox, order, chosen)
-    whole = not order.live_lines()
     cancellation = Cancellation(
         id=next(sandbox.book.cancel_ids), order_id=order.id, shop_id=order.shop_id,
-        cancel_type="BUYER_CANCEL" if role == "BUYER" else "CANCEL", status="CANCELLATION_REQUEST_SUCCESS",
-        role=role, reason=reason, line_item_ids=[item.id for item in chosen], whole_order=whole,
+        cancel_type="BUYER_CANCEL" if role == "BUYER" else "CANCEL", status=status, role=role, reason=reason,
+        line_item_ids=[item.id for item in chosen], whole_order=len(chosen) == len(order.live_lines()),
         create_time=now, update_time=now)
     sandbox.book.cancellations[cancellation.id] = cancellation
     _notify_cancellation(sandbox, cancellation)
-    cancellation.status = "CANCELLATION_REQUEST_COMPLETE"
+    return cancellation
+
+
+def _complete_cancellation(sandbox: TikTokSandbox, order: Order, cancellation: Cancellation) -> None:
+    now = int(sandbox.clock())
+    chosen = [order.line(i) for i in cancellation.line_item_ids]
+    for item in chosen:
+        item.cancelled_by, item.cancel_reason = cancellation.role, cancellation.reason
+    _restock(sandbox, order, chosen)
+    cancellation.status, cancellation.update_time = "CANCELLATION_REQUEST_COMPLETE", now
     _notify_cancellation(sandbox, cancellation)
-    if whole:
-        order.cancel_time, order.cancellation_initiator, order.cancel_reason = now, role, reason
+    if not order.live_lines():
+        order.cancel_time, order.cancellation_initiator = now, cancellation.role
+        order.cancel_reason = cancellation.reason
         order.hold_until = order.pay_at = order.fbt_ship_at = None
         _move(sandbox, order, "CANCELLED")
     elif not order.unshipped_lines() and order.status == "PARTIALLY_SHIPPING":
         _move(sandbox, order, "AWAITING_COLLECTION")
     else:
         order.update_time = now
-    return cancellation
 
 
 def return_items(sandbox: TikTokSandbox, order: Order, *, line_item_ids: list[str] | None = None,
@@ -277,6 +315,34 @@ def walk_return(sandbox: TikTokSandbox, returned: Return) -> str:
     returned.status, returned.update_time = walk[position + 1], int(sandbox.clock())
     _notify_return(sandbox, returned)
     return returned.status
+
+
+# What each seller decision does, from the status it answers (notes D3).
+RETURN_DECISIONS = {
+    ("RETURN_OR_REFUND_REQUEST_PENDING", "APPROVE_REFUND"): "RETURN_OR_REFUND_REQUEST_COMPLETE",
+    ("RETURN_OR_REFUND_REQUEST_PENDING", "APPROVE_RETURN"): "AWAITING_BUYER_SHIP",
+    ("BUYER_SHIPPED_ITEM", "APPROVE_RECEIVED_PACKAGE"): "RETURN_OR_REFUND_REQUEST_COMPLETE",
+    ("RETURN_OR_REFUND_REQUEST_PENDING", "REJECT_REFUND"): "REFUND_OR_RETURN_REQUEST_REJECT",
+    ("RETURN_OR_REFUND_REQUEST_PENDING", "REJECT_RETURN"): "REFUND_OR_RETURN_REQUEST_REJECT",
+    ("BUYER_SHIPPED_ITEM", "REJECT_RECEIVED_PACKAGE"): "REJECT_RECEIVE_PACKAGE",
+}
+
+
+def decide_return(sandbox: TikTokSandbox, returned: Return, decision: str) -> str:
+    """The seller's answer to a return at its current step."""
+    following = RETURN_DECISIONS.get((returned.status, decision))
+    wrong_kind = {"APPROVE_REFUND": "REFUND", "APPROVE_RETURN": "RETURN_AND_REFUND"}.get(
+        decision, returned.return_type) != returned.return_type
+    if following is None or wrong_kind:
+        raise OrderError(f"decision {decision} does not apply to a {returned.return_type} return that is "
+                         f"{returned.status}")
+    returned.status, returned.update_time = following, int(sandbox.clock())
+    if "REJECT" in following:
+        order = sandbox.book.orders[returned.order_id]
+        for line_item_id in returned.line_item_ids:
+            order.line(line_item_id).returned = False
+    _notify_return(sandbox, returned)
+    return following
 
 
 # ---- helpers ---------------------------------------------------------------------------------------
@@ -334,9 +400,11 @@ def _notify_status(sandbox: TikTokSandbox, order: Order) -> None:
 
 
 def _notify_cancellation(sandbox: TikTokSandbox, cancellation: Cancellation) -> None:
+    # search says CANCELLATION_REQUEST_CANCEL where the webhook says CANCELLATION_REQUEST_CANCELLED (notes D1)
+    status = cancellation.status + ("LED" if cancellation.status.endswith("_CANCEL") else "")
     sandbox.events.notify(cancellation.shop_id, "CANCELLATION_STATUS_CHANGE", {
         "order_id": cancellation.order_id, "cancellations_role": cancellation.role,
-        "cancel_status": cancellation.status, "cancel_id": cancellation.id,
+        "cancel_status": status, "cancel_id": cancellation.id,
         "create_time": cancellation.create_time}, int(sandbox.clock()))
 
 

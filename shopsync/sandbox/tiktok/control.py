@@ -69,6 +69,9 @@ def register(bp: Blueprint, sandbox: TikTokSandbox) -> None:
             if action == "advance":
                 buying.advance(sandbox, order)
                 return _order_view(order)
+            if action == "cancel" and _flag(data.get("request"), False):
+                cancellation = buying.request_cancel(sandbox, order)
+                return {"cancel_id": cancellation.id, "cancel_status": cancellation.status, **_order_view(order)}
             if action == "cancel":
                 cancellation = buying.cancel(sandbox, order, role=str(data.get("role") or "BUYER").upper(),
                                              line_item_ids=_ids(data.get("line_item_ids")),
@@ -137,8 +140,11 @@ def register(bp: Blueprint, sandbox: TikTokSandbox) -> None:
     @bp.post("/_control/admin/sell")
     def control_admin_sell():
         try:
+            # an unticked box is simply absent from the form: no ON_HOLD, not Fulfilled by TikTok
+            form = {**request.form.to_dict(), "on_hold": "on_hold" in request.form,
+                    "fulfilled_by_tiktok": "fulfilled_by_tiktok" in request.form}
             with sandbox.lock:
-                order = sell_from(request.form.to_dict())
+                order = sell_from(form)
             message = f"Order {order.id} placed ({order.status})"
         except OrderError as error:
             message = f"Refused: {error}"
@@ -191,6 +197,9 @@ def _order_row(sandbox: TikTokSandbox, order: Order) -> str:
         actions.append(button("advance", f"Move to {NEXT_AFTER_SHIPPING[order.status]}"))
     if order.status in ("UNPAID", "ON_HOLD", "AWAITING_SHIPMENT"):
         actions.append(button("cancel", "Buyer cancels"))
+    if order.status == "AWAITING_SHIPMENT" and order.cancel_request is None:
+        actions.append(f"<form method='post' action='admin/orders/{escape(order.id)}/cancel'>"
+                       "<input type='hidden' name='request' value='1'><button>Buyer asks to cancel</button></form>")
     if order.status in ("AWAITING_COLLECTION", "IN_TRANSIT", "DELIVERED", "COMPLETED"):
         actions.append(button("return", "Buyer returns"))
     items: dict[str, int] = {}

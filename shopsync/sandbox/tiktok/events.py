@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from shopsync.sandbox.outbox import Delivery, Outbox
+from shopsync.sandbox.outbox import Delivery, DeliveryControls, Outbox
 from shopsync.sandbox.tiktok.catalog import IdSequence
 from shopsync.sandbox.tiktok.signature import webhook_authorization
 
@@ -59,6 +59,7 @@ class Events:
         self.subscriptions: dict[str, dict[str, Subscription]] = {}
         self._ids = IdSequence(7_327_112_393_057_371_001)
         self.outbox.discard_pending()
+        self.outbox.set_controls(**DeliveryControls().__dict__)
 
     def of(self, shop_id: str) -> list[Subscription]:
         return list(self.subscriptions.get(shop_id, {}).values())

@@ -68,6 +68,11 @@ def _mark_shipped(sandbox: TikTokSandbox, shop: Shop, call: Call, order_id: str)
         raise Refused(36009004, f"Invalid param: an order in status {order.status} cannot be shipped")
     body = body_of(call)
     number, provider_id, provider_name = _tracking(body, order)
+    if order.cancel_request is not None:
+        if order.region not in ("US", "GB"):
+            raise Refused(21011007, "The package has a pending after-sale request: handle the cancellation first")
+        # US/UK: shipping is the seller's answer, it rejects the buyer's request
+        buying.answer_cancel_request(sandbox, sandbox.book.cancellations[order.cancel_request], approve=False)
     wanted = body.get("order_line_item_ids")
     if wanted is None:
         line_ids = [item.id for item in order.unshipped_lines()]

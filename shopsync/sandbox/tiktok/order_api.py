@@ -92,7 +92,8 @@ def _matches(order: Order, filters: dict) -> bool:
         return False
     if filters["buyer_user_id"] and order.buyer.user_id != str(filters["buyer_user_id"]):
         return False
-    return filters["is_buyer_request_cancel"] is not True  # no order carries a pending buyer request here
+    asking = filters["is_buyer_request_cancel"]
+    return asking is None or asking == (order.cancel_request is not None)
 
 
 def _detail(sandbox: TikTokSandbox, shop: Shop, call: Call) -> Answer:

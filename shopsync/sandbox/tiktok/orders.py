@@ -115,6 +115,8 @@ class Order:
     delivery_time: int | None = None
     cancel_time: int | None = None
     cancellation_initiator: str | None = None
+    cancel_request: str | None = None  # id of the buyer's pending cancellation request
+    request_cancel_time: int | None = None
     cancel_reason: str | None = None
     packages: list[Package] = field(default_factory=list)
     external_orders: dict[str, dict] = field(default_factory=dict)  # platform -> external_order
@@ -147,7 +149,7 @@ def order_json(order: Order) -> dict:
         "delivery_type": "HOME_DELIVERY",
         "warehouse_id": order.warehouse_id,
         "is_on_hold_order": order.is_on_hold_order,
-        "is_buyer_request_cancel": False,
+        "is_buyer_request_cancel": order.cancel_request is not None,
         "buyer_email": f"{order.buyer.user_id[-6:]}@chat.seller.tiktok.com",
         "user_id": order.buyer.user_id,
         "buyer_message": "",
@@ -171,7 +173,7 @@ def order_json(order: Order) -> dict:
                     delivery_sla_time=order.paid_time + 12 * DAY)
     if order.status in ("UNPAID", "ON_HOLD"):
         data["cancel_order_sla_time"] = order.create_time + 3600
-    for name in ("rts_time", "collection_time", "delivery_time", "cancel_time"):
+    for name in ("rts_time", "collection_time", "delivery_time", "cancel_time", "request_cancel_time"):
         if getattr(order, name) is not None:
             data[name] = getattr(order, name)
     if order.cancellation_initiator:

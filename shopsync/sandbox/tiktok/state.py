@@ -27,7 +27,7 @@ DEFAULTS = {
     "tiktok_access_token_lifetime": 7 * DAY,
     "tiktok_refresh_token_lifetime": 365 * DAY,
     "tiktok_auth_code_lifetime": 300,
-    "tiktok_qps": 20,
+    "tiktok_qps": 50,  # per API and shop
     "tiktok_timeout_fault_seconds": 3.0,
     "tiktok_fault_seed": 0,
     "tiktok_scopes": ["seller.authorization.info", "seller.product.basic", "seller.product.write",
@@ -166,9 +166,10 @@ class TikTokSandbox:
             self._wake.clear()
 
     # ---- faults and records -----------------------------------------------------------------------
-    def set_fault(self, kind: str, count: int = 0, probability: float = 0.0, seed: int | None = None) -> None:
+    def set_fault(self, kind: str, count: int = 0, probability: float = 0.0, seed: int | None = None,
+                  path: str = "", after: bool = False) -> None:
         with self.lock:
-            self.faults.set(kind, count=count, probability=probability, seed=seed)
+            self.faults.set(kind, count=count, probability=probability, seed=seed, path=path, after=after)
 
     def clear_faults(self) -> None:
         with self.lock:
