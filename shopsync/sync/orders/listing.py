@@ -107,5 +107,7 @@ def shopify_admin_url(order: Order) -> str | None:
     store = db.session.get(Integration, order.shopify_integration_id)
     if store is None:
         return None
-    base = current_app.config["SHOPIFY_BASE_URL"].format(shop=store.external_id)
-    return f"{base}/admin/orders/{order.shopify_order_id}"
+    config = current_app.config
+    if config["SANDBOX_ENABLED"]:  # the sandbox store's own admin page lists its orders
+        return f"{config['SANDBOX_URL']}/shopify/_control/shops/{store.external_id}/admin"
+    return f"https://{store.external_id}/admin/orders/{order.shopify_order_id}"
