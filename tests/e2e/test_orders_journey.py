@@ -3,38 +3,16 @@ the merchant sees the order reach Shopify on the Orders page (live, no reload), 
 sandbox's admin, and the TikTok sandbox shows the tracking number."""
 from __future__ import annotations
 
-import os
 import re
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from shopsync.extensions import db
 from tests.support.orders import seller_sku, store_taking_orders
 from tests.support.worker import running_worker
 
 pytestmark = pytest.mark.e2e
-
-CHROMIUM = "/usr/bin/chromium"
-WAIT_MS = 30_000
-expect.set_options(timeout=WAIT_MS)
-
-
-@pytest.fixture
-def page():
-    if not os.path.exists(CHROMIUM):
-        pytest.fail("Debian's chromium is missing: run scripts/browser.sh (make test does)")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                             args=["--no-sandbox", "--disable-dev-shm-usage"])
-        page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-        page.set_default_timeout(WAIT_MS)
-        errors: list[str] = []
-        page.on("console", lambda message: message.type == "error" and errors.append(message.text))
-        yield page
-        browser.close()
-        assert not [e for e in errors if "Content Security Policy" in e], errors
-
 
 def test_sell_on_tiktok_see_the_shopify_order_ship_it_and_see_tracking_on_tiktok(
         app, client, app_context, shopify_sandbox, tiktok_sandbox, shop_domain, page):
