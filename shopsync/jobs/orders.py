@@ -20,11 +20,10 @@ from ..sync.connections.tiktok_webhooks import subscribe_order_events
 from ..sync.orders import poll, references
 from ..sync.orders.apply import apply_order
 from ..sync.orders.settings import OrderSettings
-from ..sync.orders.webhooks import process_tiktok_event, unprocessed_tiktok_event_ids
+from ..sync.orders.webhooks import process_tiktok_events, unprocessed_tiktok_event_ids
 from . import app_job, enqueue
 from .imports import request_flushes
 from .pushes import _delete_if_over, _fetch
-from .webhooks import apply_each
 
 
 # Short first steps: an order waits for these (an owner busy for a moment, a search settling).
@@ -34,7 +33,7 @@ STALLED_AFTER = timedelta(seconds=90)
 
 @app_job
 def process_tiktok_webhooks(*event_ids: int) -> None:
-    apply_each(event_ids, process_tiktok_event)
+    request_flushes(process_tiktok_events(event_ids), "webhook")
 
 
 @app_job

@@ -25,17 +25,11 @@ def process_webhooks(*event_ids: int) -> None:
     One that fails does not hold up the rest; the job then fails, and its retry applies what
     is still unprocessed (an applied event is skipped).
     """
-    apply_each(event_ids, process_event)
-
-
-def apply_each(event_ids, process) -> None:
-    """process(event_id) for each, each in its own transaction, then the flushes they asked for; the
-    first failure is raised at the end (the job's retry applies what is still unprocessed)."""
     flushes: set[int] = set()
     failure: Exception | None = None
     for event_id in event_ids:
         try:
-            flushes |= process(event_id)
+            flushes |= process_event(event_id)
         except Exception as error:
             db.session.rollback()
             log.warning("webhook event %s not applied yet: %s", event_id, type(error).__name__)

@@ -11,7 +11,7 @@ next step, and alerts the merchant when the order cannot be created.
 """
 from __future__ import annotations
 
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 from sqlalchemy import select
 
@@ -41,18 +41,23 @@ from .tracking import retry_shipments
 ORDER_FAILED = "order_failed"
 
 
-def apply_order(integration: Integration, tiktok_order_id: str, known: TikTokOrder | None = None) -> tuple[str, set[int]]:
-    """Bring one order up to date; returns (outcome, TikTok shops to flush). `known`: a detail already read."""
+def apply_order(integration: Integration, tiktok_order_id: str, known: TikTokOrder | None = None, *,
+                owner=None, look_up: bool = True) -> tuple[str, set[int]]:
+    """Bring one order up to date; returns (outcome, TikTok shops to flush).
+
+    `known`: a detail already read (without one, TikTok is asked unless `look_up` is False); `owner`: the
+    shop's owner when the caller already is.
+    """
     settings = OrderSettings.of(integration.order_settings)
     if not settings.import_orders:
         return "orders_off", set()
     if integration.status != ACTIVE:
         return "shop_not_connected", set()
-    with shop_owner(integration.id) as owner, _kept_after_commit():
+    with (nullcontext(owner) if owner is not None else shop_owner(integration.id)) as owner, _kept_after_commit():
         if owner is None:
             raise TransientError(f"TikTok shop {integration.id} is busy; trying again shortly")
         owner.check()
-        tiktok = known or _detail(integration, tiktok_order_id)
+        tiktok = known or (_detail(integration, tiktok_order_id) if look_up else None)
         if tiktok is None:
             return "not_found", set()
         order, changed = record_order(integration, tiktok)

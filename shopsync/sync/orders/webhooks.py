@@ -3,6 +3,7 @@
 Notifications are hints (delivery is at least once, in any order): every order event
 re-reads the order from TikTok under the shop's owner lock and applies what TikTok
 says now, so duplicates, shuffles and a webhook racing the poll all end the same way.
+A status change already read is not read again.
 """
 from __future__ import annotations
 
@@ -13,13 +14,18 @@ from sqlalchemy import select, update
 
 from ...extensions import db
 from ...models import Integration, Order, WebhookEvent, utcnow
-from ...models.integration import TIKTOK
-from ...platforms.http import PlatformError
+from ...models.integration import ACTIVE, TIKTOK
+from ...platforms.http import PlatformError, TransientError
 from ...platforms.tiktok import webhooks as notifications
-from ...platforms.tiktok.orders import normalise_status
+from ...platforms.tiktok.orders import get_orders, normalise_status
+from ..connections.tiktok_access import call_with_refresh
+from ..ownership import shop_owner
 from .apply import apply_order, apply_returns, is_settled
+from .settings import OrderSettings
 
 log = logging.getLogger(__name__)
+
+BATCH = 50  # TikTok's Get Order Detail takes at most 50 ids
 
 
 def unprocessed_tiktok_event_ids(older_than_seconds: float, limit: int = 500) -> list[int]:
@@ -47,38 +53,94 @@ def already_applied(integration: Integration, notification: notifications.Notifi
             and is_settled(order))
 
 
-def process_tiktok_event(event_id: int) -> set[int]:
-    """Apply one delivery; returns the TikTok shops whose links need a flush. Transient failures raise."""
-    event = db.session.get(WebhookEvent, event_id)
-    if event is None or event.processed_at is not None or event.platform != TIKTOK:
-        db.session.rollback()
-        return set()
-    integration = db.session.execute(select(Integration).where(
-        Integration.platform == TIKTOK, Integration.external_id == event.shop)).scalar_one_or_none()
+def process_tiktok_events(event_ids) -> set[int]:
+    """Apply these deliveries, and whatever else their shops have waiting; returns the TikTok shops to flush.
+
+    A shop's waiting deliveries are applied together, as its owner: one TikTok call reads the detail of up
+    to 50 of their orders, so deliveries that pile up while the worker is busy cost less each, not more.
+    A transient failure raises once the rest are done (the job is retried; what was applied stays applied).
+    """
+    shops = db.session.execute(select(WebhookEvent.shop).where(
+        WebhookEvent.id.in_(list(event_ids)), WebhookEvent.platform == TIKTOK,
+        WebhookEvent.processed_at.is_(None)).distinct()).scalars().all()
+    db.session.rollback()
     flush: set[int] = set()
-    try:
-        notification = notifications.parse_notification(event.payload or b"{}")
-        if integration is None:
-            outcome = "unknown_shop"
-        elif notification.type in notifications.ORDER_TYPES and notification.order_id:
-            if already_applied(integration, notification):
-                outcome = "already_applied"
-            else:
-                outcome, flush = apply_order(integration, notification.order_id)
-            if notification.type == notifications.RETURN_STATUS_CHANGE:
-                outcome = apply_returns(integration, notification.order_id) or outcome
-        else:
-            outcome = "ignored"
-    except (ValueError, KeyError, TypeError) as error:
-        db.session.rollback()
-        log.warning("TikTok event %s could not be applied: %s", event_id, type(error).__name__)
-        outcome = f"error: {type(error).__name__}"
-    except PlatformError as error:
-        db.session.rollback()
-        if error.error_class == "transient":
-            raise
-        outcome = f"refused: {type(error).__name__}"
-    db.session.execute(update(WebhookEvent).where(WebhookEvent.id == event_id).values(
-        processed_at=utcnow(), outcome=outcome[:40], payload=None))
-    db.session.commit()
+    failure: Exception | None = None
+    for shop in shops:
+        try:
+            flush |= _process_shop(shop)
+        except Exception as error:
+            db.session.rollback()
+            log.warning("TikTok deliveries of shop %s not all applied yet: %s", shop, type(error).__name__)
+            failure = failure or error
+    if failure is not None:
+        raise failure
     return flush
+
+
+def _process_shop(shop: str) -> set[int]:
+    integration = db.session.execute(select(Integration).where(
+        Integration.platform == TIKTOK, Integration.external_id == shop)).scalar_one_or_none()
+    if integration is None:
+        _done(_waiting(shop), "unknown_shop")
+        return set()
+    flush: set[int] = set()
+    returns: list[str] = []
+    with shop_owner(integration.id) as owner:
+        if owner is None:
+            raise TransientError(f"TikTok shop {integration.id} is busy; trying again shortly")
+        waiting = _waiting(shop)
+        orders: dict[str, list[int]] = {}
+        for event in waiting:
+            try:
+                notification = notifications.parse_notification(event.payload or b"{}")
+            except (ValueError, KeyError, TypeError) as error:
+                _done([event], f"error: {type(error).__name__}")
+                continue
+            if notification.type not in notifications.ORDER_TYPES or not notification.order_id:
+                _done([event], "ignored")
+            elif already_applied(integration, notification):
+                _done([event], "already_applied")
+            else:
+                orders.setdefault(notification.order_id, []).append(event.id)
+                if notification.type == notifications.RETURN_STATUS_CHANGE:
+                    returns.append(notification.order_id)
+        details = _details(integration, list(orders)) if orders else {}
+        for order_id, events in orders.items():
+            try:
+                outcome, shops = apply_order(integration, order_id, known=details.get(order_id), owner=owner,
+                                             look_up=order_id not in details)
+                flush |= shops
+            except PlatformError as error:
+                db.session.rollback()
+                if error.error_class == "transient":
+                    raise
+                outcome = f"refused: {type(error).__name__}"
+            _done_ids(events, outcome)
+    for order_id in dict.fromkeys(returns):
+        apply_returns(integration, order_id)
+    return flush
+
+
+def _details(integration: Integration, order_ids: list[str]) -> dict:
+    if not OrderSettings.of(integration.order_settings).import_orders or integration.status != ACTIVE:
+        return {}
+    found = call_with_refresh(integration, lambda client: get_orders(client, order_ids))
+    return {order.id: order for order in found}
+
+
+def _waiting(shop: str) -> list[WebhookEvent]:
+    return db.session.execute(select(WebhookEvent).where(
+        WebhookEvent.platform == TIKTOK, WebhookEvent.shop == shop, WebhookEvent.processed_at.is_(None))
+        .order_by(WebhookEvent.id).limit(BATCH)).scalars().all()
+
+
+def _done(events: list[WebhookEvent], outcome: str) -> None:
+    _done_ids([event.id for event in events], outcome)
+
+
+def _done_ids(event_ids: list[int], outcome: str) -> None:
+    if event_ids:
+        db.session.execute(update(WebhookEvent).where(WebhookEvent.id.in_(event_ids)).values(
+            processed_at=utcnow(), outcome=outcome[:40], payload=None))
+        db.session.commit()
