@@ -24,6 +24,7 @@ from sqlalchemy import func, select
 
 from shopsync.extensions import db
 from shopsync.jobs.orders import poll_orders, recover_tiktok_webhooks, resume_stalled_orders
+from shopsync.jobs.webhooks import recover_unprocessed_webhooks
 from shopsync.models import Integration, Order, WebhookEvent
 from shopsync.models import orders as states
 from shopsync.sandbox.tiktok import buying
@@ -135,6 +136,7 @@ def sweeps(store, every: float = 3.0):
 
     def run() -> None:
         if time.monotonic() - last[0] >= every:
+            recover_unprocessed_webhooks(older_than_seconds=every)
             recover_tiktok_webhooks(older_than_seconds=every)
             resume_stalled_orders(older_than_seconds=every)
             poll_orders(store.tiktok_integration_id)
