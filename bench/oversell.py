@@ -65,7 +65,7 @@ def _restock(app, store, shopify, tiktok, chance: random.Random) -> dict[int, in
     from sqlalchemy import case, update
 
     from shopsync.extensions import db
-    from shopsync.models import InventoryLevel, ProductLink
+    from shopsync.models import InventoryLevel, ProductLink, TikTokSku
 
     stock = {}
     with shopify.lock, tiktok.lock:
@@ -80,6 +80,9 @@ def _restock(app, store, shopify, tiktok, chance: random.Random) -> dict[int, in
             _, _, sku = tiktok.find_sku(link.sku_id)
             sku.inventory.update({warehouse: 0 for warehouse in sku.inventory})
             sku.inventory[store.warehouse_id] = units
+            db.session.execute(update(TikTokSku).where(  # what ShopSync last saw on TikTok, as a push re-sends it
+                TikTokSku.integration_id == store.tiktok_integration_id, TikTokSku.tiktok_id == link.sku_id
+            ).values(inventory=dict(sku.inventory)))
             db.session.execute(update(InventoryLevel).where(
                 InventoryLevel.integration_id == store.shopify_integration_id,
                 InventoryLevel.inventory_item_id == link.inventory_item_id).values(
@@ -91,24 +94,44 @@ def _restock(app, store, shopify, tiktok, chance: random.Random) -> dict[int, in
 
 
 def _sell_on_shopify(shopify, store, link) -> bool:
-    """A storefront buyer takes one unit if Shopify shows one (the sandbox sends inventory_levels/update)."""
+    """A storefront buyer takes one unit if Shopify shows one in all (a TikTok order may have claimed its units at
+    another location, leaving that one below zero); the sandbox sends inventory_levels/update."""
     with shopify.lock:
         _, variant = shopify.shop(store.shop).variant(link.variant_id)
         location = max(variant.levels, key=variant.levels.get)
-        if variant.levels[location] <= 0:
+        if sum(variant.levels.values()) <= 0 or variant.levels[location] <= 0:
             return False
         shopify.set_stock(store.shop, location, variant.levels[location] - 1, variant_id=link.variant_id)
         return True
 
 
+def _quiet(app, timeout: float = 120.0) -> None:
+    """Wait until the previous run's orders, webhooks and pushes are all done (nothing queued or running)."""
+    from rq import Queue, Worker
+    from rq.registry import ScheduledJobRegistry, StartedJobRegistry
+
+    from shopsync.extensions import Queues
+
+    connection = app.extensions["shopsync.redis"]
+    deadline, calm = time.monotonic() + timeout, 0
+    while calm < 3 and time.monotonic() < deadline:
+        queues = [Queue(name, connection=connection) for name in Queues.NAMES]
+        busy = any(q.count or StartedJobRegistry(queue=q).count or ScheduledJobRegistry(queue=q).count
+                   for q in queues) or any(w.get_current_job_id() for w in Worker.all(connection=connection))
+        calm = 0 if busy else calm + 1
+        time.sleep(0.5)
+
+
 def _run(app, store, shopify, tiktok, skus: list[str], gap: float, imports: bool) -> dict:
     from shopsync.extensions import db
-    from shopsync.models import Integration
+    from shopsync.models import Integration, utcnow
     from shopsync.sandbox.tiktok.buying import OrderError
 
     chance = random.Random(SEED)
+    _quiet(app)
     shop = db.session.get(Integration, store.tiktok_integration_id)
     shop.order_settings = {"import_orders": imports}
+    shop.orders_polled_through = utcnow()  # as turning import on does: earlier sales are not this run's
     db.session.commit()
     stock = _restock(app, store, shopify, tiktok, chance)
     plan = []  # (when, link index, channel)
@@ -131,7 +154,6 @@ def _run(app, store, shopify, tiktok, skus: list[str], gap: float, imports: bool
         elif _sell_on_shopify(shopify, store, link):
             sold[link.link_id] += 1
     oversold = sum(max(0, sold[link_id] - units) for link_id, units in stock.items())
-    time.sleep(max(5.0, 2 * gap))  # let the last orders and pushes land before the next run starts
     result = {"gap": gap, "imports": imports, "buyers": len(plan), "sold": sum(sold.values()),
               "stock": sum(stock.values()), "oversold": oversold, "seconds": time.monotonic() - began}
     print(f"gap {gap:g} s, import {'on ' if imports else 'off'}: {result['sold']} of {result['stock']} units sold "

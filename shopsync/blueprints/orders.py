@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..jobs.orders import queue_order, queue_order_import
-from ..models import CarrierMapping, Integration, Location, Order, Shipment, SyncRun
+from ..models import CarrierMapping, Integration, Location, Order, Shipment, SyncRun, utcnow
 from ..models.integration import ACTIVE, SHOPIFY, TIKTOK
 from ..sync.orders import listing
 from ..sync.orders.carriers import normalise
@@ -109,6 +109,8 @@ def shop_settings(integration_id: int):
         except SettingsError as error:
             values, errors = {**values, **form}, error.errors
         else:
+            if clean.get("import_orders") and not OrderSettings.of(shop.order_settings).import_orders:
+                shop.orders_polled_through = utcnow()  # sales made while off come in by "Import orders since"
             shop.order_settings = {**(shop.order_settings or {}), **clean}
             db.session.commit()
             flash(f"Order settings of {shop.name} saved.", "success")
