@@ -43,7 +43,7 @@ BENCHMARKS = (
               r"^(run\s+p50|debounce|2 workers|aim|\d+ stock changes)"),
     Benchmark("order_latency", ("--orders", "300", "--rate", "5", "--burst", "50"),
               ("--orders", "60", "--rate", "5", "--burst", "20"), r"^(steady|burst|baseline|ratio|aim|\d+ TikTok sales)"),
-    Benchmark("oversell", ("--skus", "200", "--gaps", "1", "3", "10"), ("--skus", "40", "--gaps", "1", "10"),
+    Benchmark("oversell", ("--skus", "200", "--gaps", "2", "10"), ("--skus", "40", "--gaps", "2", "10"),
               r"^(\s+[\d.]+ s\s+\d|gap|aim|\d+ SKUs)"),
     Benchmark("noop_sync", ("--links", "20000"), ("--links", "2000"), r"^(links|scheduled sync|bare SELECT|ratio)"),
     # pages has fixed sizes (50,000 variants, 20,000 links): its budget is stated at that size.

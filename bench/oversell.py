@@ -1,11 +1,11 @@
 """Units sold beyond stock when buyers on both channels race for the last units, with order import on and off.
 
-    python -m bench.oversell --skus 200 --gaps 1 3 10
+    python -m bench.oversell --skus 200 --gaps 2 10 --rate 5
 
 Everything real, as in order_latency: the app, both sandboxes, ShopSync's worker processes, PostgreSQL and
 Redis. 200 linked SKUs start with 1-3 units each, the same on both channels. Each SKU then gets one more
-buyer than it has units, each on TikTok or the Shopify storefront at random, one every GAP seconds (the
-SKUs staggered across the gap): a TikTok buyer is refused by TikTok when TikTok shows no stock, a Shopify
+buyer than it has units, each on TikTok or the Shopify storefront at random, one every GAP seconds (SKUs
+start one after another, so buyers come at RATE a second over all SKUs): a TikTok buyer is refused by TikTok when TikTok shows no stock, a Shopify
 buyer when Shopify shows none (inventory policy DENY). Units sold beyond a SKU's stock are oversold.
 Per gap, two runs side by side:
   import on   the default: TikTok sales become Shopify orders (their units held until then)
@@ -35,8 +35,9 @@ WORKERS = 2
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--skus", type=int, default=200)
-    parser.add_argument("--gaps", type=float, nargs="+", default=[1.0, 3.0, 10.0],
+    parser.add_argument("--gaps", type=float, nargs="+", default=[2.0, 10.0],
                         help="seconds between one buyer of a SKU and the next")
+    parser.add_argument("--rate", type=float, default=5.0, help="buyers per second over all SKUs")
     sys.path.insert(0, str(ROOT))
     measure_then_report(BENCH_DB, _measure, _report, parser.parse_args())
 
@@ -56,7 +57,7 @@ def _measure(args) -> list[dict]:
             stack.enter_context(running_worker())
         for gap in args.gaps:
             for imports in (True, False):
-                results.append(_run(app, store, shopify, tiktok, skus, gap, imports))
+                results.append(_run(app, store, shopify, tiktok, skus, gap, imports, args.rate))
         return results
 
 
@@ -122,7 +123,7 @@ def _quiet(app, timeout: float = 120.0) -> None:
         time.sleep(0.5)
 
 
-def _run(app, store, shopify, tiktok, skus: list[str], gap: float, imports: bool) -> dict:
+def _run(app, store, shopify, tiktok, skus: list[str], gap: float, imports: bool, rate: float) -> dict:
     from shopsync.extensions import db
     from shopsync.models import Integration, utcnow
     from shopsync.sandbox.tiktok.buying import OrderError
@@ -135,8 +136,10 @@ def _run(app, store, shopify, tiktok, skus: list[str], gap: float, imports: bool
     db.session.commit()
     stock = _restock(app, store, shopify, tiktok, chance)
     plan = []  # (when, link index, channel)
+    # SKUs start one after another so that buyers come at about `rate` a second over all SKUs.
+    spacing = sum(stock[link.link_id] + 1 for link in store.links) / len(store.links) / rate
     for index, link in enumerate(store.links):
-        offset = gap * index / len(store.links)
+        offset = spacing * index
         for buyer in range(stock[link.link_id] + 1):
             plan.append((offset + buyer * gap, index, chance.choice(("tiktok", "shopify"))))
     plan.sort()

@@ -9,10 +9,10 @@ from datetime import datetime, timedelta
 
 from rq import Retry
 from rq.exceptions import DuplicateJobError
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 
 from ..extensions import db
-from ..models import Integration, Order, utcnow
+from ..models import Integration, Order, SyncRun, utcnow
 from ..models import orders as states
 from ..models.integration import ACTIVE, TIKTOK
 from ..sync import runs
@@ -121,11 +121,16 @@ def import_orders_since(integration_id: int, since: str, run_id: int) -> str:
     runs.mark_running(run_id)
     integration = db.session.get(Integration, integration_id)
 
+    def found(total: int) -> None:
+        db.session.execute(update(SyncRun).where(SyncRun.id == run_id).values(
+            total=total, message=f"Importing {total} TikTok order(s)…"))
+        db.session.commit()
+
     def progress(done: int, failed: int) -> None:
         runs.count_run(run_id, done=done, failed=failed)
         db.session.commit()
 
-    applied, flush, complete = poll.import_since(integration, datetime.fromisoformat(since), progress)
+    applied, flush, complete = poll.import_since(integration, datetime.fromisoformat(since), found, progress)
     request_flushes(flush, "manual")
     message = f"{applied} TikTok order(s) imported" + ("" if complete else "; some failed for now and will be retried")
     return runs.finish_run(run_id, message).status

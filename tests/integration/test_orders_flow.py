@@ -3,19 +3,21 @@ holds, cancellations and returns restocking once, fulfilments sending tracking t
 from __future__ import annotations
 
 import threading
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import func, select
 
 from shopsync.extensions import db
-from shopsync.jobs.orders import poll_orders, save_order_references, sync_order
-from shopsync.models import CarrierMapping, Integration, InventoryLevel
+from shopsync.jobs.orders import poll_orders, queue_order_import, save_order_references, sync_order
+from shopsync.models import Alert, CarrierMapping, Integration, InventoryLevel, SyncRun
 from shopsync.models import orders as states
 from shopsync.sandbox.shopify import order_book
 from shopsync.sandbox.tiktok import buying
 from shopsync.sync.orders import create as creating
 from shopsync.sync.pushes.planner import plan_links
 from tests.support.orders import order_of, seller_sku, settle, shopify_orders, store_taking_orders
+from tests.support.shopify_import import run_jobs
 
 SHOPIFY_WEBHOOKS = "shopsync.jobs.webhooks.process_webhooks"
 TIKTOK_WEBHOOKS = "shopsync.jobs.orders.process_tiktok_webhooks"
@@ -264,3 +266,44 @@ def test_a_completed_return_restocks_when_the_shop_says_so(app, store, shopify_s
     settle(app, lambda: _available(shopify_sandbox, shop_domain, link.variant_id) == before, jobs=BOTH)
     assert len(_in_shopify(shopify_sandbox, shop_domain, tiktok.id)[0].refunds) == 1
 
+
+
+def test_an_order_shopify_refuses_needs_attention_and_alerts_the_merchant(
+        app, client, store, shopify_sandbox, tiktok_sandbox, shop_domain):
+    link = store.links[0]
+    shopify_sandbox.set_webhook_delivery(paused=True)  # the product goes before ShopSync hears of it
+    try:
+        shopify_sandbox.delete_product(shop_domain, shopify_sandbox.shop(shop_domain).variant(link.variant_id)[0].id)
+        tiktok = tiktok_sandbox.sell(seller_sku(store), 1, on_hold=False)
+        failed = settle(app, lambda: (found := order_of(store, tiktok.id)) and found.state == states.FAILED
+                        and found)
+    finally:
+        shopify_sandbox.set_webhook_delivery(paused=False)
+    assert "Variant does not exist" in failed.problem and failed.holds_units and failed.held_units == 1
+    alert = db.session.execute(select(Alert).where(Alert.tenant_id == store.tenant_id,
+                                                   Alert.kind == "order_failed")).scalar_one()
+    assert tiktok.id in alert.summary and alert.details["fix_path"] == f"/orders/{failed.id}"
+    assert not _in_shopify(shopify_sandbox, shop_domain, tiktok.id)
+    page = client.get(f"/orders/{failed.id}").get_data(as_text=True)
+    assert "Shopify refused the order" in page and "press Retry" in page
+
+
+def test_the_poll_and_an_import_since_a_day_catch_orders_whose_webhooks_were_lost(
+        app, store, shopify_sandbox, tiktok_sandbox, shop_domain):
+    tiktok_sandbox.events.outbox.set_controls(drop=10)
+    lost = tiktok_sandbox.sell(seller_sku(store), 1, on_hold=False)
+    assert tiktok_sandbox.events.outbox.wait_until_drained()
+    assert order_of(store, lost.id) is None
+    poll_orders(store.tiktok_integration_id)
+    assert order_of(store, lost.id).state == states.CREATED
+    assert len(_in_shopify(shopify_sandbox, shop_domain, lost.id)) == 1
+
+    also_lost = tiktok_sandbox.sell(seller_sku(store, 1), 1, on_hold=False)
+    assert tiktok_sandbox.events.outbox.wait_until_drained()
+    run_id = queue_order_import(db.session.get(Integration, store.tiktok_integration_id),
+                                datetime.now(timezone.utc) - timedelta(days=1))
+    assert run_jobs(app, "shopsync.jobs.orders.import_orders_since") == 1
+    assert order_of(store, also_lost.id).state == states.CREATED
+    run = db.session.get(SyncRun, run_id)
+    assert run.status == "succeeded" and run.total == 2 and run.done == 2
+    assert len(_in_shopify(shopify_sandbox, shop_domain, lost.id)) == 1  # imported again: not created twice

@@ -42,11 +42,12 @@ ORDER_FAILED = "order_failed"
 
 
 def apply_order(integration: Integration, tiktok_order_id: str, known: TikTokOrder | None = None, *,
-                owner=None, look_up: bool = True) -> tuple[str, set[int]]:
+                owner=None, look_up: bool = True, releases: list | None = None) -> tuple[str, set[int]]:
     """Bring one order up to date; returns (outcome, TikTok shops to flush).
 
     `known`: a detail already read (without one, TikTok is asked unless `look_up` is False); `owner`: the
-    shop's owner when the caller already is.
+    shop's owner when the caller already is; `releases`: where to put (order, store) pairs whose units the
+    caller releases together (create.release_units), instead of releasing each here.
     """
     settings = OrderSettings.of(integration.order_settings)
     if not settings.import_orders:
@@ -64,7 +65,7 @@ def apply_order(integration: Integration, tiktok_order_id: str, known: TikTokOrd
         # Its units held (or no longer) change what TikTok should show: a flush planned before the order was
         # recorded may have given them back.
         flush = _links_of(order) if changed else set()
-        flush |= _follow(integration, order, tiktok, settings, owner)  # commits what was recorded
+        flush |= _follow(integration, order, tiktok, settings, owner, releases)  # commits what was recorded
     return order.state, flush
 
 
@@ -101,7 +102,8 @@ def _links_of(order: Order) -> set[int]:
     return mark_links_dirty(order.tenant_id, [line.link_id for line in order.lines if line.link_id])
 
 
-def _follow(integration: Integration, order: Order, tiktok: TikTokOrder, settings: OrderSettings, owner) -> set[int]:
+def _follow(integration: Integration, order: Order, tiktok: TikTokOrder, settings: OrderSettings, owner,
+            releases: list | None = None) -> set[int]:
     if tiktok.is_cancelled:
         return _cancelled(order, owner)
     if order.state == states.CANCELLED:
@@ -129,7 +131,7 @@ def _follow(integration: Integration, order: Order, tiktok: TikTokOrder, setting
                                    f"{order.tiktok_order_id} is now in Shopify as {order.shopify_order_name}.")
     if order.state != states.CREATED or order.shopify_cancelled_at is not None:
         return set()
-    return _keep_in_line(integration, order, tiktok, owner)
+    return _keep_in_line(integration, order, tiktok, owner, releases)
 
 
 def _ready_store(order: Order, tiktok: TikTokOrder, settings: OrderSettings) -> Integration | None:
@@ -177,7 +179,8 @@ def _subject(order: Order) -> str:
     return f"order:{order.id}"
 
 
-def _keep_in_line(integration: Integration, order: Order, tiktok: TikTokOrder, owner) -> set[int]:
+def _keep_in_line(integration: Integration, order: Order, tiktok: TikTokOrder, owner,
+                  releases: list | None = None) -> set[int]:
     store = db.session.get(Integration, order.shopify_integration_id)
     client = shopify_admin(store)
     flush: set[int] = set()
@@ -190,8 +193,10 @@ def _keep_in_line(integration: Integration, order: Order, tiktok: TikTokOrder, o
             release_hold(order, tiktok, client)
         refund_cancelled_lines(order, client)
         db.session.commit()
-        if order.released_at is None:
-            flush |= release_units(order, store, client, owner)
+        if order.released_at is None and releases is not None:
+            releases.append((order, store))
+        elif order.released_at is None:
+            flush |= release_units([order], store, client, owner)
     except PermanentError as error:  # an answer, not a database error: what was done so far is kept
         order.problem = f"Shopify refused a follow-up step: {error.message}"
         order.next_step = "Check the order in Shopify; press Retry once it is fixed."

@@ -127,24 +127,25 @@ def fbt_location(order: Order, settings: OrderSettings) -> int | None:
         .order_by(Location.shopify_id).limit(1)).scalar_one_or_none()
 
 
-def release_units(order: Order, store: Integration, client: AdminClient, owner) -> set[int]:
-    """Store Shopify's stock after the order and stop holding its units, in one commit.
+def release_units(orders: list[Order], store: Integration, client: AdminClient, owner) -> set[int]:
+    """Store Shopify's stock after these orders (of one store) and stop holding their units, in one commit.
 
     Returns the TikTok shops whose links were marked dirty (the caller asks for their flush).
     """
-    shopify_ids = [line.shopify_variant_id for line in order.lines
-                   if line.link_id and line.shopify_integration_id == store.id and line.shopify_variant_id]
+    shopify_ids = {line.shopify_variant_id for order in orders for line in order.lines
+                   if line.link_id and line.shopify_integration_id == store.id and line.shopify_variant_id}
     variants = db.session.execute(select(Variant.id, Variant.inventory_item_id).where(
         Variant.integration_id == store.id, Variant.shopify_id.in_(shopify_ids))).all() if shopify_ids else []
     items = sorted({item for _, item in variants if item is not None})
     owner.check()
     levels = stock_of(client, items) if items else []
     CatalogWriter(db.session.connection(), store.tenant_id, store.id).levels(levels)
-    held = order.held_units
-    order.released_at = utcnow()
-    log_event(order, "units_released", f"{held} held", "0 held",
-              "Shopify's stock after the order is stored; its units are no longer held.")
-    # Every link of these variants: the order's (its hold is gone) and any other the new stock feeds.
-    flush = mark_variants_dirty(order.tenant_id, [variant_id for variant_id, _ in variants])
+    for order in orders:
+        held = order.held_units
+        order.released_at = utcnow()
+        log_event(order, "units_released", f"{held} held", "0 held",
+                  "Shopify's stock after the order is stored; its units are no longer held.")
+    # Every link of these variants: the orders' (their holds are gone) and any other the new stock feeds.
+    flush = mark_variants_dirty(store.tenant_id, [variant_id for variant_id, _ in variants])
     db.session.commit()
     return flush

@@ -37,11 +37,13 @@ def poll_orders(integration: Integration) -> tuple[int, set[int]]:
     return applied, flush
 
 
-def import_since(integration: Integration, since: datetime,
+def import_since(integration: Integration, since: datetime, found: Callable[[int], None] | None = None,
                  progress: Callable[[int, int], None] | None = None) -> tuple[int, set[int], bool]:
     """Every order created since `since`; returns (applied, TikTok shops to flush, all applied)."""
     orders = call_with_refresh(integration, lambda client: list(search_orders(
         client, create_time_ge=int(since.timestamp()))))
+    if found:
+        found(len(orders))
     return apply_found(integration, orders, progress, every=True)
 
 

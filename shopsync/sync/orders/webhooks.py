@@ -18,9 +18,11 @@ from ...models.integration import ACTIVE, TIKTOK
 from ...platforms.http import PlatformError, TransientError
 from ...platforms.tiktok import webhooks as notifications
 from ...platforms.tiktok.orders import get_orders, normalise_status
+from ..connections.shopify_access import shopify_admin
 from ..connections.tiktok_access import call_with_refresh
 from ..ownership import shop_owner
 from .apply import apply_order, apply_returns, is_settled
+from .create import release_units
 from .settings import OrderSettings
 
 log = logging.getLogger(__name__)
@@ -106,17 +108,27 @@ def _process_shop(shop: str) -> set[int]:
                 if notification.type == notifications.RETURN_STATUS_CHANGE:
                     returns.append(notification.order_id)
         details = _details(integration, list(orders)) if orders else {}
-        for order_id, events in orders.items():
-            try:
-                outcome, shops = apply_order(integration, order_id, known=details.get(order_id), owner=owner,
-                                             look_up=order_id not in details)
-                flush |= shops
-            except PlatformError as error:
-                db.session.rollback()
-                if error.error_class == "transient":
-                    raise
-                outcome = f"refused: {type(error).__name__}"
-            _done_ids(events, outcome)
+        outcomes: dict[str, str] = {}
+        releases: list = []  # the orders' units are released together: one stock read and one commit
+        try:
+            for order_id in orders:
+                try:
+                    outcomes[order_id], shops = apply_order(integration, order_id, known=details.get(order_id),
+                                                            owner=owner, look_up=order_id not in details,
+                                                            releases=releases)
+                    flush |= shops
+                except PlatformError as error:
+                    db.session.rollback()
+                    if error.error_class == "transient":
+                        raise
+                    outcomes[order_id] = f"refused: {type(error).__name__}"
+            stores = {store.id: store for _, store in releases}
+            for store_id, store in stores.items():
+                flush |= release_units([order for order, held_in in releases if held_in.id == store_id], store,
+                                       shopify_admin(store), owner)
+        finally:  # what was applied is marked, so a retry does not apply it again
+            for order_id, outcome in outcomes.items():
+                _done_ids(orders[order_id], outcome)
     for order_id in dict.fromkeys(returns):
         apply_returns(integration, order_id)
     return flush
