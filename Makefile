@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test bench clean
+.PHONY: run test bench lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,12 @@ test: $(VENV)/.installed-test
 bench: $(VENV)/.installed-test
 	bash scripts/services.sh
 	$(BIN)/python -m bench
+
+## Production lock: every dependency pinned with its hashes (run after changing pyproject.toml's dependencies)
+lock: | $(BIN)/python
+	$(BIN)/pip install --quiet "uv>=0.5,<1"
+	printf 'setuptools>=68\n' | $(BIN)/uv pip compile pyproject.toml - --universal --python-version 3.11 \
+		--generate-hashes --quiet --custom-compile-command "make lock" -o requirements.lock
 
 clean:
 	rm -rf $(VENV) instance

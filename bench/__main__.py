@@ -46,6 +46,8 @@ BENCHMARKS = (
     Benchmark("oversell", ("--skus", "200", "--gaps", "2", "10"), ("--skus", "40", "--gaps", "2", "10"),
               r"^(\s+[\d.]+ s\s+\d|gap|aim|\d+ SKUs)"),
     Benchmark("noop_sync", ("--links", "20000"), ("--links", "2000"), r"^(links|scheduled sync|bare SELECT|ratio)"),
+    Benchmark("publish", ("--products", "1000"), ("--products", "100"),
+              r"^(catalog:|wall|calls per|shopify:|peak RSS|consistency)"),
     # pages has fixed sizes (50,000 variants, 20,000 links): its budget is stated at that size.
     Benchmark("pages", (), (), r"^(filled|page|/|every|over the)"),
 )

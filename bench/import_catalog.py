@@ -17,6 +17,7 @@ and peak RSS of this process (resource.getrusage), before and after the import.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import subprocess
@@ -35,13 +36,13 @@ SHOP = "bench-store.myshopify.com"
 CALLBACK = "http://127.0.0.1:9/auth/shopify/callback"
 
 _SANDBOX_SERVER = """
-import sys
+import json, sys
 from werkzeug.serving import make_server
 from shopsync.sandbox.app import create_sandbox_app
 app = create_sandbox_app({"shopify_api_key": "sandbox-shopify-key", "shopify_api_secret": "sandbox-shopify-secret",
                           "shopify_redirect_uris": [sys.argv[1]], "tiktok_app_key": "sandbox-tiktok-key",
                           "tiktok_app_secret": "sandbox-tiktok-secret", "tiktok_service_id": "7000000000000000001",
-                          "tiktok_redirect_uri": sys.argv[1]})
+                          "tiktok_redirect_uri": sys.argv[1], **json.loads(sys.argv[2])})
 import logging; logging.getLogger("werkzeug").setLevel(logging.ERROR)
 server = make_server("127.0.0.1", 0, app, threaded=True)
 print(server.server_port, flush=True)
@@ -53,9 +54,10 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _start_sandbox() -> tuple[subprocess.Popen, str]:
-    process = subprocess.Popen([sys.executable, "-c", _SANDBOX_SERVER, CALLBACK], stdout=subprocess.PIPE,
-                               text=True)
+def _start_sandbox(**settings) -> tuple[subprocess.Popen, str]:
+    """Both sandboxes on a server of their own in a child process; `settings` add to or replace its defaults."""
+    process = subprocess.Popen([sys.executable, "-c", _SANDBOX_SERVER, CALLBACK, json.dumps(settings)],
+                               stdout=subprocess.PIPE, text=True)
     port = int(process.stdout.readline())
     return process, f"http://127.0.0.1:{port}"
 
@@ -156,7 +158,7 @@ def main(argv=None) -> None:
             requests.post(f"{sandbox_url}/shopify/_control/shops", json={"shop": SHOP}, timeout=10).raise_for_status()
             generated = requests.post(f"{sandbox_url}/shopify/_control/shops/{SHOP}/generate",
                                       json={"variants": args.variants}, timeout=600).json()["variants"]
-            integration = install(SHOP, _oauth_token(shopify_base_url(SHOP)))
+            integration, _ = install(SHOP, _oauth_token(shopify_base_url(SHOP)))
             run = create_import_run(integration, "manual")
             baseline_rss = _rss_mb()
 

@@ -41,7 +41,7 @@ def _app(database_url: str):
     return app
 
 
-def _fill(app, shop: str, products: int, links: int, logs: int) -> int:
+def _fill(app, shop: str, products: int, links: int, logs: int) -> str:
     """One merchant's catalog, TikTok shop, links and logs; returns the user id to log in as."""
     from sqlalchemy import insert, select
 
@@ -117,11 +117,12 @@ def _fill(app, shop: str, products: int, links: int, logs: int) -> int:
         bulk(SyncLog, [{"tenant_id": t, "run_id": run.id, "link_id": link_ids[n % links], "field": "inventory",
                         "before": "9", "after": "10", "result": "ok", "trigger": "schedule", "created_at": now}
                        for n in range(logs)])
+        user.shopify_integration_id = s
         db.session.commit()
-        return user.id
+        return user.get_id()
 
 
-def _logged_in_client(app, user_id: int):
+def _logged_in_client(app, session_user_id: str):
     from flask_login.utils import _create_identifier
 
     client = app.test_client()
@@ -130,7 +131,7 @@ def _logged_in_client(app, user_id: int):
         identifier = _create_identifier()
     client.environ_base.update({"REMOTE_ADDR": "127.0.0.1", "HTTP_USER_AGENT": "shopsync-bench"})
     with client.session_transaction() as session:
-        session.update({"_user_id": str(user_id), "_fresh": True, "_id": identifier})
+        session.update({"_user_id": session_user_id, "_fresh": True, "_id": identifier})
     return client
 
 
@@ -170,7 +171,7 @@ def main() -> int:
     app = _app(fresh_database(BENCH_DB))
     start = time.perf_counter()
     _fill(app, "neighbour.myshopify.com", 2_000, 4_000, 10_000)
-    user_id = _fill(app, "big-store.myshopify.com", PRODUCTS, LINKS, LOGS)
+    session_user_id = _fill(app, "big-store.myshopify.com", PRODUCTS, LINKS, LOGS)
     with app.app_context():
         from shopsync.extensions import db
         from shopsync.models import Tenant, Variant
@@ -182,7 +183,7 @@ def main() -> int:
         db.session.commit()
     print(f"filled {variants} variants and {LINKS} links (+ a neighbour) in {time.perf_counter() - start:.1f} s")
 
-    client = _logged_in_client(app, user_id)
+    client = _logged_in_client(app, session_user_id)
     products_rows = ("SELECT * FROM products WHERE tenant_id = :t ORDER BY title, id LIMIT 51")
     link_rows = (
         "SELECT product_links.*, variants.title, variants.sku, products.title, tiktok_skus.seller_sku "

@@ -8,6 +8,7 @@ from flask import Flask
 
 from . import config as settings
 from .extensions import csrf, db, limiter, login_manager, migrate, queues
+from .security.log_redaction import redact_access_logs
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -16,6 +17,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(settings.load(app.instance_path))
     if config:
         app.config.update(config)
+    settings.check_sandbox(app.config["SHOPSYNC_ENV"] == "production", app.config["SANDBOX_ENABLED"])
 
     from . import models  # noqa: F401  (registers the tables)
 
@@ -38,9 +40,20 @@ def create_app(config: dict | None = None) -> Flask:
     if app.config["SANDBOX_ENABLED"] and app.config["SANDBOX_MOUNT"]:
         from .sandbox.app import mount_sandbox
         mount_sandbox(app)
+    _trust_proxies(app)
 
     logging.getLogger("shopsync").setLevel(app.config["LOG_LEVEL"])
+    redact_access_logs()
     return app
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind TRUSTED_PROXY_HOPS proxies, the client address and scheme come from their X-Forwarded-* headers
+    (the rightmost hops only, so a client cannot choose its own address); with none, those headers are ignored."""
+    hops = app.config["TRUSTED_PROXY_HOPS"]
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
 
 def _init_login(app: Flask) -> None:
@@ -52,8 +65,15 @@ def _init_login(app: Flask) -> None:
     login_manager.session_protection = "strong"
 
     @login_manager.user_loader
-    def load_user(user_id: str):
+    def load_user(session_user_id: str):
+        """The session's user while the session is current: User.get_id() puts the user's session version
+        beside their id, so raising the version (logout, uninstall, removal) ends every older session."""
+        user_id, _, version = str(session_user_id).partition(":")
         try:
-            return db.session.get(User, int(user_id))
+            user = db.session.get(User, int(user_id))
         except (TypeError, ValueError):
             return None
+        if user is None or user.removed_at is not None or not version.isascii() or not version.isdigit() \
+                or int(version) != user.session_version:
+            return None
+        return user

@@ -39,12 +39,18 @@ def _bool(value: str | None, default: bool = False) -> bool:
 def load(instance_path: str, environ: dict[str, str] | None = None) -> dict:
     env = dict(os.environ if environ is None else environ)
     production = env.get("SHOPSYNC_ENV", "").lower() == "production"
+    # The sandbox is on by default only where no real platform credentials are given.
+    sandbox = _bool(env.get("SHOPSYNC_SANDBOX"), default=not production and not env.get("SHOPIFY_API_KEY"))
+    check_sandbox(production, sandbox)
     if production:
         missing = [name for name in PRODUCTION_REQUIRED if not env.get(name)]
         if missing:
             raise ConfigError("production settings missing: " + ", ".join(missing))
-    # The sandbox is on by default only where no real platform credentials are given.
-    sandbox = _bool(env.get("SHOPSYNC_SANDBOX"), default=not production and not env.get("SHOPIFY_API_KEY"))
+    if sandbox:
+        foreign = [name for name, value in SANDBOX_CREDENTIALS.items() if env.get(name) not in (None, "", value)]
+        if foreign:
+            raise ConfigError("with the sandbox on, ShopSync and the sandbox use the sandbox's own credentials, "
+                              "never real ones: unset " + ", ".join(foreign) + " or set SHOPSYNC_SANDBOX=0")
     public_url = env.get("PUBLIC_URL", EMBEDDED_PUBLIC_URL).rstrip("/")
     sandbox_url = env.get("SANDBOX_URL", public_url + "/sandbox").rstrip("/")
 
@@ -92,6 +98,8 @@ def load(instance_path: str, environ: dict[str, str] | None = None) -> dict:
         "SHOPIFY_BULK_POLL_SECONDS": float(env.get("SHOPIFY_BULK_POLL_SECONDS", "2")),
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO").upper(),
         "FLUSH_DEBOUNCE_SECONDS": float(env.get("FLUSH_DEBOUNCE_SECONDS", "1")),
+        # First look at TikTok's review of new listings this long after submitting (then less and less often).
+        "LISTING_FOLLOW_SECONDS": float(env.get("LISTING_FOLLOW_SECONDS", "60")),
         "ORDER_DOUBT_SECONDS": float(env.get("ORDER_DOUBT_SECONDS", "0")) or None,
         "ALERT_DIGEST_MINUTES": int(env.get("ALERT_DIGEST_MINUTES", "60")),
         "WEBHOOK_MAX_BYTES": int(env.get("WEBHOOK_MAX_BYTES", str(1024 * 1024))),
@@ -100,6 +108,12 @@ def load(instance_path: str, environ: dict[str, str] | None = None) -> dict:
         "LOG_RETENTION_DAYS": int(env.get("LOG_RETENTION_DAYS", "30")),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or (env.get("REDIS_URL") or "memory://"),
         "RATELIMIT_AUTH": env.get("RATELIMIT_AUTH", "20 per minute"),
+        # The OAuth callbacks come back once per sign-in started: a limit of their own, so a flood of starts
+        # cannot use up the budget that finishing sign-ins needs.
+        "RATELIMIT_AUTH_CALLBACK": env.get("RATELIMIT_AUTH_CALLBACK", "60 per minute"),
+        # How many proxies in front of ShopSync set X-Forwarded-For/-Proto (each adds one hop). 0 trusts none:
+        # the client is then the address that connected, which behind a proxy is the proxy itself.
+        "TRUSTED_PROXY_HOPS": _count(env, "TRUSTED_PROXY_HOPS"),
         "RATELIMIT_API": env.get("RATELIMIT_API", "600 per minute"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -112,14 +126,43 @@ def load(instance_path: str, environ: dict[str, str] | None = None) -> dict:
     return config
 
 
+def _count(env: dict[str, str], name: str) -> int:
+    value = env.get(name, "").strip() or "0"
+    if not value.isascii() or not value.isdigit() or int(value) > 10:
+        raise ConfigError(f"{name} must be a whole number from 0 to 10, not {value!r}")
+    return int(value)
+
+
+def check_sandbox(production: bool, sandbox: bool) -> None:
+    """The sandbox approves any shop's sign-in and signs what it is asked to: never in production."""
+    if production and sandbox:
+        raise ConfigError("SHOPSYNC_SANDBOX is on with SHOPSYNC_ENV=production: the sandbox lets anyone sign in "
+                          "as any store. Unset SHOPSYNC_SANDBOX (or set it to 0) in production.")
+
+
 def _database_url(url: str | None, instance_path: str) -> str:
     if not url:
-        return "sqlite:///" + str(Path(instance_path) / "shopsync.db")
+        return "sqlite:///" + str(_private_file(Path(instance_path) / "shopsync.db"))
     # psycopg 3 is the driver; accept the common postgres:// spellings.
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix):]
     return url
+
+
+def _private_file(path: Path) -> Path:
+    """The embedded database, readable by its owner only, like the key files beside it.
+
+    SQLite would create it with the umask's mode (usually world-readable), and its -wal and
+    -shm files take the database file's mode, so creating it 0600 first covers all three.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        if path.stat().st_mode & 0o077:
+            path.chmod(0o600)  # made world-readable by an earlier version
+    return path
 
 
 def _random_secret() -> str:

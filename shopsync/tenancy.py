@@ -12,6 +12,7 @@ from sqlalchemy import select
 from werkzeug.local import LocalProxy
 
 from .extensions import db
+from .inputs import InvalidInput, row_id
 from .models import Tenant
 
 
@@ -44,8 +45,8 @@ def scoped(model):
 def get_or_404(model, object_id):
     """One row of the current tenant by primary key, or 404 (also for other tenants' rows)."""
     try:
-        key = int(object_id)
-    except (TypeError, ValueError):
+        key = row_id(object_id)
+    except InvalidInput:
         abort(404)
     row = db.session.execute(scoped(model).where(model.id == key)).scalar_one_or_none()
     if row is None:

@@ -1,7 +1,7 @@
 """TikTok orders into Shopify: orders, their lines, events and shipments, carrier mappings, shop settings
 
 Revision ID: 0010
-Revises: 0005
+Revises: 0012
 Create Date: 2026-12-02 06:50:52
 
 Existing TikTok shops get empty order settings, which read as the safe defaults (sync.orders.settings).
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0010'
-down_revision = '0005'
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 

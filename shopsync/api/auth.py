@@ -11,12 +11,14 @@ from flask import abort, g, request
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
-from ..extensions import csrf
-from ..security import api_keys
+from ..extensions import csrf, db
+from ..models import User
+from ..security import api_keys, roles
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 NO_CREDENTIALS = "Send an API key as 'Authorization: Bearer <key>' (create one in Settings) or log in."
-BAD_KEY = "That API key is not valid or has been revoked."
+BAD_KEY = ("That API key is not valid, has been revoked, or its creator can no longer manage API keys "
+           "(removed, no longer allowed, or their store uninstalled).")
 
 
 @dataclass(frozen=True)
@@ -42,7 +44,14 @@ def _identify() -> Caller | None:
     if header is not None:  # a key was sent: it decides, whatever cookie comes along
         scheme, _, key = header.strip().partition(" ")
         row = api_keys.authenticate(key.strip()) if scheme.lower() == "bearer" else None
-        return Caller(row.tenant_id, api_key_id=row.id) if row else None
+        if row is None:
+            return None
+        # A key acts for the person who made it, and only while they may still manage API keys.
+        creator = db.session.get(User, row.created_by_id) if row.created_by_id else None
+        if creator is None or creator.tenant_id != row.tenant_id or not roles.may(creator, roles.API_KEYS):
+            return None
+        g.acting_user = creator
+        return Caller(row.tenant_id, api_key_id=row.id, user_id=creator.id)
     if current_user.is_authenticated:
         return Caller(current_user.tenant_id, user_id=current_user.id)
     return None

@@ -5,12 +5,26 @@ from datetime import timezone
 
 import marshmallow as ma
 
-MAX_ID = 2**63 - 1  # BIGINT: larger ids are refused as input instead of failing in the database
+from ..inputs import MAX_ID, InvalidInput, clean_text, decimal_number, whole_number
+
 ID = f"int(min=1, max={MAX_ID})"  # URL converter for ids in paths
 
 
-class Id(ma.fields.Integer):
-    """An id of a row; JSON bodies pass strict=True so 1.5 or "1" is refused."""
+class Whole(ma.fields.Integer):
+    """A whole number from 0; in a query string ASCII digits only (int() also reads "١٢"), as on every page.
+    JSON bodies pass strict=True so 1.5 or "1" is refused."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str) and not self.strict:
+            try:
+                value = whole_number(value, high=MAX_ID)
+            except InvalidInput as error:
+                raise ma.ValidationError(str(error)) from None
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class Id(Whole):
+    """An id of a row."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("validate", ma.validate.Range(min=1, max=MAX_ID))
@@ -21,10 +35,10 @@ class Text(ma.fields.String):
     """A string without NUL characters (PostgreSQL cannot store them)."""
 
     def _deserialize(self, value, attr, data, **kwargs):
-        text = super()._deserialize(value, attr, data, **kwargs)
-        if "\x00" in text:
-            raise ma.ValidationError("must not contain NUL characters")
-        return text
+        try:
+            return clean_text(super()._deserialize(value, attr, data, **kwargs))
+        except InvalidInput as error:
+            raise ma.ValidationError(str(error)) from None
 
 
 class Money(ma.fields.Decimal):
@@ -32,6 +46,13 @@ class Money(ma.fields.Decimal):
 
     def __init__(self, **kwargs):
         super().__init__(as_string=True, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        """Plain notation with at most 4 decimals, as stored: no exponents ("1e-999999"), NaN or Infinity."""
+        try:
+            return decimal_number(value)
+        except InvalidInput as error:
+            raise ma.ValidationError(str(error)) from None
 
 
 class Moment(ma.fields.AwareDateTime):

@@ -9,6 +9,7 @@ from ..extensions import db
 from ..jobs.imports import start_import
 from ..models import Integration
 from ..models.integration import ACTIVE, SHOPIFY, TIKTOK
+from ..security import roles
 from ..tenancy import scoped
 from .pagination import PageArgs, page, page_schema
 from .runs import SyncRunSchema
@@ -50,6 +51,8 @@ def list_integrations(args):
 @blp.post("")
 @blp.arguments(ConnectSchema)
 @blp.response(200, ConnectStartedSchema)
+@blp.alt_response(403, description="Only the account owner (or staff they allow) connects shops")
+@roles.requires(roles.SHOPS)
 def connect(body):
     """Start connecting a TikTok shop."""
     # The grant's state must live in the browser session that comes back from TikTok,

@@ -13,7 +13,8 @@ from ..sync.links import actions as link_actions
 from ..sync.links import listing as link_listing
 from ..sync.links.actions import LinkError
 from ..sync.links.listing import STATES, LinkFilters
-from ..sync.pushes.rules import ROUNDINGS, SCHEDULES, SettingsError
+from ..models.links import STATES as LINK_STATES
+from ..sync.pushes.rules import ROUNDINGS, SCHEDULES, UNTRACKED_STOCK, SettingsError
 from ..tenancy import current_tenant_id, get_or_404, scoped
 from .fields import ID, Id, Money, Text
 from .pagination import PageArgs, encode_cursor, page_schema
@@ -37,16 +38,28 @@ class LinkSettingsSchema(ma.Schema):
     inventory_buffer = ma.fields.Integer(allow_none=True, strict=True)
     inventory_cap = ma.fields.Integer(allow_none=True, strict=True)
     schedule = ma.fields.String(allow_none=True, metadata={"enum": list(SCHEDULES)})
+    untracked_stock = ma.fields.String(allow_none=True, metadata={
+        "enum": list(UNTRACKED_STOCK),
+        "description": "For variants Shopify sells without counting stock: a fixed quantity, or leave TikTok's"})
+    untracked_quantity = ma.fields.Integer(allow_none=True, strict=True)
+    min_price = Money(allow_none=True, metadata={"description": "Lower prices wait for confirmation"})
+    max_price_drop = Money(allow_none=True, metadata={
+        "description": "Percent below TikTok's current price a new price may be without confirmation"})
 
 
 class LinkSchema(LinkSettingsSchema):
     id = ma.fields.Integer(required=True)
-    variant_id = ma.fields.Integer(required=True)
-    tiktok_sku_id = ma.fields.Integer(required=True)
+    variant_id = ma.fields.Integer(required=True, allow_none=True,
+                                   metadata={"description": "null once the Shopify variant was deleted"})
+    tiktok_sku_id = ma.fields.Integer(required=True, allow_none=True,
+                                      metadata={"description": "null once the TikTok SKU was deleted"})
     shopify_integration_id = ma.fields.Integer(required=True)
     tiktok_integration_id = ma.fields.Integer(required=True)
     paused = ma.fields.Boolean(required=True)
-    state = ma.fields.String(required=True, metadata={"enum": ["ok", "pending", "error"]})
+    state = ma.fields.String(required=True, metadata={"enum": list(LINK_STATES)})
+    orphaned_reason = ma.fields.String(allow_none=True)
+    held_price_before = Money(allow_none=True, metadata={"description": "TikTok's price when a price was held"})
+    held_price = Money(allow_none=True, metadata={"description": "The held price waiting for confirmation"})
     dirty = ma.fields.Boolean(required=True, metadata={"description": "Has Shopify changes not pushed yet"})
     last_pushed_price = Money(allow_none=True)
     last_pushed_quantity = ma.fields.Integer(allow_none=True)

@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import base64
-import binascii
 
 import marshmallow as ma
 from sqlalchemy import Select
 
 from ..extensions import db
-from .fields import MAX_ID
+from ..inputs import row_id
+from .fields import Whole
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
@@ -21,11 +21,9 @@ def encode_cursor(last_id: int) -> str:
 def decode_cursor(cursor: str) -> int:
     try:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
-    except (binascii.Error, UnicodeError, ValueError):
-        text = ""
-    if not text.isdigit() or not 1 <= int(text) <= MAX_ID:
-        raise ma.ValidationError("is not a cursor from this API: pass next_cursor from the previous page")
-    return int(text)
+        return row_id(text)
+    except ValueError:  # not base64, not ASCII, or InvalidInput
+        raise ma.ValidationError("is not a cursor from this API: pass next_cursor from the previous page") from None
 
 
 class Cursor(ma.fields.String):
@@ -35,7 +33,7 @@ class Cursor(ma.fields.String):
 
 class PageArgs(ma.Schema):
     cursor = Cursor(metadata={"description": "next_cursor of the previous page"})
-    limit = ma.fields.Integer(load_default=DEFAULT_LIMIT, validate=ma.validate.Range(min=1, max=MAX_LIMIT))
+    limit = Whole(load_default=DEFAULT_LIMIT, validate=ma.validate.Range(min=1, max=MAX_LIMIT))
 
 
 def page_schema(item_schema: type[ma.Schema], name: str) -> type[ma.Schema]:

@@ -8,6 +8,7 @@ NAV_ITEMS = [
     ("integrations.index", "Integrations"),
     ("products.index", "Products"),
     ("links.index", "Links"),
+    ("listings.index", "Listings"),
     ("orders.index", "Orders"),
     ("logs.index", "Sync logs"),
     ("settings.index", "Settings"),
@@ -15,15 +16,20 @@ NAV_ITEMS = [
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import (auth, dashboard, integrations, link_setup, links, logs, orders, products, settings, shopify, tiktok,
-                   tiktok_webhooks)
+    from . import (auth, dashboard, integrations, link_setup, links, listings, logs, orders, products, settings,
+                   shopify, tiktok, tiktok_webhooks)
 
     for module in (auth, dashboard, integrations, tiktok, products, shopify, links, link_setup, logs, settings,
-                   tiktok_webhooks, orders):
+                   listings, tiktok_webhooks, orders):
         app.register_blueprint(module.bp)
 
     from ..api import init_api
     init_api(app)
+
+    from ..security import roles
+
+    app.jinja_env.globals.update(may=roles.acting_user_may, is_owner=roles.acting_user_is_owner,
+                                 API_KEYS=roles.API_KEYS, ALERTS=roles.ALERTS, SHOPS=roles.SHOPS)
 
     @app.context_processor
     def navigation():

@@ -11,12 +11,14 @@ from hmac import compare_digest
 
 from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request, session,
                    url_for)
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
-from ..extensions import limiter
+from ..extensions import db, limiter
 from ..jobs import enqueue
 from ..platforms.http import PlatformError
 from ..platforms.shopify import oauth as shopify_oauth
+from ..security import people, roles
 from ..sync.connections import installation
 from .safety import safe_next_url
 
@@ -29,6 +31,17 @@ def _auth_limit() -> str:
     return current_app.config["RATELIMIT_AUTH"]
 
 
+def _callback_limit() -> str:
+    return current_app.config["RATELIMIT_AUTH_CALLBACK"]
+
+
+def _client_and_shop() -> str:
+    """Sign-in limits count per client address and store: one client (or one store's sign-ins) using up
+    its budget leaves every other merchant's alone."""
+    shop = (request.values.get("shop") or "").strip().lower()[:255]
+    return f"{get_remote_address()}|{shop}"
+
+
 @bp.get("/login")
 def login():
     if current_user.is_authenticated:
@@ -37,7 +50,7 @@ def login():
 
 
 @bp.post("/login")
-@limiter.limit(_auth_limit)
+@limiter.limit(_auth_limit, key_func=_client_and_shop)
 def login_submit():
     shop = (request.form.get("shop") or "").strip()
     if "." not in shop:
@@ -49,7 +62,7 @@ def login_submit():
 
 
 @bp.get("/auth/shopify")
-@limiter.limit(_auth_limit)
+@limiter.limit(_auth_limit, key_func=_client_and_shop)
 def start():
     """Install request (the App URL Shopify opens, with hmac) or a login from our own page."""
     shop = request.args.get("shop", "")
@@ -64,11 +77,11 @@ def start():
 
 
 @bp.get("/auth/shopify/callback")
-@limiter.limit(_auth_limit)
+@limiter.limit(_callback_limit, key_func=_client_and_shop)
 def callback():
     flow = session.pop(FLOW_KEY, None)
     params = request.args
-    if flow is None or not compare_digest(str(params.get("state", "")), flow["state"]):
+    if flow is None or not compare_digest(str(params.get("state", "")).encode(), flow["state"].encode()):
         abort(400, "This sign-in link has expired or was not started here. Start again from the login page.")
     config = current_app.config
     if not shopify_oauth.verify_query_hmac(params, config["SHOPIFY_API_SECRET"]):
@@ -93,13 +106,19 @@ def callback():
         missing = shopify_oauth.missing_scopes(token.scope or "", config["SHOPIFY_SCOPES"])
         if missing:
             abort(400, "ShopSync needs these permissions to work: " + ", ".join(sorted(missing)))
-        integration = installation.install(flow["shop"], token, tenant_id=flow.get("tenant_id"))
+        integration, restored = installation.install(flow["shop"], token, tenant_id=flow.get("tenant_id"))
         enqueue("shopsync.jobs.installs.after_install", integration.id)
+        if restored is not None:
+            flash(restored.message(), "success")
         return _redirect_to_grant(flow["shop"], "login", flow.get("next"))
 
     if not token.associated_user:
         abort(400, "Shopify did not say who is signing in.")
-    user = installation.log_in(flow["shop"], token.associated_user)
+    try:
+        user = installation.log_in(flow["shop"], token.associated_user)
+    except installation.AccessRemoved:
+        abort(403, "The store's account owner removed your access to ShopSync. Ask them to give it back in "
+                   "Settings.")
     if user is None:
         abort(400, "This store is not installed. Install ShopSync from Shopify first.")
     login_user(user)
@@ -109,6 +128,9 @@ def callback():
 @bp.post("/logout")
 @login_required
 def logout():
+    """Ends this person's sessions everywhere, not only this browser's: a copied cookie dies with it."""
+    people.end_sessions(current_user.tenant_id, [current_user.id])
+    db.session.commit()
     logout_user()
     session.clear()
     flash("You are logged out.", "info")
@@ -129,7 +151,9 @@ def _redirect_to_grant(shop: str, stage: str, next_url: str | None):
         config["PUBLIC_URL"] + url_for("auth.callback"),
         per_user=stage == "login",
     )
-    # A merchant already logged in is connecting another store to their account.
-    tenant_id = current_user.tenant_id if current_user.is_authenticated else None
+    # A merchant already logged in is connecting another store to their account (if they may: otherwise
+    # the store is installed as an account of its own).
+    tenant_id = current_user.tenant_id if current_user.is_authenticated and roles.may(current_user, roles.SHOPS) \
+        else None
     session[FLOW_KEY] = {"state": state, "shop": shop, "stage": stage, "next": next_url, "tenant_id": tenant_id}
     return redirect(url)

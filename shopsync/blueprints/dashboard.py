@@ -7,7 +7,9 @@ from sqlalchemy import func
 
 from ..extensions import db
 from ..models import Integration, Product, ProductLink, SyncLog
+from ..notify import alerts
 from ..sync import log_listing
+from ..sync.intake import failures as delivery_failures
 from ..sync.links import listing as link_listing
 from ..sync.orders import listing as order_listing
 from ..tenancy import current_tenant, current_tenant_id, scoped
@@ -31,4 +33,6 @@ def index():
     return render_template("dashboard/index.html", tenant=current_tenant, integrations=integrations,
                            link_counts=link_listing.state_counts(tenant_id), last_sync=last_sync, next_sync=next_sync,
                            failures=failures, runs=log_listing.recent_runs(tenant_id, limit=3),
+                           failed_deliveries=delivery_failures.failed_deliveries(tenant_id),
+                           unsent_alerts=alerts.unsent(tenant_id),
                            order_counts=order_listing.counts(tenant_id))

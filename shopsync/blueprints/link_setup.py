@@ -14,6 +14,7 @@ from flask_login import login_required
 from sqlalchemy import or_
 
 from ..extensions import db
+from ..inputs import InvalidInput, named, optional_row_id, row_id
 from ..models import Integration, Product, ProductLink, TikTokProduct, TikTokSku, Variant
 from ..sync.links import actions as link_actions
 from ..sync.links import csv_io as link_csv
@@ -43,15 +44,15 @@ def new():
 @login_required
 def create():
     tenant_id = current_tenant_id()
-    variant, sku = request.form.get("variant_id", ""), request.form.get("tiktok_sku_id", "")
+    variant, sku = _form_id("variant_id"), _form_id("tiktok_sku_id")
     errors = {}
-    if not variant.isdigit():
+    if variant is None:
         errors["variant_id"] = "Pick the Shopify variant that feeds this SKU."
-    if not sku.isdigit():
+    if sku is None:
         errors["tiktok_sku_id"] = "Pick the TikTok SKU to keep in step."
     if not errors:
         try:
-            link_id = link_actions.create_links(tenant_id, [(int(variant), int(sku))])[0]
+            link_id = link_actions.create_links(tenant_id, [(variant, sku)])[0]
         except LinkError as error:
             errors["form"] = f"Not linked: {error}."
         else:
@@ -59,6 +60,13 @@ def create():
             return redirect(url_for("links.detail", link_id=link_id))
     return render_template("links/new.html", errors=errors, tiktok_integrations=tiktok_integrations(),
                            q_variant=request.form.get("q_variant", ""), q_sku=request.form.get("q_sku", "")), 422
+
+
+def _form_id(name: str) -> int | None:
+    try:
+        return row_id(request.form.get(name, ""))
+    except InvalidInput:
+        return None
 
 
 def _like(text: str) -> str:
@@ -85,15 +93,15 @@ def pick_variants():
 def pick_skus():
     """Active search: TikTok SKUs not linked yet, by product title or seller SKU."""
     q = (request.args.get("q_sku") or "").strip()[:100]
-    integration = request.args.get("integration", "")
+    integration = named("integration", optional_row_id, request.args.get("integration"))
     query = (scoped(TikTokSku).with_only_columns(TikTokSku.id, TikTokProduct.title, TikTokSku.seller_sku,
                                                  TikTokSku.price, TikTokSku.currency, Integration.name)
              .join(TikTokProduct, TikTokProduct.id == TikTokSku.product_id)
              .join(Integration, Integration.id == TikTokSku.integration_id)
              .outerjoin(ProductLink, ProductLink.tiktok_sku_id == TikTokSku.id)
              .where(ProductLink.id.is_(None)))
-    if integration.isdigit():
-        query = query.where(TikTokSku.integration_id == int(integration))
+    if integration is not None:
+        query = query.where(TikTokSku.integration_id == integration)
     if q:
         pattern = _like(q)
         query = query.where(or_(TikTokProduct.title.ilike(pattern, escape="\\"),
@@ -109,17 +117,16 @@ def _stash(kind: str, payload) -> str:
     return token
 
 
-def _unstash(kind: str, token: str):
-    raw = current_app.extensions["shopsync.redis"].get(_stash_key(kind, token))
+def _claim_stash(kind: str, token: str):
+    """Take a preview for confirming, atomically: of the same confirmation sent twice (a double click,
+    five tabs), one gets it and the others find it gone."""
+    raw = current_app.extensions["shopsync.redis"].getdel(_stash_key(kind, token))
     return json.loads(raw) if raw else None
 
 
-def _drop_stash(kind: str, token: str) -> None:
-    current_app.extensions["shopsync.redis"].delete(_stash_key(kind, token))
-
-
 def _expired(start_over: str):
-    flash("That preview has expired or was already saved. Start again.", "error")
+    flash("That preview was already saved, or it has expired: nothing more was saved. Start again if you need to.",
+          "error")
     return redirect(url_for(start_over))
 
 
@@ -140,24 +147,24 @@ def auto_link():
 def auto_preview():
     tenant_id = current_tenant_id()
     integrations = tiktok_integrations()
-    integration, by = request.form.get("integration", ""), request.form.get("by", "sku")
+    integration, by = _form_id("integration"), request.form.get("by", "sku")
     errors = {}
-    if not integration.isdigit():
+    if integration is None:
         errors["integration"] = "Choose the TikTok shop to link."
     if by not in ("sku", "barcode"):
         errors["by"] = "Match by SKU or by barcode."
     preview = None
     if not errors:
         try:
-            preview = linking.preview_auto_link(tenant_id, int(integration), by)
+            preview = linking.preview_auto_link(tenant_id, integration, by)
         except LinkError as error:
             errors["integration"] = str(error).capitalize() + "."
     if errors:
         return render_template("links/auto.html", tiktok_integrations=integrations, preview=None, errors=errors,
                                chosen=integration, by=by), 422
-    token = _stash("auto", {"integration": int(integration), "by": by, "pairs": preview.pairs})
+    token = _stash("auto", {"integration": integration, "by": by, "pairs": preview.pairs})
     return render_template("links/auto.html", tiktok_integrations=integrations, preview=preview, errors={},
-                           chosen=int(integration), by=by, token=token, labels=_labels(preview),
+                           chosen=integration, by=by, token=token, labels=_labels(preview),
                            shown=preview.matches[:PREVIEW_SHOWN])
 
 
@@ -166,7 +173,7 @@ def auto_preview():
 def auto_confirm():
     tenant_id = current_tenant_id()
     token = request.form.get("token", "")
-    stashed = _unstash("auto", token)
+    stashed = _claim_stash("auto", token)
     if stashed is None:
         return _expired("link_setup.auto_link")
     shown = set(request.form.getlist("shown"))
@@ -177,7 +184,6 @@ def auto_confirm():
     except LinkError as error:
         flash(f"Nothing was linked: {error}.", "error")
         return redirect(url_for("link_setup.auto_link"))
-    _drop_stash("auto", token)
     flash(f"Linked {len(ids)} SKU{'s' if len(ids) != 1 else ''}. The first pushes are on their way to TikTok.",
           "success")
     return redirect(url_for("links.index"))
@@ -248,7 +254,7 @@ def import_preview():
 def import_confirm():
     tenant_id = current_tenant_id()
     token = request.form.get("token", "")
-    text = _unstash("csv", token)
+    text = _claim_stash("csv", token)
     if text is None:
         return _expired("link_setup.import_csv")
     preview = link_csv.preview(tenant_id, text)  # checked again: the catalog may have moved on
@@ -257,6 +263,5 @@ def import_confirm():
     except (LinkError, SettingsError) as error:
         flash(f"Nothing was saved: {error}.", "error")
         return redirect(url_for("link_setup.import_csv"))
-    _drop_stash("csv", token)
     flash(f"Created {created} link{'s' if created != 1 else ''} and changed {changed}.", "success")
     return redirect(url_for("links.index"))

@@ -5,12 +5,15 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import login_required
 
 from ..extensions import db
-from ..models import Integration, Location, ProductLink, SyncLog
+from ..inputs import named, optional_row_id, row_ids
+from ..models import Integration, Location, ProductLink, SyncLog, TikTokWarehouse
+from ..platforms.tiktok.products import is_seller_warehouse
 from ..sync.links import actions as link_actions
 from ..sync.links import listing as link_listing
 from ..sync.links.listing import LinkFilters
 from ..sync.pushes.planner import plan_links
-from ..sync.pushes.rules import ROUNDINGS, SCHEDULES, SETTING_NAMES, LinkSettings, SettingsError
+from ..sync.pushes.rules import (ROUNDINGS, SCHEDULES, SETTING_NAMES, UNTRACKED_STOCK, LinkSettings, SettingsError,
+                                 clean_settings)
 from ..tenancy import current_tenant_id, get_or_404, scoped
 from .paging import before_arg
 from .safety import same_site_referrer
@@ -18,7 +21,8 @@ from .settings_form import settings_input, typed_values
 
 bp = Blueprint("links", __name__, url_prefix="/product-links")
 
-STATE_LABELS = {"ok": "In sync", "pending": "Pending", "error": "Failing", "paused": "Paused"}
+STATE_LABELS = {"ok": "In sync", "pending": "Pending", "error": "Failing", "needs_confirmation": "Needs confirmation",
+                "orphaned": "Orphaned", "paused": "Paused"}
 SCHEDULE_LABELS = {"off": "Off (changes and Sync now only)", "hourly": "Every hour", "6h": "Every 6 hours",
                    "daily": "Every day"}
 MAX_BATCH = 20_000  # "every matching link" covers a whole catalog, in one statement per action
@@ -28,7 +32,7 @@ BATCH_ACTIONS = {"sync", "pause", "resume", "unlink", "settings"}
 @bp.app_context_processor
 def link_labels():
     return {"state_labels": STATE_LABELS, "roundings": ROUNDINGS, "schedules": list(SCHEDULES),
-            "schedule_labels": SCHEDULE_LABELS}
+            "schedule_labels": SCHEDULE_LABELS, "untracked_choices": UNTRACKED_STOCK}
 
 
 @bp.app_template_filter("money")
@@ -70,7 +74,7 @@ def bulk():
                                          if k.startswith("filter_")})
         ids = link_listing.matching_ids(tenant_id, filters, MAX_BATCH)
     else:
-        ids = [int(i) for i in request.form.getlist("link_ids") if i.isdigit()]
+        ids = named("link_ids", row_ids, request.form.getlist("link_ids"))
     if not ids:
         return _feedback("Select at least one link first.", "error")
 
@@ -125,9 +129,30 @@ def _detail_context(link: ProductLink, errors: dict | None = None, values: dict 
     history = db.session.execute(scoped(SyncLog).where(SyncLog.link_id == link.id)
                                  .order_by(SyncLog.id.desc()).limit(20)).scalars().all()
     current = {name: getattr(link, name) for name in SETTING_NAMES}
+    effective = LinkSettings.effective(link, tiktok.defaults if tiktok else {})
     return {"link": link, "row": link_listing.one(link.tenant_id, link.id), "tiktok": tiktok,
             "locations": locations, "history": history, "values": values if values is not None else current,
-            "errors": errors or {}, "effective": LinkSettings.effective(link, tiktok.defaults if tiktok else {})}
+            "errors": errors or {}, "effective": effective, "warehouses": _warehouse_stock(link),
+            "sells_without_stock": link.variant is not None and link.variant.sells_without_stock}
+
+
+def _warehouse_stock(link: ProductLink) -> list[dict]:
+    """The SKU's stock per TikTok warehouse as last known, and what the rules would put there now."""
+    if link.tiktok_sku is None:
+        return []
+    plan = plan_links(link.tenant_id, [link.id], reference="either")
+    planned = next((c.inventory for c in plan.changes if c.link_id == link.id and c.changes_quantity), {})
+    known = {w.tiktok_id: w for w in db.session.execute(scoped(TikTokWarehouse).where(
+        TikTokWarehouse.integration_id == link.tiktok_integration_id)).scalars()}
+    rows = []
+    for warehouse_id, quantity in sorted((link.tiktok_sku.inventory or {}).items()):
+        warehouse = known.get(warehouse_id)
+        written = warehouse_id in planned or (warehouse is not None and is_seller_warehouse(
+            warehouse.type, warehouse.sub_type, warehouse.enabled))
+        rows.append({"id": warehouse_id, "name": warehouse.name if warehouse else f"Warehouse {warehouse_id}",
+                     "is_default": bool(warehouse and warehouse.is_default), "on_tiktok": int(quantity),
+                     "next": planned.get(warehouse_id), "written": written})
+    return rows
 
 
 @bp.get("/<int:link_id>")
@@ -160,10 +185,43 @@ def save_settings(link_id: int):
 @bp.post("/<int:link_id>/dry-run")
 @login_required
 def dry_run(link_id: int):
+    """What a sync would change, with the settings form's values as they stand (saved or not)."""
     link = get_or_404(ProductLink, link_id)
-    plan = plan_links(link.tenant_id, [link.id], reference="either")
+    overrides, errors = None, {}
+    if any(name in request.form for name in SETTING_NAMES):
+        try:
+            overrides = {link.id: clean_settings(settings_input(), partial=True)}
+        except SettingsError as error:
+            errors = error.errors
+    plan = plan_links(link.tenant_id, [link.id], reference="either", overrides=overrides) if not errors else None
     db.session.rollback()
-    return render_template("partials/dry_run.html", link=link, plan=plan, changes=plan.changes)
+    return render_template("partials/dry_run.html", link=link, plan=plan, changes=plan.changes if plan else [],
+                           errors=errors, unsaved=overrides is not None)
+
+
+@bp.post("/<int:link_id>/confirm-price")
+@login_required
+def confirm_price(link_id: int):
+    link = get_or_404(ProductLink, link_id)
+    confirmed = link_actions.confirm_price(link.tenant_id, link.id)
+    flash("Price confirmed: it is on its way to TikTok." if confirmed
+          else "No price is waiting for confirmation on this link any more.", "success" if confirmed else "error")
+    return redirect(url_for("links.detail", link_id=link.id))
+
+
+@bp.post("/<int:link_id>/relink")
+@login_required
+def relink(link_id: int):
+    link = get_or_404(ProductLink, link_id)
+    variant_id = named("variant_id", optional_row_id, request.form.get("variant_id"))
+    sku_id = named("tiktok_sku_id", optional_row_id, request.form.get("tiktok_sku_id"))
+    try:
+        link_actions.relink(link.tenant_id, link.id, variant_id=variant_id, tiktok_sku_id=sku_id)
+    except link_actions.LinkError as error:
+        flash(f"Not relinked: {error}.", "error")
+    else:
+        flash("Relinked: the link keeps its rules and history and syncs again.", "success")
+    return redirect(url_for("links.detail", link_id=link.id))
 
 
 @bp.get("/<int:link_id>/state")

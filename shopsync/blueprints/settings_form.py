@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import request
 
+from ..inputs import InvalidInput, row_id
 from ..sync.pushes.rules import SETTING_NAMES
 
 
@@ -16,7 +17,15 @@ def settings_input() -> dict:
 
 def typed_values(data: dict) -> dict:
     """Form input as typed, so a refused form comes back with what the merchant entered."""
-    shown = {**data, "location_ids": [int(i) for i in request.form.getlist("location_ids") if i.isdigit()]}
+    shown = {**data, "location_ids": [location for location in map(_shown_id, request.form.getlist("location_ids"))
+                                      if location is not None]}
     for name in ("sync_price", "sync_inventory"):
         shown[name] = {"yes": True, "no": False}.get(data.get(name, ""))
     return {name: (value if value != "" else None) for name, value in shown.items()}
+
+
+def _shown_id(value: str) -> int | None:
+    try:
+        return row_id(value)
+    except InvalidInput:
+        return None

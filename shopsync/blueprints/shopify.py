@@ -9,11 +9,13 @@ from flask import Blueprint, abort, current_app, request
 
 from ..extensions import csrf
 from ..platforms.shopify.oauth import is_valid_shop_domain
-from ..platforms.shopify.webhooks import WebhookDelivery, verify_webhook_hmac_any
-from ..sync.intake.shopify import accept_delivery
+from ..platforms.shopify.webhooks import WebhookDelivery, body_names_its_shop, verify_webhook_hmac_any
+from ..sync.intake.shopify import accept_delivery, record_refused
 from ..sync.connections.webhook_subscriptions import WEBHOOK_PATH
 
 bp = Blueprint("shopify_webhooks", __name__)
+
+SHOP_MISMATCH = "refused: body names another shop"
 
 
 def raw_body(limit: int) -> bytes:
@@ -42,5 +44,10 @@ def receive():
         abort(400, "missing or invalid X-Shopify-Shop-Domain or X-Shopify-Topic")
     if not (delivery.event_id or delivery.webhook_id):
         abort(400, "missing X-Shopify-Event-Id")
+    if not body_names_its_shop(delivery.topic, body, delivery.shop_domain):
+        current_app.logger.warning("refused %s for %s: its body names another shop", delivery.topic,
+                                   delivery.shop_domain)
+        record_refused(delivery, SHOP_MISMATCH)
+        abort(400, "the body names another shop than X-Shopify-Shop-Domain")
     accept_delivery(delivery, body)
     return "", 200

@@ -15,6 +15,7 @@ from ..models.integration import ACTIVE, TIKTOK
 from ..platforms.http import PlatformError, new_session
 from ..platforms.tiktok import oauth
 from ..platforms.tiktok.products import authorized_shops
+from ..security import roles
 from ..sync.connections import tiktok_connect
 from ..sync.connections.tiktok_access import seller_client
 from ..tenancy import current_tenant_id, get_or_404
@@ -26,6 +27,7 @@ FLOW_KEY = "tiktok_connect"
 
 @bp.get("/integrations/tiktok/connect")
 @login_required
+@roles.requires(roles.SHOPS)
 def connect():
     state = secrets.token_urlsafe(32)
     session[FLOW_KEY] = {"state": state, "tenant_id": current_tenant_id()}
@@ -35,10 +37,11 @@ def connect():
 
 @bp.get("/tiktok/callback")
 @login_required
+@roles.requires(roles.SHOPS)
 def callback():
     flow = session.pop(FLOW_KEY, None)
     if (flow is None or flow.get("tenant_id") != current_tenant_id()
-            or not compare_digest(str(request.args.get("state", "")), flow["state"])):
+            or not compare_digest(str(request.args.get("state", "")).encode(), flow["state"].encode())):
         abort(400, "This TikTok Shop connection was not started here or has already been used. "
                    "Start again from Integrations.")
     if request.args.get("error"):
@@ -80,6 +83,7 @@ def callback():
 
 @bp.post("/integrations/<int:integration_id>/disconnect")
 @login_required
+@roles.requires(roles.SHOPS)
 def disconnect(integration_id: int):
     integration = get_or_404(Integration, integration_id)
     if integration.platform != TIKTOK:

@@ -1,12 +1,18 @@
-"""Alert emails, sent from workers so a slow mail server never holds up a sync."""
+"""Alert emails, sent from workers so a slow mail server never holds up a sync.
+
+A send that cannot succeed (an address the server refuses, a message it cannot take) is recorded on
+its alerts at once and not retried; one that may (the server is down, busy) is retried by RQ and
+recorded when its last retry fails too. The dashboard shows what could not be sent, and why.
+"""
 from __future__ import annotations
 
+from rq import get_current_job
 from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Alert, Tenant
 from ..notify import alerts, emails
-from ..notify.mail import send_email
+from ..notify.mail import Email, permanent_reason, send_email
 from . import app_job
 
 
@@ -24,7 +30,7 @@ def _send_about(alert_id: int, compose) -> bool:
     alert = db.session.get(Alert, alert_id)
     if alert is None or not alert.recipient:
         return False
-    return send_email(compose(db.session.get(Tenant, alert.tenant_id), alert))
+    return _send([alert_id], lambda: compose(db.session.get(Tenant, alert.tenant_id), alert))
 
 
 @app_job
@@ -34,7 +40,22 @@ def send_digest_email(tenant_id: int, alert_ids: list[int]) -> bool:
                               .order_by(Alert.created_at, Alert.id)).scalars().all()
     if tenant is None or not tenant.alert_email or not held:
         return False
-    return send_email(emails.digest_email(tenant, held))
+    return _send([alert.id for alert in held], lambda: emails.digest_email(tenant, held))
+
+
+def _send(alert_ids: list[int], compose) -> bool:
+    try:
+        email: Email = compose()
+        return send_email(email)
+    except Exception as error:
+        why = permanent_reason(error)
+        job = get_current_job()
+        if why is None and job is not None and job.retries_left:
+            raise  # RQ tries again later
+        db.session.rollback()
+        alerts.record_unsent(alert_ids, why or f"the mail server could not be reached ({type(error).__name__}: "
+                                               f"{str(error)[:200]})")
+        return False
 
 
 @app_job

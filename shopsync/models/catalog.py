@@ -72,10 +72,19 @@ class Variant(TenantOwned, db.Model):
     compare_at_price: Mapped[Decimal | None] = mapped_column(Money)
     inventory_item_id: Mapped[int | None] = mapped_column(BigId)
     inventory_quantity: Mapped[int | None] = mapped_column(Integer)
+    # Whether Shopify counts this variant's stock (inventoryItem.tracked) and whether it keeps selling
+    # when that stock runs out (inventoryPolicy: deny | continue); None until imported.
+    inventory_tracked: Mapped[bool | None] = mapped_column(Boolean)
+    inventory_policy: Mapped[str | None] = mapped_column(String(10))
     position: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
     shopify_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     product: Mapped[Product] = relationship(back_populates="variants")
+
+    @property
+    def sells_without_stock(self) -> bool:
+        """Shopify sells it whatever its stock: not tracked, or set to continue selling when out of stock."""
+        return self.inventory_tracked is False or self.inventory_policy == "continue"
 
 
 class Image(TenantOwned, db.Model):

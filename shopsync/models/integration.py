@@ -15,6 +15,8 @@ TIKTOK = "tiktok"
 ACTIVE = "active"
 NEEDS_REAUTH = "needs_reauth"
 DISCONNECTED = "disconnected"
+# Appended to the external id of a disconnected TikTok shop that another account has connected since.
+RELEASED_MARK = "#released-"
 
 
 class Integration(TenantOwned, Timestamps, db.Model):
@@ -45,6 +47,9 @@ class Integration(TenantOwned, Timestamps, db.Model):
     last_import_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # High-water mark of Shopify product updated_at seen, for the incremental safety net.
     catalog_updated_through: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the merchant confirmed which Shopify locations feed each TikTok warehouse (docs/engine.md); until
+    # then a TikTok shop keeps the old behaviour: the default warehouse computed, the others re-sent as they were.
+    warehouses_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # A TikTok shop's order settings (sync.orders.settings.OrderSettings) and the poll's high-water mark.
     order_settings: Mapped[dict] = mapped_column(JSON, default=dict, nullable=False)
     orders_polled_through: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -53,6 +58,11 @@ class Integration(TenantOwned, Timestamps, db.Model):
     @property
     def is_active(self) -> bool:
         return self.status == ACTIVE
+
+    @property
+    def is_released(self) -> bool:
+        """This shop is another account's now: this integration only keeps its history."""
+        return RELEASED_MARK in self.external_id
 
     def __repr__(self) -> str:  # never show tokens
         return f"<Integration {self.id} {self.platform}:{self.external_id} {self.status}>"

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ..extensions import db
 from ._types import BigId, TenantOwned, Timestamps, UTCDateTime, utcnow
 
-RUN_KINDS = ("import", "push", "reconcile", "webhook")
+RUN_KINDS = ("import", "push", "reconcile", "webhook", "publish")
 TRIGGERS = ("webhook", "schedule", "manual", "batch", "install")
 RUN_STATUSES = ("queued", "running", "succeeded", "failed", "partial")
 
@@ -18,7 +18,7 @@ RUN_STATUSES = ("queued", "running", "succeeded", "failed", "partial")
 class SyncRun(TenantOwned, Timestamps, db.Model):
     __tablename__ = "sync_runs"
     __table_args__ = (
-        CheckConstraint("kind IN ('import', 'push', 'reconcile', 'webhook')", name="kind"),
+        CheckConstraint("kind IN ('import', 'push', 'reconcile', 'webhook', 'publish')", name="kind"),
         CheckConstraint("status IN ('queued', 'running', 'succeeded', 'failed', 'partial')", name="status"),
         Index("ix_sync_runs_tenant_created", "tenant_id", "created_at"),
     )
@@ -95,6 +95,10 @@ class WebhookEvent(db.Model):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     outcome: Mapped[str | None] = mapped_column(String(40))
+    # Attempts at applying it, counted as each starts; why the last one failed (and, with outcome
+    # "failed", why it was given up).
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0", nullable=False)
+    failure: Mapped[str | None] = mapped_column(Text)
     # Kept until processed so a lost queue can be rebuilt from the database.
     payload: Mapped[bytes | None] = mapped_column(LargeBinary)
 
@@ -113,4 +117,6 @@ class Alert(TenantOwned, db.Model):
     summary: Mapped[str] = mapped_column(Text, nullable=False)
     details: Mapped[dict] = mapped_column(JSON, default=dict, nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
-    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # when its email was (or is being) sent
+    send_failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # that email could not be sent
+    send_error: Mapped[str | None] = mapped_column(Text)

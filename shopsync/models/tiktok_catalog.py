@@ -61,5 +61,6 @@ class TikTokWarehouse(TenantOwned, db.Model):
     tiktok_id: Mapped[str] = mapped_column(String(64), nullable=False)
     name: Mapped[str] = mapped_column(String(255), nullable=False, default="")
     type: Mapped[str | None] = mapped_column(String(40))
+    sub_type: Mapped[str | None] = mapped_column(String(40))
     is_default: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)

@@ -29,6 +29,9 @@ RECOVERED = "recovered"
 LINK_FAILED = "link_failed"
 NEEDS_REAUTH = "needs_reauth"
 RUN_FAILED = "run_failed"
+PRICE_HELD = "price_held"  # a price outside the guard rails waits for the merchant
+LINK_ORPHANED = "link_orphaned"  # a link's Shopify variant or TikTok SKU was deleted
+LISTING_FAILED = "listing_failed"  # TikTok's review rejected a published listing
 
 _JOBS = "shopsync.jobs.notifications."
 _EMAIL_RETRY = Retry(max=3, interval=[30, 120, 600])
@@ -46,6 +49,7 @@ def report_failure(tenant_id: int, kind: str, subject_key: str, summary: str, de
         db.session.rollback()
         return None
     record = {"facts": {str(k): v for k, v in (details or {}).items()}, "fix_path": fix_path}
+    summary = summary.replace("\x00", "")  # platform values end up here; PostgreSQL stores no NUL
     alert = _open_alert(tenant_id, kind, subject_key)
     if alert is not None:
         alert.summary = summary
@@ -101,6 +105,21 @@ def send_digests() -> int:
             enqueue(_JOBS + "send_digest_email", tenant_id, alert_ids, retry=_EMAIL_RETRY)
             queued += 1
     return queued
+
+
+def record_unsent(alert_ids: list[int], why: str) -> None:
+    """The email about these alerts could not be sent and will not be retried: keep why, for the dashboard.
+    Commits."""
+    db.session.execute(update(Alert).where(Alert.id.in_(alert_ids)).values(send_failed_at=utcnow(),
+                                                                         send_error=why[:500]),
+                       execution_options={"synchronize_session": False})
+    db.session.commit()
+
+
+def unsent(tenant_id: int, limit: int = 10) -> list[Alert]:
+    """Alerts whose email could not be sent, newest first."""
+    return list(db.session.execute(select(Alert).where(Alert.tenant_id == tenant_id, Alert.send_failed_at.is_not(None))
+                                   .order_by(Alert.send_failed_at.desc(), Alert.id.desc()).limit(limit)).scalars())
 
 
 def digest_window(tenant: Tenant) -> timedelta:

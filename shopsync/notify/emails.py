@@ -12,6 +12,9 @@ KIND_TITLES = {
     "link_failed": "A product stopped syncing to TikTok Shop",
     "needs_reauth": "A store needs to be reconnected",
     "run_failed": "A sync run failed",
+    "price_held": "A price change waits for your confirmation",
+    "link_orphaned": "A product link lost its Shopify variant or TikTok SKU",
+    "listing_failed": "TikTok's review rejected a listing",
 }
 
 

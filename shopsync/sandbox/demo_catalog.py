@@ -16,14 +16,20 @@ LOCATIONS = (
     (71002, "Downtown Store"),
 )
 
-_KINDS = (
-    ("Tee", "Apparel", ("S", "M", "L", "XL")),
-    ("Hoodie", "Apparel", ("S", "M", "L")),
-    ("Cap", "Accessories", ("One size",)),
-    ("Mug", "Home", ("White", "Black")),
-    ("Tote Bag", "Accessories", ("Natural", "Black")),
-    ("Sneakers", "Footwear", ("40", "41", "42", "43", "44")),
+_KINDS = (  # kind, product type, option values, option name, grams shipped
+    ("Tee", "Apparel", ("S", "M", "L", "XL"), "Size", 250),
+    ("Hoodie", "Apparel", ("S", "M", "L"), "Size", 700),
+    ("Cap", "Accessories", ("One size",), "Size", 150),
+    ("Mug", "Home", ("White", "Black"), "Color", 450),
+    ("Tote Bag", "Accessories", ("Natural", "Black"), "Color", 300),
+    ("Sneakers", "Footwear", ("40", "41", "42", "43", "44"), "Shoe Size", 1100),
 )
+# What a merchant keeps in product metafields, which publishing maps to TikTok's required attributes.
+_METAFIELDS = {
+    "Tee": {"custom.material": "Cotton"}, "Hoodie": {"custom.material": "Cotton, Polyester"},
+    "Cap": {"custom.material": "Cotton"}, "Mug": {"custom.material": "Ceramic"},
+    "Tote Bag": {"custom.material": "Canvas"}, "Sneakers": {"custom.upper_material": "Canvas"},
+}
 _ADJECTIVES = ("Classic", "Sunset", "Ocean", "Forest", "Retro", "Minimal")
 
 
@@ -50,6 +56,11 @@ class DemoProduct:
     product_type: str
     image_ids: list[int]
     variants: list[DemoVariant]
+    description_html: str = ""
+    tags: tuple[str, ...] = ()
+    option_name: str = "Title"
+    weight_grams: int = 500
+    metafields: dict[str, str] = field(default_factory=dict)  # "namespace.key" -> value
 
 
 def demo_products(seed: int = 7) -> list[DemoProduct]:
@@ -57,10 +68,10 @@ def demo_products(seed: int = 7) -> list[DemoProduct]:
     rng = random.Random(seed)
     products = []
     number = 0
-    for kind, product_type, options in _KINDS:
+    for kind, product_type, options, option_name, grams in _KINDS:
         for adjective in _ADJECTIVES:
             number += 1
-            products.append(_product(rng, number, f"{adjective} {kind}", product_type, options))
+            products.append(_product(rng, number, f"{adjective} {kind}", product_type, options, option_name, grams))
     return products
 
 
@@ -73,11 +84,12 @@ def generated_products(variant_count: int, seed: int = 11, variants_per_product:
         number += 1
         size = min(variants_per_product, variant_count - made)
         options = tuple(f"Option {i + 1}" for i in range(size))
-        yield _product(rng, number, f"Generated Product {number}", "Generated", options)
+        yield _product(rng, number, f"Generated Product {number}", "Generated", options, "Style", 400)
         made += size
 
 
-def _product(rng: random.Random, number: int, title: str, product_type: str, options) -> DemoProduct:
+def _product(rng: random.Random, number: int, title: str, product_type: str, options, option_name: str,
+             grams: int) -> DemoProduct:
     product_id = 8_000_000_000 + number
     base_price = Decimal(rng.choice((12, 18, 24, 29, 35, 49, 65, 89))) + Decimal("0.00")
     variants = []
@@ -107,4 +119,10 @@ def _product(rng: random.Random, number: int, title: str, product_type: str, opt
         product_type=product_type,
         image_ids=[36_000_000_000 + number * 10 + i for i in range(1, image_count + 1)],
         variants=variants,
+        description_html=(f"<p>The {title.lower()} from ShopSync Demo: made to last, easy to care for and "
+                          f"packed with care.</p><ul><li>{product_type} essential</li><li>Ships in 2 days</li></ul>"),
+        tags=(product_type.lower(), title.split()[0].lower()),
+        option_name=option_name,
+        weight_grams=grams,
+        metafields=dict(_METAFIELDS.get(title.split(" ", 1)[-1], {})),
     )

@@ -10,7 +10,7 @@ import secrets
 from datetime import timedelta
 from hmac import compare_digest
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from ..extensions import db
 from ..models import ApiKey, utcnow
@@ -49,6 +49,14 @@ def authenticate(key: str) -> ApiKey | None:
         row.last_used_at = now
         db.session.commit()
     return row
+
+
+def revoke_all(tenant_id: int, created_by: list[int] | None = None) -> int:
+    """Revoke the account's live keys (only those made by `created_by`, when given). Does not commit."""
+    query = update(ApiKey).where(ApiKey.tenant_id == tenant_id, ApiKey.revoked_at.is_(None))
+    if created_by is not None:
+        query = query.where(ApiKey.created_by_id.in_(created_by))
+    return db.session.execute(query.values(revoked_at=utcnow())).rowcount
 
 
 def revoke(row: ApiKey) -> None:

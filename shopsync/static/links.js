@@ -7,3 +7,12 @@ document.addEventListener("change", function (event) {
     row.checked = box.checked;
   });
 });
+
+// A TikTok category picked from the search results fills the form's category fields.
+document.addEventListener("click", function (event) {
+  var button = event.target.closest && event.target.closest("button[data-category-id]");
+  if (!button) return;
+  var form = button.closest("form");
+  form.querySelector("input[name=category_id]").value = button.dataset.categoryId;
+  form.querySelector("input[name=category_path]").value = button.dataset.categoryPath;
+});

@@ -7,16 +7,13 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from ..extensions import db
+from ..inputs import named, optional_row_id
 from ..models import Product, SyncLog, SyncRun, utcnow
 from ..models.sync import TRIGGERS
 
 PAGE_SIZE = 50
 RESULTS = ("ok", "error", "skipped")
 PERIODS = {"1h": timedelta(hours=1), "24h": timedelta(days=1), "7d": timedelta(days=7), "30d": timedelta(days=30)}
-
-
-def _id(value) -> int | None:
-    return int(value) if value and str(value).isdigit() else None
 
 
 @dataclass(frozen=True)
@@ -30,8 +27,11 @@ class LogFilters:
 
     @classmethod
     def from_args(cls, args) -> "LogFilters":
+        """Filters from a query string or form; raises InvalidInput for an id no row can have."""
         result, trigger, period = args.get("result", ""), args.get("trigger", ""), args.get("period", "")
-        return cls(link_id=_id(args.get("link")), product_id=_id(args.get("product")), run_id=_id(args.get("run")),
+        link_id, product_id, run_id = (named(name, optional_row_id, args.get(name))
+                                       for name in ("link", "product", "run"))
+        return cls(link_id=link_id, product_id=product_id, run_id=run_id,
                    result=result if result in RESULTS else "", trigger=trigger if trigger in TRIGGERS else "",
                    period=period if period in PERIODS else "")
 

@@ -48,8 +48,8 @@ def _csrf(html: str) -> str:
     return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
 
 
-def test_install_imports_the_demo_catalog_and_follows_its_changes_with_no_configuration(embedded):
-    base, instance = embedded
+def install_demo_store(base: str) -> tuple[requests.Session, str]:
+    """Log in as demo-store through the sandbox's Shopify grant pages; returns the browser and /products."""
     browser = requests.Session()
     login = browser.post(base + "/login", data={"shop": "demo-store", "csrf_token": _csrf(
         browser.get(base + "/login").text)}, allow_redirects=False)
@@ -67,6 +67,12 @@ def test_install_imports_the_demo_catalog_and_follows_its_changes_with_no_config
         if "SS-0001-S" in page:
             break
         time.sleep(1)
+    return browser, page
+
+
+def test_install_imports_the_demo_catalog_and_follows_its_changes_with_no_configuration(embedded):
+    base, instance = embedded
+    browser, page = install_demo_store(base)
     assert "SS-0001-S" in page and "Classic Tee" in page
     assert (instance / "shopsync.db").exists() and (instance / "token_key").exists()
     # A price change in the sandbox's Shopify reaches the app as a signed webhook, recorded in SQLite
@@ -78,3 +84,7 @@ def test_install_imports_the_demo_catalog_and_follows_its_changes_with_no_config
     while "987.65" not in browser.get(base + "/products", params={"q": "SS-0001-S"}).text:
         assert time.monotonic() < deadline, "the price change never reached the catalog"
         time.sleep(0.5)
+    # The database (and its WAL files) hold the merchant's catalog and encrypted tokens: owner-only, like the keys.
+    files = sorted(instance.glob("shopsync.db*"))
+    assert files and {path.name: oct(path.stat().st_mode & 0o777) for path in files} == {
+        path.name: "0o600" for path in files}

@@ -2,7 +2,6 @@
 control API."""
 from decimal import Decimal
 
-from shopsync.sandbox.demo_catalog import LOCATIONS
 from shopsync.sandbox.tiktok import buying
 
 
@@ -11,12 +10,12 @@ def _variant(shopify_sandbox, shop, sku):
 
 
 def test_set_stock_and_price_by_sku(app, shopify_sandbox, shop_domain):
-    shopify_sandbox.ensure_shop(shop_domain)
+    downtown = sorted(shopify_sandbox.ensure_shop(shop_domain).locations)[1]
     runner = app.test_cli_runner()
     stock = runner.invoke(args=["shopsync", "sandbox", "set-stock", "SS-0001-M", "3", "--shop", shop_domain,
-                                "--location", str(LOCATIONS[1][0])])
+                                "--location", str(downtown)])
     assert stock.exit_code == 0, stock.output
-    assert _variant(shopify_sandbox, shop_domain, "SS-0001-M").levels[LOCATIONS[1][0]] == 3
+    assert _variant(shopify_sandbox, shop_domain, "SS-0001-M").levels[downtown] == 3
     price = runner.invoke(args=["shopsync", "sandbox", "set-price", "SS-0001-M", "21.50", "--shop", shop_domain])
     assert price.exit_code == 0, price.output
     assert _variant(shopify_sandbox, shop_domain, "SS-0001-M").price == Decimal("21.50")

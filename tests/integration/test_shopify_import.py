@@ -83,8 +83,8 @@ def test_install_subscribes_webhooks_and_imports_the_whole_demo_catalog(client, 
     assert integration.catalog_updated_through == max(p.updated_at for p in shop.products.values())
     subscriptions = sorted((s.topic, s.uri) for s in shop.subscriptions.values())
     assert subscriptions == sorted((topic, webhook_address()) for topic in (
-        "PRODUCTS_CREATE", "PRODUCTS_UPDATE", "PRODUCTS_DELETE", "INVENTORY_LEVELS_UPDATE", "APP_UNINSTALLED",
-        "BULK_OPERATIONS_FINISH"))
+        "PRODUCTS_CREATE", "PRODUCTS_UPDATE", "PRODUCTS_DELETE", "INVENTORY_LEVELS_UPDATE", "INVENTORY_ITEMS_UPDATE",
+        "APP_UNINSTALLED", "BULK_OPERATIONS_FINISH"))
 
 
 def test_reimport_changes_nothing_and_removes_what_shopify_deleted(client, app, shopify_sandbox, shop_domain):
@@ -113,10 +113,11 @@ def test_incremental_import_reads_changed_products_and_their_stock(client, app, 
     try:
         product = list(shopify_sandbox.shop(shop_domain).products.values())[3]
         variant = product.variants[0]
+        main, downtown = sorted(shopify_sandbox.shop(shop_domain).locations)
         shopify_sandbox.set_price(shop_domain, variant.id, "77.50")
-        shopify_sandbox.set_stock(shop_domain, 71002, 123, variant_id=variant.id)
+        shopify_sandbox.set_stock(shop_domain, downtown, 123, variant_id=variant.id)
         created = shopify_sandbox.create_product(shop_domain, "Brand New Scarf",
-                                                 [{"sku": "SCARF-1", "price": "15.00", "levels": {71001: 4}}])
+                                                 [{"sku": "SCARF-1", "price": "15.00", "levels": {main: 4}}])
         shopify_sandbox.clear_request_log()
         run = _import(integration, INCREMENTAL)
     finally:
@@ -125,9 +126,9 @@ def test_incremental_import_reads_changed_products_and_their_stock(client, app, 
     assert run.status == "succeeded"
     stored = _stored_catalog(integration)
     assert stored["variants"][variant.id].price == Decimal("77.50")
-    assert stored["levels"][(variant.inventory_item_id, 71002)] == 123
+    assert stored["levels"][(variant.inventory_item_id, downtown)] == 123
     assert stored["variants"][created.variants[0].id].sku == "SCARF-1"
-    assert stored["levels"][(created.variants[0].inventory_item_id, 71001)] == 4
+    assert stored["levels"][(created.variants[0].inventory_item_id, main)] == 4
     _assert_matches_sandbox(integration, shopify_sandbox.shop(shop_domain))
     # Only recently changed products were read, not the whole catalog again.
     assert run.done < 10

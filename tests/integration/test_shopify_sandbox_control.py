@@ -1,7 +1,9 @@
 """Shopify sandbox control API (JSON) and the per-shop admin page."""
+import json
+
 import requests
 
-from tests.support.shopify_sandbox import SHOP, shopify_sandbox  # noqa: F401 - fixture
+from tests.support.shopify_sandbox import SHOP, shopify_sandbox, webhook_receiver  # noqa: F401 - fixtures
 
 
 def test_control_endpoints_change_data_and_report(shopify_sandbox):
@@ -38,3 +40,18 @@ def test_admin_page_lists_products_and_forms_change_them(shopify_sandbox):
     assert variant.price == 6.25
     requests.post(admin + "/stock", data={"variant_id": variant.id, "location_id": 71001, "available": 8})
     assert variant.levels[71001] == 8
+
+
+def test_compliance_control_sends_shopifys_body_only_to_shopsyncs_address(shopify_sandbox, webhook_receiver):
+    """Not a signing oracle: no caller-chosen address or body (review finding 2)."""
+    sandbox = shopify_sandbox.sandbox
+    sandbox.ensure_shop(SHOP)
+    sandbox.settings["shopify_compliance_uri"] = webhook_receiver.url
+    control = f"{shopify_sandbox.url}/_control/shops/{SHOP}/compliance"
+    elsewhere = requests.post(control, json={"topic": "shop/redact", "uri": "http://169.254.169.254/latest"})
+    forged = requests.post(control, json={"topic": "shop/redact", "payload": {"shop_domain": "victim.myshopify.com"}})
+    assert (elsewhere.status_code, forged.status_code) == (400, 400)
+    assert requests.post(control, json={"topic": "shop/redact"}).status_code == 200
+    assert sandbox.wait_for_webhooks(10)
+    [delivery] = webhook_receiver.deliveries
+    assert json.loads(delivery["body"])["shop_domain"] == SHOP

@@ -89,7 +89,8 @@ def variant(shopify_sandbox, sku=VARIANT_SKU):
 
 def tiktok_order(variant_id, quantity=2, tiktok_id="576461413038785752", **extra):
     return {"currency": "USD", "name": f"TT-{tiktok_id}", "sourceName": "tiktok_shop",
-            "sourceIdentifier": tiktok_id, "sourceUrl": f"https://seller-us.tiktok.com/order/detail?order_no={tiktok_id}",
+            "sourceIdentifier": tiktok_id,
+            "sourceUrl": f"https://seller-us.tiktok.com/order/detail?order_no={tiktok_id}",
             "tags": ["TikTok Shop", f"tiktok:{tiktok_id}"], "note": "Imported from TikTok Shop",
             "customAttributes": [{"key": "tiktok_order_id", "value": tiktok_id}],
             "lineItems": [{"variantId": f"gid://shopify/ProductVariant/{variant_id}", "quantity": quantity,
@@ -209,7 +210,8 @@ def test_search_by_source_identifier_tag_and_name_with_an_optional_index_lag(sho
     create(shopify_sandbox, token, tiktok_order(item.id, tiktok_id="222"))
 
     def found(query):
-        return [o["sourceIdentifier"] for o in gql(shopify_sandbox, token, FIND, {"q": query})["data"]["orders"]["nodes"]]
+        nodes = gql(shopify_sandbox, token, FIND, {"q": query})["data"]["orders"]["nodes"]
+        return [o["sourceIdentifier"] for o in nodes]
     assert found("source_identifier:111") == ["111"]
     assert found("tag:'tiktok:222'") == ["222"] and sorted(found("tag:'TikTok Shop'")) == ["111", "222"]
     assert found("name:TT-222") == ["222"] and found("source_identifier:333") == []
@@ -486,3 +488,87 @@ def test_faults_can_target_one_mutation_and_strike_after_it_ran(shopify_sandbox,
     assert gql(shopify_sandbox, token, FIND, {"q": "source_identifier:10"})["data"]["orders"]["nodes"] == []
     log = shopify_sandbox.sandbox.request_log(SHOP)
     assert [entry["fault"] for entry in log if entry["fault"]] == ["http 504 after running", "http 503"]
+
+
+SHIPMENTS = """
+query OrderShipments($id: ID!) {
+  order(id: $id) {
+    id sourceIdentifier displayFulfillmentStatus
+    fulfillments(first: 5) {
+      id legacyResourceId status displayStatus createdAt updatedAt location { id }
+      trackingInfo(first: 10) { company number url }
+      fulfillmentLineItems(first: 20) { nodes { quantity lineItem { id sku variant { id } } } }
+    }
+    fulfillmentOrders(first: 5) {
+      nodes { id status requestStatus assignedLocation { location { id } }
+              lineItems(first: 20) { nodes { id totalQuantity remainingQuantity lineItem { id sku } } } }
+    }
+    transactions(first: 10) { id kind status gateway amountSet { shopMoney { amount currencyCode } } }
+    refunds(first: 5) { id note totalRefundedSet { shopMoney { amount } } }
+  }
+}"""
+TRACKING = """
+query FulfillmentTracking($id: ID!) {
+  fulfillment(id: $id) { id status displayStatus updatedAt order { id sourceIdentifier }
+    trackingInfo(first: 10) { company number url }
+    fulfillmentLineItems(first: 100) { nodes { quantity lineItem { id sku } } } }
+}"""
+
+
+def test_the_read_backs_a_tracking_sync_uses(shopify_sandbox, token):
+    item = variant(shopify_sandbox)
+    order = create(shopify_sandbox, token, tiktok_order(item.id, quantity=2))["order"]
+    fo = order["fulfillmentOrders"]["nodes"][0]
+    made = gql(shopify_sandbox, token, FULFIL, {"fulfillment": {
+        "lineItemsByFulfillmentOrder": [{"fulfillmentOrderId": fo["id"], "fulfillmentOrderLineItems": [
+            {"id": fo["lineItems"]["nodes"][0]["id"], "quantity": 1}]}],
+        "trackingInfo": {"company": "UPS", "number": "1Z999AA10123456784"}}})["data"]["fulfillmentCreate"]
+    body = gql(shopify_sandbox, token, SHIPMENTS, {"id": order["id"]})
+    assert "errors" not in body, body
+    shipped = body["data"]["order"]
+    assert shipped["displayFulfillmentStatus"] == "PARTIALLY_FULFILLED"
+    assert shipped["fulfillments"][0]["trackingInfo"] == [{"company": "UPS", "number": "1Z999AA10123456784",
+                                                           "url": None}]
+    assert shipped["fulfillments"][0]["fulfillmentLineItems"]["nodes"][0]["quantity"] == 1
+    assert shipped["fulfillmentOrders"]["nodes"][0]["lineItems"]["nodes"][0]["remainingQuantity"] == 1
+    assert shipped["transactions"][0]["gateway"] == "TikTok Shop" and shipped["refunds"] == []
+    legacy = shipped["fulfillments"][0]["legacyResourceId"]
+    tracking = gql(shopify_sandbox, token, TRACKING, {"id": f"gid://shopify/Fulfillment/{legacy}"})
+    assert tracking["data"]["fulfillment"]["id"] == made["fulfillment"]["id"]
+    assert tracking["data"]["fulfillment"]["order"]["sourceIdentifier"] == "576461413038785752"
+    reader = shopify_sandbox.install(scope="read_orders")["access_token"]
+    denied = gql(shopify_sandbox, reader, SHIPMENTS, {"id": order["id"]})
+    assert denied["errors"][0]["extensions"]["code"] == "ACCESS_DENIED"  # fulfillment orders need their scope
+
+
+def test_a_variant_that_keeps_selling_is_claimed_past_zero(shopify_sandbox, token):
+    item = variant(shopify_sandbox)
+    shopify_sandbox.sandbox.set_inventory_behaviour(SHOP, item.id, policy="CONTINUE")
+    for location_id in list(item.levels):
+        item.levels[location_id] = 0
+    obeying = create(shopify_sandbox, token, tiktok_order(item.id, quantity=2), behaviour="DECREMENT_OBEYING_POLICY")
+    assert obeying["userErrors"] == [] and min(item.levels.values()) == -2
+    sale = requests.post(f"{shopify_sandbox.url}/_control/shops/{SHOP}/storefront/orders",
+                         json={"sku": VARIANT_SKU, "quantity": 1}, timeout=5)
+    assert sale.status_code == 201
+
+
+def test_a_cancelled_fulfillment_is_to_ship_again(shopify_sandbox, token, webhook_receiver):
+    subscribe(shopify_sandbox, token, webhook_receiver.url, "FULFILLMENTS_UPDATE")
+    item = variant(shopify_sandbox)
+    order = create(shopify_sandbox, token, tiktok_order(item.id, quantity=2))["order"]
+    fo = order["fulfillmentOrders"]["nodes"][0]
+    location_id = int(fo["assignedLocation"]["location"]["id"].rsplit("/", 1)[1])
+    made = gql(shopify_sandbox, token, FULFIL, {"fulfillment": {"lineItemsByFulfillmentOrder": [
+        {"fulfillmentOrderId": fo["id"]}], "trackingInfo": {"number": "1Z999AA10123456784"}}})
+    fulfillment_id = made["data"]["fulfillmentCreate"]["fulfillment"]["id"]
+    assert item.committed[location_id] == 0
+    cancel = """mutation C($id: ID!) { fulfillmentCancel(id: $id) { fulfillment { id status } userErrors { message } } }"""
+    voided = gql(shopify_sandbox, token, cancel, {"id": fulfillment_id})["data"]["fulfillmentCancel"]
+    assert voided["fulfillment"]["status"] == "CANCELLED" and item.committed[location_id] == 2
+    status = gql(shopify_sandbox, token, SHIPMENTS, {"id": order["id"]})["data"]["order"]
+    assert status["displayFulfillmentStatus"] == "UNFULFILLED"
+    assert status["fulfillmentOrders"]["nodes"][0]["status"] == "OPEN"
+    assert gql(shopify_sandbox, token, cancel, {"id": fulfillment_id})["data"]["fulfillmentCancel"]["userErrors"]
+    shopify_sandbox.sandbox.wait_for_webhooks(5)
+    assert received(webhook_receiver, "fulfillments/update")[0]["status"] == "cancelled"

@@ -32,7 +32,7 @@ from shopsync.sync.pushes.planner import plan_dirty
 from shopsync.sync.pushes.rules import desired_price, desired_quantity
 from shopsync.sync.connections.shopify_access import shopify_admin
 from shopsync.sync.catalog.webhooks import CLOCK_MARGIN
-from tests.support.convergence import RULES, STOCK_LOCATION
+from tests.support.convergence import RULES
 from tests.support.scenario import linked_store
 from tests.support.shopify_fake_http import scripted_server, server  # noqa: F401 (fixtures)
 from tests.support.shopify_import import run_jobs, take_jobs
@@ -70,7 +70,8 @@ def _same_second(shopify_sandbox, topic: str, *changes) -> list:
 
 def _stock_changes(shopify_sandbox, store, link, *values: int) -> list:
     return _same_second(shopify_sandbox, "inventory_levels/update", *(
-        lambda value=value: shopify_sandbox.set_stock(store.shop, STOCK_LOCATION, value, variant_id=link.variant_id)
+        lambda value=value: shopify_sandbox.set_stock(store.shop, store.stock_location, value,
+                                                      variant_id=link.variant_id)
         for value in values))
 
 
@@ -101,7 +102,7 @@ def _stored_stock(store, item: int) -> int:
     db.session.expire_all()
     return db.session.execute(select(InventoryLevel.available).where(
         InventoryLevel.integration_id == store.shopify_integration_id, InventoryLevel.inventory_item_id == item,
-        InventoryLevel.location_id == STOCK_LOCATION)).scalar_one()
+        InventoryLevel.location_id == store.stock_location)).scalar_one()
 
 
 def _planned(store, link) -> tuple:
@@ -135,7 +136,7 @@ def test_two_stock_changes_in_one_second_delivered_in_reverse_end_with_the_newer
     assert _stored_stock(store, link.inventory_item_id) == 222
     _, variant = shopify_sandbox.shop(store.shop).variant(link.variant_id)
     assert _planned(store, link)[1] == desired_quantity(dict(variant.levels), RULES)
-    assert dict(variant.levels)[STOCK_LOCATION] == 222
+    assert dict(variant.levels)[store.stock_location] == 222
 
 
 def test_two_price_changes_in_one_second_delivered_in_reverse_end_with_the_newer(
@@ -277,7 +278,7 @@ def test_a_burst_of_same_second_stock_updates_is_read_back_once(client, app, sto
     same_second = parse_datetime(json.loads(first.body)["updated_at"])
     with db.engine.begin() as connection:
         CatalogWriter(connection, store.tenant_id, store.shopify_integration_id).levels(
-            [InventoryLevelRow(link.inventory_item_id, STOCK_LOCATION, 999, same_second)])
+            [InventoryLevelRow(link.inventory_item_id, store.stock_location, 999, same_second)])
     held_job.func(*held_job.args)
     db.session.expire_all()
     assert db.session.get(WebhookEvent, held).outcome == "refetched"
@@ -334,8 +335,8 @@ def test_an_import_that_read_the_earlier_of_two_same_second_changes_keeps_the_la
     assert _apply(client, app, newer_price) == "applied"
     integration = db.session.get(Integration, store.shopify_integration_id)
     admin = shopify_admin(integration)
-    level_id = (f"gid://shopify/InventoryLevel/{STOCK_LOCATION}?inventory_item_id={stock_link.inventory_item_id}",
-                f"gid://shopify/Location/{STOCK_LOCATION}")
+    level_id = (f"gid://shopify/InventoryLevel/{store.stock_location}?inventory_item_id={stock_link.inventory_item_id}",
+                f"gid://shopify/Location/{store.stock_location}")
     exports = _export_taken_between(admin, server, {
         level_id: {"quantities": [{"name": "available", "quantity": 71}]},
         (f"gid://shopify/ProductVariant/{price_link.variant_id}", None): {"price": "81.00"}})
@@ -347,4 +348,5 @@ def test_an_import_that_read_the_earlier_of_two_same_second_changes_keeps_the_la
     variant = db.session.execute(select(Variant).where(Variant.integration_id == store.shopify_integration_id,
                                                        Variant.shopify_id == price_link.variant_id)).scalar_one()
     assert variant.price == Decimal("82.00")
-    assert _admin_calls(shopify_sandbox, store.shop) == 2  # the level's item and the product, read back once each
+    # the level's item and the product, read back once each, and the product count the sweep checks first
+    assert _admin_calls(shopify_sandbox, store.shop) == 3

@@ -18,43 +18,24 @@ from rq.job import Job
 
 from shopsync.extensions import db
 from shopsync.jobs.pushes import flush_job_id
-from shopsync.models import (Integration, InventoryLevel, Product, ProductLink, Tenant, TikTokProduct, TikTokSku,
+from shopsync.models import (Alert, Integration, InventoryLevel, Product, ProductLink, Tenant, TikTokProduct, TikTokSku,
                              Variant, WebhookEvent, utcnow)
 from shopsync.jobs.webhooks import recover_unprocessed_webhooks
+from shopsync.sync.catalog.shopify_import import FULL, create_import_run, run_import
 from shopsync.sync.connections.webhook_subscriptions import webhook_address
-from tests.support.shopify_import import install_store, run_jobs, take_jobs
+from tests.support.shopify_import import deliver_webhooks, install_store, run_jobs, take_jobs
+from tests.support.shopify_import import post_webhook as _post
+from tests.support.shopify_import import sign_webhook as _sign
 
 pytestmark = pytest.mark.usefixtures("app_context")
 
 PROCESS = "shopsync.jobs.webhooks.process_webhooks"
 
 
-def _sign(app, body: bytes) -> str:
-    secret = app.config["SHOPIFY_API_SECRET"].encode()
-    return base64.b64encode(hmac.new(secret, body, hashlib.sha256).digest()).decode()
-
-
-def _post(client, app, shop: str, topic: str, payload: dict, *, event_id: str | None = None,
-          signature: str | None = None, body: bytes | None = None):
-    body = body if body is not None else json.dumps(payload, separators=(",", ":")).encode()
-    headers = {"X-Shopify-Topic": topic, "X-Shopify-Shop-Domain": shop, "X-Shopify-API-Version": "2026-10",
-               "X-Shopify-Webhook-Id": str(uuid.uuid4()), "X-Shopify-Event-Id": event_id or str(uuid.uuid4()),
-               "X-Shopify-Triggered-At": "2026-11-25T12:00:00.000000Z", "Content-Type": "application/json"}
-    if signature != "":
-        headers["X-Shopify-Hmac-Sha256"] = signature or _sign(app, body)
-    return client.post("/webhooks/shopify", data=body, headers=headers)
-
-
 def _events(shop: str) -> list[WebhookEvent]:
     db.session.expire_all()
     return list(db.session.execute(select(WebhookEvent).where(WebhookEvent.shop == shop)
                                    .order_by(WebhookEvent.id)).scalars())
-
-
-def _deliver(app, shopify_sandbox) -> None:
-    """Let the sandbox send what it queued to the live app, then apply what was recorded."""
-    assert shopify_sandbox.wait_for_webhooks(15)
-    run_jobs(app, PROCESS)
 
 
 @pytest.fixture
@@ -196,17 +177,18 @@ def test_price_and_stock_changes_update_the_catalog_and_dirty_the_links(client, 
     product = list(shopify_sandbox.shop(store.external_id).products.values())[2]
     variant = product.variants[0]
     link = _linked(store, variant.id)
+    location_id = next(iter(shopify_sandbox.shop(store.external_id).locations))
 
     shopify_sandbox.set_price(store.external_id, variant.id, "42.00")
-    shopify_sandbox.set_stock(store.external_id, 71001, 17, variant_id=variant.id)
-    _deliver(app, shopify_sandbox)
+    shopify_sandbox.set_stock(store.external_id, location_id, 17, variant_id=variant.id)
+    deliver_webhooks(app, shopify_sandbox)
 
     stored = db.session.execute(select(Variant).where(Variant.integration_id == store.id,
                                                       Variant.shopify_id == variant.id)).scalar_one()
     assert stored.price == Decimal("42.00")
     level = db.session.execute(select(InventoryLevel).where(
         InventoryLevel.integration_id == store.id, InventoryLevel.inventory_item_id == variant.inventory_item_id,
-        InventoryLevel.location_id == 71001)).scalar_one()
+        InventoryLevel.location_id == location_id)).scalar_one()
     assert level.available == 17
     db.session.refresh(link)
     assert link.dirty and link.change_seq >= 2
@@ -221,7 +203,7 @@ def test_price_and_stock_changes_update_the_catalog_and_dirty_the_links(client, 
 def test_products_created_and_deleted_in_shopify(app, store, shopify_sandbox):
     created = shopify_sandbox.create_product(store.external_id, "Webhook Beanie",
                                              [{"sku": "BEANIE-1", "price": "12.00"}], image_count=2)
-    _deliver(app, shopify_sandbox)
+    deliver_webhooks(app, shopify_sandbox)
     product = db.session.execute(select(Product).where(Product.integration_id == store.id,
                                                        Product.shopify_id == created.id)).scalar_one()
     assert product.title == "Webhook Beanie"
@@ -232,10 +214,17 @@ def test_products_created_and_deleted_in_shopify(app, store, shopify_sandbox):
     link_id = _linked(store, victim.variants[0].id).id
     shopify_sandbox.delete_product(store.external_id, victim.id)
     shopify_sandbox.delete_product(store.external_id, created.id)
-    _deliver(app, shopify_sandbox)
+    deliver_webhooks(app, shopify_sandbox)
     assert db.session.execute(select(func.count()).select_from(Product).where(
         Product.integration_id == store.id, Product.shopify_id.in_([victim.id, created.id]))).scalar() == 0
-    assert db.session.get(ProductLink, link_id) is None
+    # The link is kept, orphaned with the reason, and the merchant is told (issue #14, item 7).
+    db.session.expire_all()
+    link = db.session.get(ProductLink, link_id)
+    assert link.state == "orphaned" and link.variant_id is None and link.tiktok_sku_id is not None
+    assert "was deleted in Shopify" in link.orphaned_reason
+    alert = db.session.execute(select(Alert).where(Alert.tenant_id == store.tenant_id,
+                                                   Alert.kind == "link_orphaned")).scalar_one()
+    assert alert.details["fix_path"] == f"/product-links/{link_id}"
 
 
 def test_bulk_operation_finish_wakes_the_import(app, store):
@@ -256,7 +245,7 @@ def test_uninstall_disconnects_and_keeps_the_data(app, store, shopify_sandbox):
     products_before = db.session.execute(select(func.count()).select_from(Product).where(
         Product.integration_id == store.id)).scalar()
     shopify_sandbox.uninstall(store.external_id)
-    _deliver(app, shopify_sandbox)
+    deliver_webhooks(app, shopify_sandbox)
     db.session.refresh(store)
     assert store.status == "disconnected" and store.status_reason
     assert store.access_token_encrypted is None and store.refresh_token_encrypted is None
@@ -269,14 +258,14 @@ def test_compliance_topics(app, store, shopify_sandbox):
     address = webhook_address()
     for topic in ("customers/data_request", "customers/redact"):
         shopify_sandbox.send_compliance(store.external_id, topic, address)
-    _deliver(app, shopify_sandbox)
+    deliver_webhooks(app, shopify_sandbox)
     assert sorted(e.outcome for e in _events(store.external_id)
                   if e.topic.startswith("customers/")) == ["no_customer_data", "no_customer_data"]
 
     tenant_id, shop = store.tenant_id, store.external_id
     shopify_sandbox.uninstall(shop)
     shopify_sandbox.send_compliance(shop, "shop/redact", address)
-    _deliver(app, shopify_sandbox)
+    deliver_webhooks(app, shopify_sandbox)
     db.session.expire_all()
     assert db.session.get(Tenant, tenant_id) is None
     assert db.session.execute(select(func.count()).select_from(Variant).where(
@@ -366,3 +355,35 @@ def test_a_product_swept_by_the_full_import_stays_deleted(client, app, store, sh
     assert _events(store.external_id)[-1].outcome == "deleted_earlier"
     assert db.session.execute(select(func.count()).select_from(Product).where(
         Product.integration_id == store.id, Product.shopify_id == victim.id)).scalar() == 0
+
+
+def test_untracked_and_continue_selling_variants_are_imported_and_a_policy_change_applied(
+        app, store, shopify_sandbox):
+    shop = shopify_sandbox.shop(store.external_id)
+    untracked, continuing = [p.variants[0] for p in list(shop.products.values())[:2]]
+    shopify_sandbox.set_webhook_delivery(paused=True)
+    try:
+        shopify_sandbox.set_inventory_behaviour(store.external_id, untracked.id, tracked=False)
+        shopify_sandbox.set_inventory_behaviour(store.external_id, continuing.id, policy="CONTINUE")
+        run = create_import_run(store, "manual")
+        run_import(run, FULL)
+    finally:
+        shopify_sandbox.release_webhooks()
+    deliver_webhooks(app, shopify_sandbox)
+
+    def stored(variant):
+        db.session.expire_all()
+        row = db.session.execute(select(Variant).where(Variant.integration_id == store.id,
+                                                       Variant.shopify_id == variant.id)).scalar_one()
+        return row.inventory_tracked, row.inventory_policy
+
+    assert stored(untracked) == (False, "deny")
+    assert stored(continuing) == (True, "continue")
+    # products/update carries the policy but not whether the stock is tracked: that stays as imported
+    shopify_sandbox.set_inventory_behaviour(store.external_id, untracked.id, policy="CONTINUE")
+    deliver_webhooks(app, shopify_sandbox)
+    assert stored(untracked) == (False, "continue")
+    # inventory_items/update says tracking changed; the item is read back from Shopify
+    shopify_sandbox.set_inventory_behaviour(store.external_id, untracked.id, tracked=True)
+    deliver_webhooks(app, shopify_sandbox)
+    assert stored(untracked) == (True, "continue")

@@ -21,7 +21,8 @@ from tests.support.sync_journey import (inventory_calls, links_settled, price_ca
 from tests.support.worker import running_worker
 
 DEBOUNCE = 1.0  # the production default, in the worker that runs the flushes
-RULES = {"price_multiplier": "1.5", "price_rounding": "99", "inventory_buffer": 2}
+# Prices here jump far either way; the guard rails that would hold a big drop have tests of their own.
+RULES = {"price_multiplier": "1.5", "price_rounding": "99", "inventory_buffer": 2, "max_price_drop": "100"}
 QUIET = 1.5  # seconds past the debounce in which no further call may arrive
 
 

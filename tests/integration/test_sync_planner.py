@@ -50,8 +50,10 @@ def test_nothing_planned_when_values_equal_last_pushed(sandbox):
     assert change.link_id == world.link_ids[1]
     assert (change.quantity_before, change.quantity_after) == (7, 14)
     assert not change.changes_price
-    assert plan.as_dict()["products"][0]["skus"][0]["inventory"] == {
+    sent = plan.as_dict()["products"][0]["skus"][0]["inventory"]
+    assert {k: sent[k] for k in ("before", "after", "warehouse_id")} == {
         "before": 7, "after": 14, "warehouse_id": world.warehouse_ids[0]}
+    assert sent["warehouses"][world.warehouse_ids[0]] == 14
 
 
 def test_rules_and_integration_defaults_apply(sandbox):

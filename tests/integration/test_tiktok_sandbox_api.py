@@ -1,5 +1,6 @@
 import time
 from decimal import Decimal
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -147,6 +148,24 @@ def test_inventory_update_lands_in_one_call_with_the_right_payload(running, toke
     assert running.sandbox.sku_state(second.id)["inventory"] == {warehouses[0]: 12, warehouses[1]: 3}
 
 
+def test_a_shop_with_two_sales_warehouses_and_one_tiktok_runs(running, token):
+    """FBT stock shows on the SKU, but the seller's warehouse list does not hold it, it cannot be written, and
+    an update needs only the seller's own warehouses."""
+    product = two_warehouse_product(running)
+    first, second = product.skus[0], product.skus[1]
+    w1, w2 = list(first.inventory)
+    fbt = running.sandbox.add_platform_warehouse(running.sandbox.shops[0].id, {first.id: 12, second.id: 4})
+    client = client_for(running, token)
+    listed = products.warehouses(client)
+    assert fbt not in {w.id for w in listed} and sum(w.takes_stock for w in listed) == 2
+    assert products.get_product(client, product.id).skus[0].inventory[fbt] == 12
+    result = products.update_inventory(client, product.id, [SkuInventory(first.id, {w1: 3, w2: 0}),
+                                                            SkuInventory(second.id, {w1: 1, w2: 1, fbt: 9})])
+    assert result.updated == (first.id,) and result.errors[second.id].code == 12052144
+    assert running.sandbox.sku_state(first.id)["inventory"] == {w1: 3, w2: 0, fbt: 12}
+    assert running.sandbox.sku_state(second.id)["inventory"][fbt] == 4
+
+
 def test_inventory_update_reports_refused_skus_and_applies_the_rest(running, token):
     product = two_warehouse_product(running)
     first, second, third = product.skus[0], product.skus[1], product.skus[2]
@@ -224,15 +243,24 @@ def test_tampered_body_is_rejected_with_106001(running, token):
     assert running.sandbox.sku_state(product.skus[0].id)["price"] != "0.01"
 
 
-def test_sign_covers_the_path_below_the_api_prefix(running, token):
+def test_sign_covers_the_path_the_request_reached(running, token):
+    """The real host has no prefix; below the sandbox's mount a signature over the path below the API root
+    and one over the whole path (what a third-party client signs) are both that path. Another path is not."""
     cipher = running.sandbox.shops[0].cipher
     good = raw_call(running, token, "GET", "/logistics/202309/warehouses", query={"shop_cipher": cipher})
     assert good[1]["code"] == 0
-    def with_prefixed_sign(payload, params):
-        params = {k: v for k, v in params.items() if k != "sign"}
-        return payload, dict(params, sign=sign("/tiktok/api/logistics/202309/warehouses", params, None, APP_SECRET))
+
+    def signed_over(path):
+        def tamper(payload, params):
+            params = {k: v for k, v in params.items() if k != "sign"}
+            return payload, dict(params, sign=sign(path, params, None, APP_SECRET))
+        return tamper
+    whole = urlsplit(running.api_base_url).path + "/logistics/202309/warehouses"
     assert raw_call(running, token, "GET", "/logistics/202309/warehouses", query={"shop_cipher": cipher},
-                    tamper=with_prefixed_sign)[1]["code"] == 106001
+                    tamper=signed_over(whole))[1]["code"] == 0
+    for wrong in ("/tiktok/logistics/202309/warehouses", "/logistics/202309/warehouses/"):
+        assert raw_call(running, token, "GET", "/logistics/202309/warehouses", query={"shop_cipher": cipher},
+                        tamper=signed_over(wrong))[1]["code"] == 106001
 
 
 @pytest.mark.parametrize("offset", [-301, 31])

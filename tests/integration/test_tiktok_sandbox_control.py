@@ -33,3 +33,20 @@ def test_control_api_drives_the_sandbox_from_outside():
         assert requests.post(f"{control}/reset", timeout=5).ok
         assert requests.get(f"{control}/shops", timeout=5).json()["shops"][0]["skus"] == 55
 
+
+
+def test_control_api_changes_stock_on_tiktok_and_adds_a_warehouse_tiktok_runs():
+    with running_sandbox() as running:
+        control = running.base_url + "/_control"
+        us = requests.get(f"{control}/shops", timeout=5).json()["shops"][0]
+        client = client_for(running, access_token_for(running))
+        sku = next(products.iter_products(client, page_size=1)).skus[0]
+        default = next(iter(sku.inventory))
+        changed = requests.post(f"{control}/skus/{sku.id}", json={"inventory": {default: 1}}, timeout=5)
+        assert changed.ok and changed.json()["inventory"][default] == 1
+        assert requests.post(f"{control}/skus/{sku.id}", json={"inventory": {default: -1}}, timeout=5).status_code == 400
+        assert requests.post(f"{control}/skus/{sku.id}", json={"inventory": {"nope": 1}}, timeout=5).status_code == 404
+        fbt = requests.post(f"{control}/shops/{us['id']}/platform-warehouse", json={"stock": {sku.id: 8}},
+                            timeout=5).json()["warehouse_id"]
+        assert requests.get(f"{control}/skus/{sku.id}", timeout=5).json()["inventory"][fbt] == 8
+        assert fbt not in {w.id for w in products.warehouses(client)}

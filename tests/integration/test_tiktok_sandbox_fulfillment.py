@@ -39,8 +39,9 @@ def test_providers_come_from_the_order_delivery_option(running, token):
 
 
 def test_marking_shipped_refuses_held_orders_and_bad_tracking_then_ships_in_parts(running, token, webhook_receiver):
-    call(running, token, "PUT", "/event/202309/webhooks",
-         {"event_type": "ORDER_STATUS_CHANGE", "address": webhook_receiver.url})
+    for event_type in ("ORDER_STATUS_CHANGE", "PACKAGE_UPDATE"):
+        call(running, token, "PUT", "/event/202309/webhooks",
+             {"event_type": event_type, "address": webhook_receiver.url})
     order = running.sandbox.sell(SKU, 3)
     first, second, third = (item.id for item in order.line_items)
     good = {"tracking_number": "1Z999AA10123456784", "shipping_provider_id": UPS, "order_line_item_ids": [first]}
@@ -73,6 +74,9 @@ def test_marking_shipped_refuses_held_orders_and_bad_tracking_then_ships_in_part
     eventually(lambda: any(b"AWAITING_COLLECTION" in d["body"] for d in webhook_receiver.deliveries))
     assert all(webhook_is_signed(d) for d in webhook_receiver.deliveries)
     assert not any(b"PARTIALLY_SHIPPING" in d["body"] for d in webhook_receiver.deliveries)
+    splits = [json.loads(d["body"]) for d in webhook_receiver.deliveries if json.loads(d["body"])["type"] == 4]
+    assert len(splits) == 3 and splits[-1]["data"]["sc_type"] == "SPLIT"
+    assert [p["order_id_list"] for p in splits[-1]["data"]["package_list"]] == [[order.id]] * 3
 
 
 def test_tracking_can_be_corrected_within_72_hours(running, token):
@@ -218,3 +222,20 @@ def test_the_seller_decides_a_pending_return(running, token):
                 {"decision": "REJECT_REFUND", "reject_reason": "seller_reject_return_reason"})[1]["code"] == 0
     assert running.sandbox.book.returns[second["return_id"]].status == "REFUND_OR_RETURN_REQUEST_REJECT"
     assert not order.line_items[1].returned  # rejected: the buyer may ask again
+
+
+def test_fbt_orders_take_stock_from_tiktok_warehouses_and_seller_orders_never_do(running, token):
+    sku_id = running.sandbox.sell(SKU, on_hold=False).line_items[0].sku_id
+    fbt_warehouse = running.sandbox.add_platform_warehouse(running.sandbox.shops[0].id, {sku_id: 2})
+    seller_before = {w: q for w, q in running.sandbox.sku_state(sku_id)["inventory"].items() if w != fbt_warehouse}
+    order = running.sandbox.sell(SKU, 2, on_hold=False, fulfilled_by_tiktok=True)
+    assert order.warehouse_id == fbt_warehouse
+    after = running.sandbox.sku_state(sku_id)["inventory"]
+    assert after[fbt_warehouse] == 0 and {w: q for w, q in after.items() if w != fbt_warehouse} == seller_before
+    with pytest.raises(buying.OrderError, match="not enough stock"):
+        running.sandbox.sell(SKU, fulfilled_by_tiktok=True)
+    with pytest.raises(buying.OrderError):
+        running.sandbox.sell(SKU, warehouse_id=fbt_warehouse)  # a seller order never ships from TikTok's
+    with running.sandbox.lock:
+        buying.cancel(running.sandbox, order)
+    assert running.sandbox.sku_state(sku_id)["inventory"][fbt_warehouse] == 2

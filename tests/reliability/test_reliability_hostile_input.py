@@ -10,8 +10,10 @@ tenant isolation (integration/test_tenant_isolation.py), sign-in rate limits (in
 """
 from __future__ import annotations
 
+import base64
 import csv
 import io
+import json
 import logging
 import re
 import subprocess
@@ -25,8 +27,9 @@ from shopsync.extensions import db
 from shopsync.models import ProductLink, Variant, WebhookEvent
 from shopsync.sync.links import csv_io as link_csv
 from tests.conftest import TEST_DATABASE_URL
-from tests.support.api import bearer, create_api_key
+from tests.support.api import bearer, create_api_key, seed_catalog
 from tests.support.factories import make_world, sandbox  # noqa: F401 - fixture
+from tests.support.hostile import JSON_TOKENS, VALUES, hostile, raw_json, routes  # noqa: F401 - fixture
 from tests.support.journeys import install_shop
 from tests.support.scenario import linked_store
 
@@ -243,7 +246,7 @@ def test_guessing_api_keys_and_oauth_answers_is_rate_limited(app):
     from shopsync import create_app
 
     limited = create_app({"TESTING": True, "SANDBOX_MOUNT": False, "RATELIMIT_KEY_PREFIX": uuid.uuid4().hex,
-                          "RATELIMIT_API": "3 per minute", "RATELIMIT_AUTH": "3 per minute"})
+                          "RATELIMIT_API": "3 per minute", "RATELIMIT_AUTH_CALLBACK": "3 per minute"})
     guesser = limited.test_client()
     keys = [guesser.get("/api/products", headers=bearer(f"ss_{uuid.uuid4().hex}")).status_code for _ in range(5)]
     callbacks = [guesser.get("/auth/shopify/callback", query_string={
@@ -251,3 +254,213 @@ def test_guessing_api_keys_and_oauth_answers_is_rate_limited(app):
         for _ in range(5)]
     assert keys == [401] * 3 + [429] * 2
     assert callbacks == [400] * 3 + [429] * 2
+
+
+# ---- numbers, ids, cursors and text no column can hold (review finding 8) ---------------------------------
+def _cursor(raw: str) -> str:
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+BIG = "99999999999999999999"  # above BIGINT
+PAGE_PROBES = [  # (method, path with {link} {run} placeholders, form) -> the page's error answer
+    ("GET", "/product-links?before=²", None, 400),
+    ("GET", f"/product-links?before={BIG}", None, 400),
+    ("GET", "/product-links?integration=²", None, 400),
+    ("GET", f"/product-links?variant={BIG}", None, 400),
+    ("GET", "/product-links?q=%00", None, 400),
+    ("GET", "/sync-logs?before=²", None, 400),
+    ("GET", f"/sync-logs?link={BIG}", None, 400),
+    ("GET", "/sync-logs?run=¹", None, 400),
+    ("GET", "/products?q=%00", None, 400),
+    ("GET", "/products?after=" + _cursor('["a", Infinity]'), None, 400),
+    ("GET", "/products?after=" + _cursor('["a", 1e400]'), None, 400),
+    ("GET", "/products?after=" + _cursor('["a", NaN]'), None, 400),
+    ("GET", "/products?after=" + _cursor(f'["a", {BIG}]'), None, 400),
+    ("GET", "/products?after=" + _cursor('["a\\u0000", 1]'), None, 400),
+    ("GET", "/product-links/pick/skus?integration=²", None, 400),
+    ("GET", "/product-links/pick/variants?q_variant=%00", None, 400),
+    ("GET", f"/product-links/{BIG}", None, 404),
+    ("GET", f"/product-links/{BIG}/state", None, 404),
+    ("GET", f"/sync-runs/{BIG}/progress", None, 404),
+    ("POST", "/product-links/batch", {"action": "pause", "link_ids": "²"}, 400),
+    ("POST", "/product-links/batch", {"action": "pause", "link_ids": BIG}, 400),
+    ("POST", "/product-links/batch", {"action": "settings", "link_ids": "{link}", "price_multiplier": "1e-999999"},
+     302),
+    ("POST", "/settings", {"digest_minutes": "²", "alert_email": ""}, 422),
+    ("POST", "/settings", {"digest_minutes": BIG, "alert_email": ""}, 422),
+    ("POST", "/settings/api-keys", {"name": "a\x00b"}, 400),
+    ("POST", "/product-links/new", {"variant_id": "²", "tiktok_sku_id": BIG}, 422),
+    ("POST", "/product-links/auto/preview", {"integration": "²", "by": "sku"}, 422),
+    ("POST", "/product-links/{link}/settings", {"price_multiplier": "1e-999999"}, 422),
+    ("POST", "/product-links/{link}/settings", {"price_offset": "Infinity"}, 422),
+    ("POST", "/product-links/{link}/settings", {"inventory_buffer": "²"}, 422),
+    ("POST", "/product-links/{link}/settings", {"location_ids": "²"}, 422),
+    ("POST", "/product-links/{link}/settings", {"location_ids": BIG}, 422),
+    ("POST", "/product-links/{link}/settings", {"currency_rate": "1_000"}, 422),
+    ("POST", "/sync-logs/retry", {"link": BIG}, 400),
+]
+
+
+@pytest.mark.parametrize("method, path, form, status", PAGE_PROBES)
+def test_pages_refuse_numbers_and_text_no_column_can_hold(app, client, shop_domain, method, path, form, status):
+    tenant = install_shop(client, shop_domain)
+    seeded = seed_catalog(app, tenant, products=1, variants=2)
+    path = path.format(link=seeded["links"][0], run=seeded["run"])
+    if form is None:
+        answer = client.get(path)
+    else:
+        form = {key: value.format(link=seeded["links"][0]) for key, value in form.items()}
+        answer = client.post(path, data={**form, "csrf_token": _csrf(client)})
+    assert answer.status_code == status, (path, answer.status_code, answer.get_data(as_text=True)[:300])
+    assert answer.headers["Cache-Control"] == "no-store"
+    if status == 400:
+        assert "That request was not valid" in answer.get_data(as_text=True)
+    with app.app_context():
+        link = db.session.get(ProductLink, seeded["links"][0])
+        assert link.price_multiplier is None and link.price_offset is None and not link.paused
+
+
+API_PROBES = [  # (method, path, JSON body) -> 4xx with the API's error body
+    ("GET", "/api/product-links?cursor=" + _cursor("²"), None, 422),
+    ("GET", "/api/product-links?cursor=" + _cursor(BIG), None, 422),
+    ("GET", f"/api/product-links?tiktok_integration_id={BIG}", None, 422),
+    ("GET", "/api/product-links?search=%00", None, 400),
+    ("GET", "/api/products?cursor=" + _cursor('["a", Infinity]'), None, 422),
+    ("GET", "/api/products?cursor=" + _cursor('["a", 1e400]'), None, 422),
+    ("GET", "/api/products?cursor=" + _cursor('["a", -1]'), None, 422),
+    ("GET", "/api/sync-logs?link_id=²", None, 422),
+    ("GET", "/api/sync-logs?link_id=١", None, 422),  # int() reads it as 1: refused like on every page
+    ("GET", "/api/product-links?limit=١٠", None, 422),
+    ("GET", f"/api/product-links/{BIG}", None, 404),
+    ("GET", f"/api/sync-runs/{BIG}", None, 404),
+    ("PATCH", "/api/product-links/{link}", {"price_multiplier": "1e-999999"}, 422),
+    ("PATCH", "/api/product-links/{link}", {"price_multiplier": "NaN"}, 422),
+    ("PATCH", "/api/product-links/{link}", {"price_offset": "-Infinity"}, 422),
+    ("PATCH", "/api/product-links/{link}", {"currency_rate": 1e-7}, 422),
+    ("PATCH", "/api/product-links/{link}", {"location_ids": [10**20]}, 422),
+    ("POST", "/api/product-links/sync", {"ids": [10**20]}, 422),
+    ("POST", "/api/product-links", {"variant_id": 10**30, "tiktok_sku_id": 1}, 422),
+]
+
+
+@pytest.mark.parametrize("method, path, body, status", API_PROBES)
+def test_api_refuses_numbers_and_text_no_column_can_hold(app, client, shop_domain, method, path, body, status):
+    tenant = install_shop(client, shop_domain)
+    seeded = seed_catalog(app, tenant, products=1, variants=2)
+    answer = app.test_client().open(path.format(link=seeded["links"][0]), method=method, json=body,
+                                    headers=bearer(create_api_key(app, tenant)))
+    assert answer.status_code == status, (path, answer.status_code, answer.get_data(as_text=True)[:300])
+    error = answer.get_json()["error"]
+    assert error["status"] == status and error["message"]
+    assert answer.headers["Cache-Control"] == "no-store"
+    with app.app_context():
+        assert db.session.get(ProductLink, seeded["links"][0]).price_multiplier is None
+
+
+def test_authenticated_answers_are_never_stored_by_a_cache_but_static_files_are(app, client, shop_domain):
+    """Review finding 11: a shared proxy or the browser's back button after logout showed merchant data."""
+    tenant = install_shop(client, shop_domain)
+    seeded = seed_catalog(app, tenant, products=1, variants=2)
+    api = app.test_client()
+    answers = {path: client.get(path) for path in (
+        "/", "/products", "/product-links", f"/product-links/{seeded['links'][0]}", "/sync-logs", "/settings",
+        f"/product-links/{seeded['links'][0]}/state", f"/sync-runs/{seeded['run']}/progress",
+        "/product-links/export.csv", "/no-such-page")}
+    answers["HTMX fragment"] = client.get("/product-links/pick/variants?q_variant=a", headers={"HX-Request": "true"})
+    answers["API list"] = api.get("/api/product-links", headers=bearer(create_api_key(app, tenant)))
+    answers["API error"] = api.get("/api/product-links/1", headers=bearer("ss_wrong"))
+    for name, answer in answers.items():
+        assert answer.headers.get("Cache-Control") == "no-store", (name, answer.status_code)
+    assert answers["/product-links/export.csv"].mimetype == "text/csv"
+    static = client.get("/static/app.css")
+    assert static.status_code == 200 and "no-store" not in static.headers.get("Cache-Control", "")
+
+
+def test_a_csv_cell_over_the_csv_modules_limit_is_a_clear_file_error(app, client, shop_domain):
+    tenant = install_shop(client, shop_domain)
+    payload = b"shopify_sku,seller_sku\nA-1,B-1\n" + b'"' + b"x" * 131_073 + b'",B-2\n'
+    answer = client.post("/product-links/import", data={"csrf_token": _csrf(client),
+                                                         "file": (io.BytesIO(payload), "links.csv")},
+                         content_type="multipart/form-data")
+    assert answer.status_code == 422
+    assert "a cell is longer than 131,072 characters" in answer.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.execute(select(func.count()).select_from(ProductLink).where(
+            ProductLink.tenant_id == tenant)).scalar() == 0
+
+
+def test_the_same_csv_import_confirmed_five_times_at_once_applies_once(app, client, shop_domain, servers):
+    import importlib.metadata
+    import threading
+
+    import requests
+
+    from shopsync.models import TikTokSku
+
+    tenant = install_shop(client, shop_domain)
+    seeded = seed_catalog(app, tenant, products=2, variants=2)
+    with app.app_context():
+        pairs = [(db.session.get(Variant, variant).shopify_id, db.session.get(TikTokSku, sku).tiktok_id)
+                 for variant, sku in seeded["unlinked"]]
+    text = "shopify_variant_id,tiktok_sku_id\n" + "".join(f"{v},{s}\n" for v, s in pairs)
+    preview = client.post("/product-links/import", data={"csrf_token": _csrf(client),
+                                                          "file": (io.BytesIO(text.encode()), "links.csv")},
+                          content_type="multipart/form-data").get_data(as_text=True)
+    token = re.search(r'name="token" value="([^"]+)"', preview).group(1)
+    cookie = {"session": client.get_cookie("session").value}
+    # The same browser, five tabs: login's session protection ties the session to its user agent.
+    browser = {"User-Agent": "Werkzeug/" + importlib.metadata.version("werkzeug")}
+    form = {"csrf_token": _csrf(client), "token": token}
+    answers: list = []
+    start = threading.Barrier(5)
+
+    def confirm():
+        start.wait()
+        answers.append(requests.post(servers["app"].url + "/product-links/import/confirm", data=form,
+                                     cookies=cookie, headers=browser, allow_redirects=False, timeout=60))
+
+    threads = [threading.Thread(target=confirm) for _ in range(5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(90)
+    assert sorted(answer.status_code for answer in answers) == [302] * 5
+    messages = [requests.get(servers["app"].url + answer.headers["Location"], cookies=answer.cookies,
+                             headers=browser, timeout=30).text for answer in answers]
+    assert sum(f"Created {len(pairs)} links" in page for page in messages) == 1
+    assert sum("already saved" in page for page in messages) == 4
+    with app.app_context():
+        assert db.session.execute(select(func.count()).select_from(ProductLink).where(
+            ProductLink.tenant_id == tenant)).scalar() == len(seeded["links"]) + len(pairs)
+
+
+# ---- every route and API operation, every hostile value (review finding 8's bar) ---------------------------
+def test_every_route_and_api_operation_answers_every_hostile_value_without_a_5xx(app, hostile):
+    every = routes(app, app.test_client().get("/api/openapi.json").get_json())
+    endpoints = {route.endpoint for route in every}
+    assert len(every) >= 50 and {"links.bulk", "settings.save_alerts", "api_product_links.change_link",
+                                 "api_products.list_catalog", "shopify_webhooks.receive"} <= endpoints
+    failures, sent = [], 0
+    for route in every:
+        for value in VALUES:
+            requests = []
+            if route.arguments:
+                requests.append({"path": {name: value for name in route.arguments}})
+            if route.query_names:
+                requests.append({"query": {name: value for name in route.query_names}})
+            if route.body_names and route.api:
+                requests.append({"body": raw_json(route.body_names, json.dumps(value))})
+            elif route.body_names:
+                requests.append({"form": {name: value for name in route.body_names}})
+            for request in requests:
+                status = hostile.status(route, **request)
+                sent += 1
+                if status >= 500:
+                    failures.append((route.method, route.rule, repr(value)[:40], list(request), status))
+        for token in JSON_TOKENS if route.api and route.body_names else ():
+            sent += 1
+            if hostile.status(route, body=raw_json(route.body_names, token)) >= 500:
+                failures.append((route.method, route.rule, token[:40], ["body"], 500))
+    assert failures == []
+    assert hostile.still_logged_in()  # every request above was a logged-in merchant's
+    print(f"\n{sent} hostile requests to {len(every)} routes and API operations: 0 answers >= 500")

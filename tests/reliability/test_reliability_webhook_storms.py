@@ -26,7 +26,7 @@ from shopsync.platforms.shopify.webhooks import WebhookDelivery
 from shopsync.sandbox.shopify.webhooks import sign
 from shopsync.sync.intake.shopify import accept_delivery, record_deliveries
 from shopsync.sync.catalog.webhooks import process_event
-from tests.support.convergence import (ChangeMaker, STOCK_LOCATION, WorkerProcess, full_size, received, stale_pushes,
+from tests.support.convergence import (ChangeMaker, WorkerProcess, full_size, received, stale_pushes,
                                        wait_until_settled, wrong_values)
 from tests.support.factories import LOCATION_IDS, make_world, sandbox  # noqa: F401 - fixture
 from tests.support.scenario import linked_store
@@ -132,7 +132,7 @@ def test_a_burst_of_signed_deliveries_is_recorded_and_applied_once(
     def deliver(chunk):
         with requests.Session() as session:
             return [_post(session, url, secret, store.shop, "inventory_levels/update",
-                          {"inventory_item_id": item, "location_id": STOCK_LOCATION, "available": n,
+                          {"inventory_item_id": item, "location_id": store.stock_location, "available": n,
                            "updated_at": (start + timedelta(seconds=n)).isoformat()}, event_id)
                     for event_id, item, n in chunk]
 
@@ -146,7 +146,7 @@ def test_a_burst_of_signed_deliveries_is_recorded_and_applied_once(
     db.session.rollback()
     stored = dict(db.session.execute(select(InventoryLevel.inventory_item_id, InventoryLevel.available).where(
         InventoryLevel.integration_id == store.shopify_integration_id,
-        InventoryLevel.location_id == STOCK_LOCATION)).all())
+        InventoryLevel.location_id == store.stock_location)).all())
     assert stored == last
 
 

@@ -6,14 +6,16 @@ from datetime import timedelta
 from decimal import Decimal
 
 from shopsync.extensions import db
-from shopsync.models import (Integration, Product, ProductLink, SyncLog, SyncRun, TikTokProduct, TikTokSku, Variant,
-                             utcnow)
+from shopsync.models import (Integration, Product, ProductLink, SyncLog, SyncRun, TikTokProduct, TikTokSku, User,
+                             Variant, utcnow)
 from shopsync.security import api_keys
 
 
 def create_api_key(app, tenant_id: int, name: str = "test key") -> str:
+    """A key made by the tenant's account owner (keys act for their creator)."""
     with app.app_context():
-        return api_keys.create_key(tenant_id, name)[1]
+        owner = db.session.query(User).filter_by(tenant_id=tenant_id, role="owner").order_by(User.id).first()
+        return api_keys.create_key(tenant_id, name, created_by_id=owner.id)[1]
 
 
 def bearer(key: str) -> dict[str, str]:

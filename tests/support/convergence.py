@@ -5,6 +5,10 @@ the test's own that can be restarted.
 A change is made in the Shopify sandbox (set_price / set_stock), which sends the signed webhooks a
 real store would. Every value a change sets is new for its link and field, so each value TikTok
 receives maps to exactly one moment in the Shopify history of that link.
+
+Stock is followed per seller warehouse: a desired stock value is the quantities of every warehouse the
+store's confirmed mapping computes (or of the default warehouse alone before confirmation), as
+rules.desired_inventory makes them, untracked and continue-selling variants included.
 """
 from __future__ import annotations
 
@@ -27,19 +31,20 @@ from sqlalchemy import func, select
 
 from shopsync.extensions import Queues, db
 from shopsync.models import ProductLink, Variant, WebhookEvent
-from shopsync.sync.pushes.rules import LinkSettings, desired_price, desired_quantity
+from shopsync.sync.pushes.rules import LinkSettings, WarehouseFeed, desired_inventory, desired_price
 from tests.support.redis_server import free_port
 from tests.support.scenario import LinkedStore
 from tests.support.worker import stop
 
 ROOT = Path(__file__).resolve().parents[2]
-STOCK_LOCATION = 71001  # changes move this location's stock; the other location stays as imported
 PRICE = "price"
 INVENTORY = "inventory"
 FIELDS = (PRICE, INVENTORY)
 WRITE_PATHS = {PRICE: "/product/202309/products/{}/prices/update",
                INVENTORY: "/product/202309/products/{}/inventory/update"}
-RULES = LinkSettings.effective(None, {})
+# The shop's defaults in these runs: prices jump far both ways, so the guard rails (their own tests) stay open.
+SHOP_DEFAULTS = {"max_price_drop": "100"}
+RULES = LinkSettings.effective(None, SHOP_DEFAULTS)
 
 
 def full_size() -> bool:
@@ -73,7 +78,7 @@ class ChangeMaker:
         for link in store.links:
             price, levels = self._shopify(link)
             self.history.record(link.sku_id, PRICE, desired_price(price, RULES, self.currency))
-            self.history.record(link.sku_id, INVENTORY, desired_quantity(levels, RULES))
+            self.history.record(link.sku_id, INVENTORY, desired_stock(store, link, levels))
 
     def _shopify(self, link) -> tuple[Decimal, dict[int, int]]:
         _, variant = self.sandbox.shop(self.store.shop).variant(link.variant_id)
@@ -89,13 +94,21 @@ class ChangeMaker:
                 price = Decimal(self._prices[link.sku_id].pop()) / 100
                 self.sandbox.set_price(self.store.shop, link.variant_id, price)
             else:
-                self.sandbox.set_stock(self.store.shop, STOCK_LOCATION, self._stocks[link.sku_id].pop(),
+                self.sandbox.set_stock(self.store.shop, self.store.stock_location, self._stocks[link.sku_id].pop(),
                                        variant_id=link.variant_id)
             price, levels = self._shopify(link)
-            value = desired_price(price, RULES, self.currency) if name == PRICE else desired_quantity(levels, RULES)
+            value = desired_price(price, RULES, self.currency) if name == PRICE else desired_stock(
+                self.store, link, levels)
             self.history.record(link.sku_id, name, value)
             made.append((link, name, value))
         return made
+
+
+def desired_stock(store: LinkedStore, link, levels: dict[int, int]) -> tuple[tuple[str, int], ...]:
+    """What the rules give each computed warehouse of this link's SKU, as sorted (warehouse, quantity) pairs."""
+    feeds = store.feeds or [WarehouseFeed(store.warehouse_id)]
+    wanted = desired_inventory(levels, levels, RULES, feeds, sells_without_stock=link.variant_id in store.sells_freely)
+    return tuple(sorted(wanted.items()))
 
 
 def round_groups(store: LinkedStore, history: History, before: dict[tuple[str, str], int]) -> set[tuple[str, str]]:
@@ -135,8 +148,14 @@ def received(tiktok_sandbox, store: LinkedStore) -> Received:
                 out.values[(sku["id"], PRICE)].append(Decimal(sku["price"]["amount"]))
             else:
                 by_warehouse = {item["warehouse_id"]: item["quantity"] for item in sku["inventory"]}
-                out.values[(sku["id"], INVENTORY)].append(by_warehouse[store.warehouse_id])
+                out.values[(sku["id"], INVENTORY)].append(_computed(store, by_warehouse))
     return out
+
+
+def _computed(store: LinkedStore, by_warehouse: dict[str, int]) -> tuple[tuple[str, int], ...]:
+    """The warehouses the rules compute for the store, as in desired_stock."""
+    computed = [feed.warehouse_id for feed in store.feeds] or [store.warehouse_id]
+    return tuple(sorted((w, by_warehouse.get(w)) for w in computed))
 
 
 def stale_pushes(history: History, got: Received) -> list[str]:
@@ -157,19 +176,26 @@ def stale_pushes(history: History, got: Received) -> list[str]:
 
 
 def wrong_values(tiktok_sandbox, store: LinkedStore, history: History) -> list[str]:
+    """Links whose TikTok price or stock is not what the rules make of Shopify's final values. With a confirmed
+    warehouse mapping, the units TikTok can sell of the SKU (all its seller warehouses) must be the rules' total."""
     wrong = []
     for link in store.links:
         state = tiktok_sandbox.sku_state(link.sku_id)
-        got = (Decimal(state["price"]), state["inventory"].get(store.warehouse_id))
-        want = (history.final(link.sku_id, PRICE), history.final(link.sku_id, INVENTORY))
+        stock = history.final(link.sku_id, INVENTORY)
+        got = (Decimal(state["price"]), _computed(store, state["inventory"]))
+        want = (history.final(link.sku_id, PRICE), stock)
+        if store.feeds:
+            got += (sum(state["inventory"].values()),)
+            want += (sum(quantity for _, quantity in stock),)
         if got != want:
             stored = db.session.execute(select(Variant.price, ProductLink.last_pushed_price,
-                                               ProductLink.last_pushed_quantity, ProductLink.dirty)
+                                               ProductLink.last_pushed_quantity, ProductLink.dirty, ProductLink.state)
                                         .join(Variant, Variant.id == ProductLink.variant_id)
                                         .where(ProductLink.id == link.link_id)).one()
             wrong.append(f"link {link.link_id} SKU {link.sku_id}: TikTok has {got}, Shopify says {want}; ShopSync "
                          f"holds price {stored.price}, last pushed {stored.last_pushed_price} / "
-                         f"{stored.last_pushed_quantity}, dirty {stored.dirty}")
+                         f"{stored.last_pushed_quantity}, dirty {stored.dirty}, state {stored.state}; "
+                         f"Shopify's prices {history.values[(link.sku_id, PRICE)]}")
     return wrong
 
 

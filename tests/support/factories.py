@@ -87,6 +87,8 @@ def add_listing(world: World, tiktok_sandbox, *, skus: int, price: str, stock: d
         tiktok_sandbox.generate_catalog(shop.id, skus, skus_per_product=skus, seed=_next() % 100_000)
         remote = next(shop.products[pid] for pid in shop.products if pid not in before)
         remote_skus = list(remote.skus)
+        for remote_sku in remote_skus:  # listed from this Shopify product, at its price
+            remote_sku.price = Decimal(price)
     product = Product(tenant_id=world.tenant_id, integration_id=world.shopify_id, shopify_id=_next(),
                       title=remote.title, status="ACTIVE")
     tiktok_product = TikTokProduct(tenant_id=world.tenant_id, integration_id=world.tiktok_id, tiktok_id=remote.id,

@@ -83,7 +83,7 @@ def connect_tiktok(client, tiktok_sandbox, *, new_shops: bool = True, decision: 
     callback = client.get(app_path(approve_tiktok_authorization(start.headers["Location"], decision)))
     assert callback.status_code == 302, callback.get_data(as_text=True)
     with client.session_transaction() as session:
-        user_id = int(session["_user_id"])
+        user_id = int(session["_user_id"].partition(":")[0])  # User.get_id(): "<id>:<session version>"
     app = client.application
     with app.app_context():
         tenant_id = db.session.get(User, user_id).tenant_id

@@ -21,7 +21,14 @@ class Mailbox:
 
     def __init__(self):
         self.messages: list[EmailMessage] = []
+        self.refused: set[str] = set()  # recipients answered "550 no such mailbox", as a real server does
         self._arrived = threading.Condition()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refused:
+            return "550 5.1.1 No such mailbox here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         message = message_from_bytes(envelope.original_content or envelope.content, policy=policy.default)

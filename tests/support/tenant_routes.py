@@ -3,7 +3,7 @@
 Add a route here when you add it to the app: the isolation test fails for any
 route with a URL parameter that is in neither list. Placeholders name the kind
 of object whose id goes in: {integration} {tiktok_integration} {product} {variant}
-{link} {run} {log} {api_key} {tiktok_sku} {order} {carrier_mapping}.
+{link} {run} {log} {api_key} {tiktok_sku} {user} {listing} {template} {order} {carrier_mapping}.
 """
 
 # (method, path) pairs reached with another tenant's ids: each must answer 404 and change nothing.
@@ -11,6 +11,8 @@ TENANT_ROUTES: list[tuple[str, str]] = [
     ("GET", "/product-links/{link}"),
     ("POST", "/product-links/{link}/settings"),
     ("POST", "/product-links/{link}/dry-run"),
+    ("POST", "/product-links/{link}/confirm-price"),
+    ("POST", "/product-links/{link}/relink"),
     ("GET", "/product-links/{link}/state"),
     ("GET", "/product-links/{link}/history"),
     ("GET", "/sync-runs/{run}"),
@@ -21,10 +23,23 @@ TENANT_ROUTES: list[tuple[str, str]] = [
     ("POST", "/api/product-links/{link}/sync"),
     ("GET", "/api/sync-runs/{run}"),
     ("POST", "/settings/api-keys/{api_key}/revoke"),
+    ("POST", "/settings/people/{user}/remove"),
+    ("POST", "/settings/people/{user}/restore"),
     ("POST", "/integrations/{tiktok_integration}/disconnect"),
     ("POST", "/integrations/{tiktok_integration}/import-tiktok"),
     ("GET", "/integrations/{tiktok_integration}/defaults"),
     ("POST", "/integrations/{tiktok_integration}/defaults"),
+    ("GET", "/integrations/{tiktok_integration}/warehouses"),
+    ("POST", "/integrations/{tiktok_integration}/warehouses"),
+    ("GET", "/listings/{listing}"),
+    ("POST", "/listings/{listing}/choices"),
+    ("POST", "/listings/{listing}/check"),
+    ("GET", "/listings/shops/{tiktok_integration}"),
+    ("POST", "/listings/shops/{tiktok_integration}/readiness"),
+    ("POST", "/listings/shops/{tiktok_integration}/settings"),
+    ("POST", "/listings/shops/{tiktok_integration}/templates"),
+    ("GET", "/listings/shops/{tiktok_integration}/categories"),
+    ("POST", "/listings/templates/{template}/delete"),
     ("GET", "/orders/{order}"),
     ("POST", "/orders/{order}/retry"),
     ("GET", "/integrations/{tiktok_integration}/orders"),
@@ -54,6 +69,12 @@ LIST_PAGES: list[str] = [
     "/api/product-links",
     "/api/sync-logs",
     "/api/sync-logs?result=error",
+    "/listings",
+    "/listings?state=failed",
+    "/listings/new",
+    "/listings/new?q=victim",
+    "/api/listings",
+    "/api/listings?state=failed",
     "/orders",
     "/orders?q=victim",
     "/api/orders",

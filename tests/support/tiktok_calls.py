@@ -12,25 +12,28 @@ import requests
 from tests.support.tiktok import APP_KEY, APP_SECRET, RunningSandbox
 
 
-def signature(path: str, params: dict, body: bytes) -> str:
+def signature(path: str, params: list[tuple[str, str]], body: bytes, secret: str = APP_SECRET) -> str:
+    """Pairs sorted by key (a repeated key keeps its values' order), empty values left out."""
     text = path
-    for key in sorted(params):
-        if key not in ("sign", "access_token") and params[key] != "":
-            text += key + str(params[key])
-    message = APP_SECRET.encode() + text.encode() + body + APP_SECRET.encode()
-    return hmac.new(APP_SECRET.encode(), message, hashlib.sha256).hexdigest()
+    for key, value in sorted(params, key=lambda pair: pair[0]):
+        if key not in ("sign", "access_token") and value != "":
+            text += key + str(value)
+    message = secret.encode() + text.encode() + body + secret.encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
-def call(running: RunningSandbox, token: str, method: str, path: str, body=None, query: dict | None = None,
-         shop_index: int | None = 0) -> tuple[int, dict]:
-    """One signed call; returns (HTTP status, envelope)."""
+def call(running: RunningSandbox, token: str, method: str, path: str, body=None,
+         query: dict | list[tuple[str, str]] | None = None, shop_index: int | None = 0,
+         base_url: str | None = None, signed_path: str | None = None) -> tuple[int, dict]:
+    """One signed call to `base_url + path` (default: the sandbox's API root); returns (HTTP status, envelope)."""
     raw = json.dumps(body, separators=(",", ":")).encode() if body is not None else b""
-    params = {"app_key": APP_KEY, "timestamp": str(int(time.time())), **(query or {})}
+    pairs = [("app_key", APP_KEY), ("timestamp", str(int(time.time())))]
+    pairs += list(query.items()) if isinstance(query, dict) else list(query or [])
     if shop_index is not None:
-        params["shop_cipher"] = running.sandbox.shops[shop_index].cipher
-    params["sign"] = signature(path, params, b"" if method == "GET" else raw)
-    answer = requests.request(method, running.api_base_url + path, params=params, data=raw or None, timeout=10,
-                              headers={"x-tts-access-token": token, "content-type": "application/json"})
+        pairs.append(("shop_cipher", running.sandbox.shops[shop_index].cipher))
+    pairs.append(("sign", signature(signed_path or path, pairs, b"" if method == "GET" else raw)))
+    answer = requests.request(method, (base_url or running.api_base_url) + path, params=pairs, data=raw or None,
+                              timeout=10, headers={"x-tts-access-token": token, "content-type": "application/json"})
     return answer.status_code, answer.json()
 
 

@@ -12,7 +12,7 @@ from shopsync.platforms.tiktok.webhooks import parse_notification, verify_webhoo
 from shopsync.sync.orders.carriers import matching_provider, normalise
 from shopsync.sync.orders.settings import AFTER_HOLD, NO_RESTOCK, OrderSettings, clean_order_settings
 from shopsync.sync.orders.shopify_order import Line, create_options, order_input, shipping_address
-from shopsync.sync.pushes.held import less_held
+from shopsync.sync.pushes.held import per_warehouse
 from shopsync.sync.pushes.rules import LinkSettings, SettingsError, desired_quantity
 
 
@@ -111,7 +111,13 @@ def test_order_settings_default_safely_and_refuse_bad_values():
 ])
 def test_held_units_come_off_the_stock_pushed_to_tiktok(available, buffer, held, cap, expected):
     settings = LinkSettings(inventory_buffer=buffer, inventory_cap=cap)
-    assert desired_quantity({1: available}, less_held(settings, held)) == expected
+    assert desired_quantity({1: available}, settings, held=held) == expected
+
+
+def test_held_units_of_orders_without_a_warehouse_count_in_the_default_one():
+    held = {7: {None: 2, "W2": 1, "W1": 3}}
+    assert per_warehouse(held, 7, "W1") == {"W1": 5, "W2": 1}
+    assert per_warehouse(held, 8, "W1") == {}
 
 
 def test_a_notification_is_read_from_its_envelope_and_its_signature_checked_on_the_raw_body():

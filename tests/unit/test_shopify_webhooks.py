@@ -63,8 +63,8 @@ def test_rotation_window_accepts_either_secret():
 def test_topics_map_graphql_enums_to_delivery_topics():
     assert webhooks.WEBHOOK_TOPICS["INVENTORY_LEVELS_UPDATE"] == "inventory_levels/update"
     assert set(webhooks.WEBHOOK_TOPICS) == {"PRODUCTS_CREATE", "PRODUCTS_UPDATE", "PRODUCTS_DELETE",
-                                            "INVENTORY_LEVELS_UPDATE", "APP_UNINSTALLED",
-                                            "BULK_OPERATIONS_FINISH"}
+                                            "INVENTORY_LEVELS_UPDATE", "INVENTORY_ITEMS_UPDATE",
+                                            "APP_UNINSTALLED", "BULK_OPERATIONS_FINISH"}
 
 
 def test_delivery_headers():

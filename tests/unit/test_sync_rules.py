@@ -6,12 +6,13 @@ from types import SimpleNamespace
 
 import pytest
 
-from shopsync.sync.pushes.rules import (SETTING_NAMES, LinkSettings, SettingsError, clean_settings, desired_price,
-                                 desired_quantity)
+from shopsync.sync.pushes.rules import (SETTING_NAMES, LinkSettings, SettingsError, WarehouseFeed, clean_settings,
+                                        desired_inventory, desired_price, desired_quantity, price_outside_guard_rails)
 
 
 def settings(**values) -> LinkSettings:
-    return LinkSettings(**{k: Decimal(v) if isinstance(v, str) and k != "price_rounding" and k != "schedule"
+    return LinkSettings(**{k: Decimal(v) if isinstance(v, str) and k not in ("price_rounding", "schedule",
+                                                                             "untracked_stock")
                            else v for k, v in values.items()})
 
 
@@ -153,3 +154,46 @@ def test_oversold_location_reduces_the_total():
 
 def test_no_levels_means_zero():
     assert desired_quantity({}, LinkSettings()) == 0
+
+
+# ---- warehouses, untracked variants, price guard rails (issue #14) ---------------------------------------
+LEVELS = {1: 4, 2: 5}
+
+
+def test_each_warehouse_gets_its_mapped_locations_less_buffer_and_held_units():
+    feeds = [WarehouseFeed("main"), WarehouseFeed("east", (2,)), WarehouseFeed("spare", ())]
+    wanted = desired_inventory(LEVELS, LEVELS, settings(inventory_buffer=1), feeds, held={"east": 2})
+    assert wanted == {"main": 8, "east": 2, "spare": 0}
+
+
+def test_the_default_warehouse_follows_the_links_own_locations():
+    wanted = desired_inventory({1: 4}, LEVELS, settings(location_ids=(2,)), [WarehouseFeed("main")])
+    assert wanted == {"main": 5}  # a chosen location counts even when inactive; else only active ones
+
+
+def test_variants_sold_without_counting_stock_get_the_fixed_quantity_or_nothing():
+    feeds = [WarehouseFeed("main"), WarehouseFeed("east", (2,))]
+    assert desired_inventory({}, {}, settings(), feeds, sells_without_stock=True) == {"main": 100, "east": 0}
+    assert desired_inventory({}, {}, settings(untracked_quantity=7), feeds, sells_without_stock=True) == {
+        "main": 7, "east": 0}
+    assert desired_inventory(LEVELS, LEVELS, settings(untracked_stock="leave"), feeds,
+                             sells_without_stock=True) is None
+
+
+def test_guard_rails_hold_a_big_drop_or_a_price_under_the_minimum():
+    assert price_outside_guard_rails(Decimal("0.99"), Decimal("14.00"), settings()) is not None
+    assert price_outside_guard_rails(Decimal("7.00"), Decimal("14.00"), settings()) is None  # exactly 50 %
+    assert price_outside_guard_rails(Decimal("6.99"), Decimal("14.00"), settings()) is not None
+    assert price_outside_guard_rails(Decimal("6.99"), Decimal("14.00"), settings(max_price_drop="100")) is None
+    assert price_outside_guard_rails(Decimal("9.00"), None, settings(min_price="10")) is not None
+    assert price_outside_guard_rails(Decimal("30.00"), Decimal("14.00"), settings(min_price="10")) is None
+
+
+def test_new_settings_are_validated():
+    assert clean_settings({"untracked_stock": "Leave", "untracked_quantity": "25", "min_price": "4.50",
+                           "max_price_drop": "30%"}) == {
+        "untracked_stock": "leave", "untracked_quantity": 25, "min_price": Decimal("4.50"),
+        "max_price_drop": Decimal("30")}
+    with pytest.raises(SettingsError) as refused:
+        clean_settings({"untracked_stock": "zero", "max_price_drop": "150", "min_price": "-1"})
+    assert set(refused.value.errors) == {"untracked_stock", "max_price_drop", "min_price"}

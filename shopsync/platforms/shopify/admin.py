@@ -21,6 +21,7 @@ from shopsync.platforms.http import (
     TransientError,
     backoff_delay,
     new_session,
+    reading_answer,
 )
 from shopsync.platforms.shopify.cost import QueryCostMemo
 from shopsync.platforms.shopify.throttle import CostBucket, InMemoryCostBucket, ThrottleStatus
@@ -151,12 +152,13 @@ class AdminClient:
                                  request_id=request_id)
         try:
             body = response.json()
-        except ValueError:
+        except (ValueError, RecursionError):
             body = None
         if not isinstance(body, dict):
             raise _Retry(TransientError("Shopify Admin API answered without JSON",
                                         code=status, request_id=request_id), None)
-        return self._read_body(body, query, variables, reserved, request_id)
+        with reading_answer("Shopify Admin API"):
+            return self._read_body(body, query, variables, reserved, request_id)
 
     def _read_body(self, body: dict, query: str, variables: dict | None,
                    reserved: float, request_id: str | None) -> dict:
@@ -188,6 +190,8 @@ class AdminClient:
             raise PermanentError(message, code=code, request_id=request_id)
 
         data = body.get("data") or {}
+        if not isinstance(data, dict):
+            raise TypeError("data is not an object")
         user_errors = _user_errors(data)
         if user_errors:
             text = "; ".join(str(e.get("message", ""))[:200] for e in user_errors[:3])

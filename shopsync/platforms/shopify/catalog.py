@@ -41,6 +41,8 @@ class VariantRow:
     inventory_quantity: int | None
     position: int | None
     updated_at: datetime | None
+    inventory_tracked: bool | None = None  # None: the source does not say (product webhooks)
+    inventory_policy: str | None = None  # deny | continue
 
 
 @dataclass(frozen=True)
@@ -146,7 +148,14 @@ def variant_from_node(node: dict, product_id: int) -> VariantRow:
         inventory_quantity=node.get("inventoryQuantity"),
         position=node.get("position"),
         updated_at=parse_datetime(node.get("updatedAt")),
+        inventory_tracked=item.get("tracked") if isinstance(item.get("tracked"), bool) else None,
+        inventory_policy=policy_name(node.get("inventoryPolicy")),
     )
+
+
+def policy_name(value) -> str | None:
+    text = str(value or "").lower()
+    return text if text in ("deny", "continue") else None
 
 
 def image_from_media_node(node: dict, product_id: int, position: int) -> ImageRow | None:

@@ -24,8 +24,11 @@ from shopsync.platforms.http import (
     DEFAULT_TIMEOUT,
     USER_AGENT,
     AuthError,
+    SHAPE_ERRORS,
     PermanentError,
     TransientError,
+    reading_answer,
+    refuse_redirects,
 )
 
 # The docs' security-check regex. re.fullmatch, because `$` in re.match also
@@ -85,6 +88,7 @@ def verify_query_hmac(params: Mapping, secret: str) -> bool:
 def _client(client_id: str, client_secret: str | None = None, **settings) -> OAuth2Session:
     client = OAuth2Session(client_id, client_secret, token_endpoint_auth_method="client_secret_post", **settings)
     client.headers["User-Agent"] = USER_AGENT
+    refuse_redirects(client)  # a 307 would re-post the client secret wherever Location points
     for hook in ("access_token_response", "refresh_token_response"):
         client.register_compliance_hook(hook, _refuse_failed_answer)
     return client
@@ -110,20 +114,37 @@ class ShopifyToken:
     associated_user_scope: str | None = None
 
 
+MAX_LIFETIME = timedelta(days=3650)  # a longer expires_in is garbage, not a token to keep
+
+
 def _expiry(now: datetime, seconds) -> datetime | None:
-    return None if seconds is None else now + timedelta(seconds=int(seconds))
+    if seconds is None:
+        return None
+    if isinstance(seconds, bool) or not isinstance(seconds, int) or not 0 < seconds <= MAX_LIFETIME.total_seconds():
+        raise ValueError("expiry out of range")
+    return now + timedelta(seconds=seconds)
+
+
+def _optional_text(value) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise TypeError("expected a string")
+    return value
 
 
 def _token_from_response(body: dict, now: datetime) -> ShopifyToken:
-    return ShopifyToken(
-        access_token=body["access_token"],
-        scope=body.get("scope", ""),
-        expires_at=_expiry(now, body.get("expires_in")),
-        refresh_token=body.get("refresh_token"),
-        refresh_token_expires_at=_expiry(now, body.get("refresh_token_expires_in")),
-        associated_user=body.get("associated_user"),
-        associated_user_scope=body.get("associated_user_scope"),
-    )
+    with reading_answer("Shopify token endpoint"):
+        user = body.get("associated_user")
+        if user is not None and not isinstance(user, dict):
+            raise TypeError("associated_user is not an object")
+        return ShopifyToken(
+            access_token=_optional_text(body["access_token"]),
+            scope=_optional_text(body.get("scope")) or "",
+            expires_at=_expiry(now, body.get("expires_in")),
+            refresh_token=_optional_text(body.get("refresh_token")),
+            refresh_token_expires_at=_expiry(now, body.get("refresh_token_expires_in")),
+            associated_user=user,
+            associated_user_scope=_optional_text(body.get("associated_user_scope")),
+        )
 
 
 def _refuse_failed_answer(response: requests.Response) -> requests.Response:
@@ -158,10 +179,11 @@ def _token_request(call: Callable[[], dict]) -> ShopifyToken:
     except requests.RequestException as exc:
         raise TransientError(f"Shopify token endpoint unreachable: {type(exc).__name__}") from None
     except OAuthError as exc:  # a 200 answer carrying an OAuth error
-        raise AuthError(f"Shopify token request failed ({exc.error})", code=exc.error) from None
-    except ValueError:
-        raise PermanentError("Shopify token endpoint answered without a JSON object") from None
-    if not body.get("access_token"):
+        code = exc.error if isinstance(exc.error, str) else "invalid_answer"
+        raise AuthError(f"Shopify token request failed ({code[:100]})", code=code[:100]) from None
+    except SHAPE_ERRORS:  # not JSON, not an object, or fields Authlib cannot read (expires_in "abc")
+        raise PermanentError("Shopify token endpoint answered without a readable token") from None
+    if not isinstance(body, dict) or not body.get("access_token"):
         raise PermanentError("Shopify token endpoint answered without an access token")
     return _token_from_response(body, now)
 

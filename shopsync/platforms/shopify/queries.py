@@ -26,8 +26,8 @@ fragment ProductFields on Product {
 
 _VARIANT_FIELDS = """
 fragment VariantFields on ProductVariant {
-  id legacyResourceId title sku barcode price compareAtPrice inventoryQuantity position updatedAt
-  inventoryItem { id legacyResourceId }
+  id legacyResourceId title sku barcode price compareAtPrice inventoryQuantity inventoryPolicy position updatedAt
+  inventoryItem { id legacyResourceId tracked }
 }"""
 
 _LEVEL_FIELDS = """
@@ -70,6 +70,27 @@ query ProductVariantsPage($id: ID!, $first: Int!, $after: String) {
   }
 }""" + _VARIANT_FIELDS
 
+# Everything a TikTok listing is built from. 101 variants: one more than TikTok takes tells a product is too big.
+LISTING_PRODUCT = """
+query ListingProduct($id: ID!) {
+  product(id: $id) {
+    id legacyResourceId title descriptionHtml vendor productType tags updatedAt
+    options { name position optionValues { name } }
+    category { id name fullName }
+    collections(first: 10) { nodes { title handle } }
+    metafields(first: 25) { nodes { namespace key value } }
+    media(first: 20) { nodes { ... on MediaImage { id image { url altText width height } } } }
+    variants(first: 101) {
+      pageInfo { hasNextPage }
+      nodes {
+        id legacyResourceId title sku barcode price compareAtPrice position
+        selectedOptions { name value }
+        inventoryItem { measurement { weight { unit value } } }
+      }
+    }
+  }
+}"""
+
 # Images past the first media page of PRODUCTS_PAGE / PRODUCT_BY_ID.
 PRODUCT_MEDIA_PAGE = """
 query ProductMediaPage($id: ID!, $first: Int!, $after: String) {
@@ -105,6 +126,12 @@ query InventoryItemsById($ids: [ID!]!) {
   }
 }""" + _LEVEL_FIELDS
 
+# Whether Shopify tracks an item's stock: inventory_items/update deliveries are read back (they may arrive out of order).
+INVENTORY_ITEM_TRACKED = """
+query InventoryItemTracked($id: ID!) {
+  inventoryItem(id: $id) { id legacyResourceId tracked }
+}"""
+
 # Levels of one item, for items stocked at more than 10 locations.
 INVENTORY_ITEM_LEVELS_PAGE = """
 query InventoryItemLevelsPage($id: ID!, $first: Int!, $after: String) {
@@ -139,6 +166,12 @@ query ShopInfo {
   shop { id name myshopifyDomain currencyCode }
 }"""
 
+# How many products match $query (created_until_filter): a full import's export holding fewer looks incomplete.
+PRODUCTS_COUNT = """
+query ProductsCount($query: String) {
+  productsCount(query: $query, limit: null) { count precision }
+}"""
+
 # Inner documents for bulkOperationRunQuery: no first/after, at most 5
 # connections, nested at most 2 levels; inventoryItem stays inline on its line.
 BULK_PRODUCTS = """
@@ -147,8 +180,8 @@ BULK_PRODUCTS = """
     edges { node {
       id legacyResourceId title handle status updatedAt descriptionHtml vendor productType tags
       variants { edges { node {
-        id legacyResourceId title sku barcode price compareAtPrice inventoryQuantity position updatedAt
-        inventoryItem { id legacyResourceId }
+        id legacyResourceId title sku barcode price compareAtPrice inventoryQuantity inventoryPolicy position updatedAt
+        inventoryItem { id legacyResourceId tracked }
       } } }
       media { edges { node { ... on MediaImage { id image { url altText width height } } } } }
     } }
@@ -216,9 +249,17 @@ mutation WebhookSubscriptionDelete($id: ID!) {
 }"""
 
 
+def _stamp(when: datetime) -> str:
+    if when.tzinfo is None:
+        raise ValueError("times must be timezone-aware")
+    return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def created_until_filter(until: datetime) -> str:
+    """Search filter for PRODUCTS_COUNT's $query: products created by `until`."""
+    return f"created_at:<='{_stamp(until)}'"
+
+
 def updated_since_filter(since: datetime) -> str:
     """Search filter for PRODUCTS_PAGE's $query: products changed after `since`."""
-    if since.tzinfo is None:
-        raise ValueError("since must be timezone-aware")
-    stamp = since.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return f"updated_at:>'{stamp}'"
+    return f"updated_at:>'{_stamp(since)}'"

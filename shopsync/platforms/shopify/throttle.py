@@ -32,8 +32,11 @@ class ThrottleStatus:
         status = (cost or {}).get("throttleStatus")
         if not status:
             return None
-        return cls(float(status["maximumAvailable"]), float(status["currentlyAvailable"]),
-                   max(float(status["restoreRate"]), _MIN_RESTORE_RATE))
+        maximum, available, rate = (float(status[key]) for key in (
+            "maximumAvailable", "currentlyAvailable", "restoreRate"))
+        if not (0 < maximum < 1e9 and 0 <= available <= maximum and 0 <= rate < 1e9):
+            return None  # numbers no bucket has (NaN, negative, 1e400): not worth pacing by
+        return cls(maximum, available, max(rate, _MIN_RESTORE_RATE))
 
 
 class CostBucket(Protocol):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,6 +21,7 @@ from shopsync.platforms.shopify.catalog import (
     parse_datetime,
     parse_gid,
     parse_money,
+    policy_name,
 )
 
 # GraphQL WebhookSubscriptionTopic -> the X-Shopify-Topic value deliveries carry.
@@ -28,6 +30,8 @@ WEBHOOK_TOPICS = {
     "PRODUCTS_UPDATE": "products/update",
     "PRODUCTS_DELETE": "products/delete",
     "INVENTORY_LEVELS_UPDATE": "inventory_levels/update",
+    # Product payloads no longer say whether a variant's stock is tracked; its inventory item's do.
+    "INVENTORY_ITEMS_UPDATE": "inventory_items/update",
     "APP_UNINSTALLED": "app/uninstalled",
     "BULK_OPERATIONS_FINISH": "bulk_operations/finish",
 }
@@ -100,6 +104,32 @@ class AppUninstalled:
     myshopify_domain: str | None
 
 
+# Topics whose body names the shop it is about, and the field that names it.
+SHOP_NAMED_IN_BODY = {
+    "app/uninstalled": "myshopify_domain",
+    "customers/data_request": "shop_domain",
+    "customers/redact": "shop_domain",
+    "shop/redact": "shop_domain",
+}
+
+
+def body_names_its_shop(topic: str, raw_body: bytes, shop_domain: str) -> bool:
+    """For topics whose body names a shop: does it name the shop of X-Shopify-Shop-Domain?
+
+    The signature proves Shopify sent the body, not that the header beside it belongs to it;
+    a body of one shop sent with another shop's header must not act on the other shop.
+    True for every other topic.
+    """
+    field = SHOP_NAMED_IN_BODY.get(topic)
+    if field is None:
+        return True
+    try:
+        named = json.loads(raw_body).get(field)
+    except (ValueError, AttributeError, RecursionError):
+        return False
+    return isinstance(named, str) and named.lower() == shop_domain.lower()
+
+
 def _tags(value) -> tuple[str, ...]:
     if isinstance(value, list):
         return tuple(value)
@@ -132,6 +162,8 @@ def parse_product_payload(payload: dict) -> ProductPayload:
         inventory_quantity=v.get("inventory_quantity"),
         position=v.get("position"),
         updated_at=parse_datetime(v.get("updated_at")),
+        # Product payloads carry the policy; whether Shopify tracks the stock is on the inventory item only.
+        inventory_policy=policy_name(v.get("inventory_policy")),
     ) for v in payload.get("variants") or ()]
     images = [ImageRow(id=int(i["id"]), product_id=product_id, url=i["src"], alt=i.get("alt"),
                        width=i.get("width"), height=i.get("height"),
@@ -150,6 +182,11 @@ def parse_inventory_level(payload: dict) -> InventoryLevelRow:
                              location_id=int(payload["location_id"]),
                              available=payload.get("available"),
                              updated_at=parse_datetime(payload.get("updated_at")))
+
+
+def parse_inventory_item_id(payload: dict) -> int:
+    """inventory_items/update bodies: `{id, sku, tracked, updated_at, ...}`; the id is what is read back."""
+    return int(payload["id"])
 
 
 def parse_bulk_operation_finished(payload: dict) -> BulkOperationFinished:

@@ -9,7 +9,7 @@ from typing import Any, Callable, Mapping
 
 import requests
 
-from shopsync.platforms.http import DEFAULT_TIMEOUT, TransientError, backoff_delay, new_session
+from shopsync.platforms.http import DEFAULT_TIMEOUT, PermanentError, TransientError, backoff_delay, new_session
 from shopsync.platforms.tiktok.errors import error_for
 from shopsync.platforms.tiktok.limiter import ShopRateLimiter, build_rate_limiter
 from shopsync.platforms.tiktok.signing import sign
@@ -75,8 +75,12 @@ class TikTokClient:
     def post(self, path: str, body: Any = None, query: Mapping[str, Any] | None = None) -> TikTokResponse:
         return self.request("POST", path, query=query, body={} if body is None else body)
 
+    def upload(self, path: str, content: bytes, fields: Mapping[str, str], filename: str = "file") -> TikTokResponse:
+        """A multipart/form-data call (image and file uploads): `content` goes in the part `data`."""
+        return self.request("POST", path, multipart=(dict(fields), {"data": (filename, content)}))
+
     def request(self, method: str, path: str, *, query: Mapping[str, Any] | None = None,
-                body: Any = None) -> TikTokResponse:
+                body: Any = None, multipart: tuple[dict, dict] | None = None) -> TikTokResponse:
         """One business call; transient failures are retried, auth and permanent ones raised at once."""
         payload = None if body is None else encode_body(body)
         params = {k: _query_value(v) for k, v in (query or {}).items() if v is not None and v != ""}
@@ -88,21 +92,27 @@ class TikTokClient:
         attempt = 0
         while True:
             try:
-                return self._attempt(method, path, params, payload)
+                return self._attempt(method, path, params, payload, multipart)
             except TransientError as error:
                 if attempt + 1 >= self.max_attempts:
                     raise
                 self.sleep(max(backoff_delay(attempt, base=self.backoff_base), error.retry_after or 0.0))
                 attempt += 1
 
-    def _attempt(self, method: str, path: str, params: dict, payload: bytes | None) -> TikTokResponse:
+    def _attempt(self, method: str, path: str, params: dict, payload: bytes | None,
+                 multipart: tuple[dict, dict] | None = None) -> TikTokResponse:
         self.rate_limiter.acquire(self.rate_key)
         signed = dict(params, timestamp=str(int(self.clock())))
-        signed["sign"] = sign(path, signed, payload, self.app_secret)
-        headers = {"x-tts-access-token": self.access_token, "content-type": "application/json"}
+        signed["sign"] = sign(path, signed, payload, self.app_secret)  # a multipart body is never signed
+        headers = {"x-tts-access-token": self.access_token}
+        if multipart is None:
+            sent = {"data": payload}
+            headers["content-type"] = "application/json"
+        else:  # requests writes the multipart body and its boundary
+            sent = {"data": multipart[0], "files": multipart[1]}
         try:
-            response = self.session.request(method, self.api_base_url + path, params=signed, data=payload,
-                                            headers=headers, timeout=self.timeout)
+            response = self.session.request(method, self.api_base_url + path, params=signed, headers=headers,
+                                            timeout=self.timeout, **sent)
         except requests.Timeout:
             raise TransientError(f"TikTok Shop {path} timed out") from None
         except requests.ConnectionError:
@@ -115,25 +125,37 @@ def parse_envelope(response: requests.Response) -> TikTokResponse:
     retry_after = _retry_after(response)
     try:
         envelope = response.json()
-    except ValueError:
+    except (ValueError, RecursionError):
         envelope = None
     if not isinstance(envelope, dict) or "code" not in envelope:
         raise error_for(None, response.reason or "unexpected answer", http_status=response.status_code,
                         retry_after=retry_after, request_id=response.headers.get("x-tt-logid"))
-    code = int(envelope["code"])
+    code = envelope["code"]
     request_id = envelope.get("request_id")
-    message = str(envelope.get("message") or "")
+    request_id = request_id if isinstance(request_id, str) else None
+    message = str(envelope.get("message") or "")[:500]
+    if isinstance(code, bool) or not isinstance(code, int):
+        if response.status_code >= 400:
+            raise error_for(None, message, http_status=response.status_code, retry_after=retry_after,
+                            request_id=request_id)
+        raise PermanentError("TikTok Shop answered with a code that is not a number", code="malformed_answer",
+                             request_id=request_id)
     if code != 0 or response.status_code >= 400:
         raise error_for(code or None, message, request_id=request_id, http_status=response.status_code,
                         retry_after=retry_after)
-    return TikTokResponse(data=envelope.get("data") or {}, request_id=request_id, message=message)
+    data = envelope.get("data")
+    if data is not None and not isinstance(data, dict):
+        raise PermanentError("TikTok Shop answered with data that is not an object", code="malformed_answer",
+                             request_id=request_id)
+    return TikTokResponse(data=data or {}, request_id=request_id, message=message)
 
 
 def _retry_after(response: requests.Response) -> float | None:
     try:
-        return float(response.headers["Retry-After"])
+        delay = float(response.headers["Retry-After"])
     except (KeyError, ValueError):
         return None
+    return delay if 0 <= delay <= 3600 else None  # NaN, inf and an hour-plus wait are no advice
 
 
 def _query_value(value: Any) -> str:

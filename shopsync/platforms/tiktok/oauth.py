@@ -7,11 +7,13 @@ from urllib.parse import urlencode
 
 import requests
 
-from shopsync.platforms.http import DEFAULT_TIMEOUT, AuthError, PlatformError, TransientError
+from shopsync.platforms.http import DEFAULT_TIMEOUT, AuthError, PlatformError, TransientError, reading_answer
 from shopsync.platforms.tiktok.client import parse_envelope
 
 TOKEN_GET_PATH = "/api/v2/token/get"
 TOKEN_REFRESH_PATH = "/api/v2/token/refresh"
+# Expiry times outside these bounds (unix seconds) are garbage, not a token to keep: 2001 to 2100.
+EARLIEST_EXPIRY, LATEST_EXPIRY = 1_000_000_000, 4_102_444_800
 
 
 @dataclass(frozen=True)
@@ -61,21 +63,29 @@ def _token_call(session: requests.Session, url: str, params: dict) -> TokenSet:
         raise
     except PlatformError as error:
         raise AuthError(error.message, code=error.code, request_id=error.request_id) from None
-    try:
+    with reading_answer("TikTok Shop token endpoint", AuthError):
+        scopes = data.get("granted_scopes") or data.get("granted_permissions") or ()
         return TokenSet(
-            access_token=data["access_token"],
+            access_token=_token(data["access_token"]),
             access_token_expires_at=_utc(data["access_token_expire_in"]),
-            refresh_token=data["refresh_token"],
+            refresh_token=_token(data["refresh_token"]),
             refresh_token_expires_at=_utc(data["refresh_token_expire_in"]),
-            open_id=str(data.get("open_id", "")),
-            seller_name=str(data.get("seller_name", "")),
-            region=str(data.get("seller_base_region", "")),
-            scopes=tuple(data.get("granted_scopes") or data.get("granted_permissions") or ()),
+            open_id=str(data.get("open_id", ""))[:255],
+            seller_name=str(data.get("seller_name", ""))[:255],
+            region=str(data.get("seller_base_region", ""))[:20],
+            scopes=tuple(str(scope) for scope in scopes) if isinstance(scopes, list) else (),
         )
-    except (KeyError, TypeError, ValueError):
-        raise AuthError("TikTok Shop token answer is missing fields") from None
+
+
+def _token(value) -> str:
+    if not isinstance(value, str) or not value or len(value) > 4096:
+        raise ValueError("not a token")
+    return value
 
 
 def _utc(timestamp) -> datetime:
     # TikTok names them *_expire_in but sends absolute unix timestamps.
-    return datetime.fromtimestamp(int(timestamp), tz=timezone.utc)
+    if isinstance(timestamp, bool) or not isinstance(timestamp, int) or not (
+            EARLIEST_EXPIRY <= timestamp <= LATEST_EXPIRY):
+        raise ValueError("expiry time out of range")
+    return datetime.fromtimestamp(timestamp, tz=timezone.utc)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Iterable, Iterator, Mapping
 
-from shopsync.platforms.http import PermanentError, PlatformError
+from shopsync.platforms.http import PermanentError, PlatformError, reading_answer
 from shopsync.platforms.tiktok.client import TikTokClient, TikTokResponse
 from shopsync.platforms.tiktok.errors import error_for
 
@@ -29,6 +29,15 @@ class Shop:
     seller_type: str
 
 
+def is_seller_warehouse(type_: str | None, sub_type: str | None, enabled: bool) -> bool:
+    """An enabled sales warehouse the seller ships from: the only kind ShopSync writes stock to.
+
+    Warehouses TikTok fulfils from itself (FBT) are not the seller's to write (12052144); they are
+    told apart by their sub_type, and a warehouse missing from the shop's list is never written either.
+    """
+    return enabled and type_ in (None, "SALES_WAREHOUSE") and "FBT" not in (sub_type or "").upper()
+
+
 @dataclass(frozen=True)
 class Warehouse:
     id: str
@@ -36,10 +45,11 @@ class Warehouse:
     type: str
     effect_status: str
     is_default: bool
+    sub_type: str = ""
 
     @property
     def takes_stock(self) -> bool:
-        return self.type == "SALES_WAREHOUSE" and self.effect_status == "ENABLED"
+        return is_seller_warehouse(self.type, self.sub_type, self.effect_status == "ENABLED")
 
 
 @dataclass(frozen=True)
@@ -88,15 +98,26 @@ class UpdateResult:
 
 def authorized_shops(client: TikTokClient) -> list[Shop]:
     shops = client.get("/authorization/202309/shops").data.get("shops") or []
-    return [Shop(id=str(s["id"]), name=s.get("name", ""), region=s.get("region", ""), cipher=s["cipher"],
-                 code=s.get("code", ""), seller_type=s.get("seller_type", "")) for s in shops]
+    with reading_answer("TikTok Shop"):
+        return [Shop(id=_text(s["id"]), name=_text(s.get("name", "")), region=_text(s.get("region", "")),
+                     cipher=_text(s["cipher"]), code=_text(s.get("code", "")),
+                     seller_type=_text(s.get("seller_type", ""))) for s in shops]
 
 
 def warehouses(client: TikTokClient) -> list[Warehouse]:
     found = client.get("/logistics/202309/warehouses").data.get("warehouses") or []
-    return [Warehouse(id=str(w["id"]), name=w.get("name", ""), type=w.get("type", ""),
-                      effect_status=w.get("effect_status", ""), is_default=bool(w.get("is_default")))
-            for w in found]
+    with reading_answer("TikTok Shop"):
+        return [Warehouse(id=_text(w["id"]), name=_text(w.get("name", "")), type=_text(w.get("type", "")),
+                          effect_status=_text(w.get("effect_status", "")), is_default=bool(w.get("is_default")),
+                          sub_type=_text(w.get("sub_type") or ""))
+                for w in found]
+
+
+def _text(value) -> str:
+    """An id or name as TikTok sends it (string or number); anything else is a malformed answer."""
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise TypeError("expected a string")
+    return str(value)
 
 
 def iter_products(client: TikTokClient, page_size: int = MAX_PAGE_SIZE,
@@ -114,7 +135,9 @@ def iter_products(client: TikTokClient, page_size: int = MAX_PAGE_SIZE,
         ge, le = windows.pop()
         pages = _search_pages(client, page_size, ge, le)
         first = next(pages)
-        if int(first.get("total_count") or 0) > RESULT_WINDOW:
+        with reading_answer("TikTok Shop"):
+            total = int(first.get("total_count") or 0)
+        if total > RESULT_WINDOW:
             pages.close()
             earlier, later = _halves(ge, le, int(time.time()))
             windows += [later, earlier]
@@ -179,6 +202,11 @@ def format_amount(amount: Decimal, currency: str) -> str:
 
 
 def _result(product_id: str, sku_ids: list[str], response: TikTokResponse) -> UpdateResult:
+    with reading_answer("TikTok Shop"):
+        return _read_result(product_id, sku_ids, response)
+
+
+def _read_result(product_id: str, sku_ids: list[str], response: TikTokResponse) -> UpdateResult:
     # A call can succeed (code 0) while refusing some SKUs: those are listed in data.errors.
     errors: dict[str, PlatformError] = {}
     for item in response.data.get("errors") or []:
@@ -197,6 +225,11 @@ def _result(product_id: str, sku_ids: list[str], response: TikTokResponse) -> Up
 
 
 def _product(raw: dict) -> Product:
+    with reading_answer("TikTok Shop"):
+        return _read_product(raw)
+
+
+def _read_product(raw: dict) -> Product:
     return Product(id=str(raw["id"]), title=raw.get("title", ""), status=raw.get("status", ""),
                    update_time=raw.get("update_time"), skus=[_sku(s) for s in raw.get("skus") or []])
 

@@ -8,7 +8,7 @@ from flask import Blueprint, Response, jsonify, request, send_file
 
 from . import control, oauth
 from .api import handle
-from .images import placeholder_svg
+from .images import placeholder_png, placeholder_svg
 from .sandbox import ShopifySandbox
 from .urls import IMAGE_ENDPOINT, ShopConverter, absolute_root
 
@@ -31,6 +31,14 @@ def create_blueprint(sandbox: ShopifySandbox) -> Blueprint:
     @bp.get("/_images/<int:image_id>.svg", endpoint=IMAGE_ENDPOINT)
     def image(image_id: int):
         response = Response(placeholder_svg(image_id), mimetype="image/svg+xml")
+        response.cache_control.public = True
+        response.cache_control.max_age = 86400
+        return response
+
+    @bp.get("/_images/<int:image_id>.png")
+    def image_file(image_id: int):
+        content = sandbox.image_files.get(image_id) or placeholder_png(image_id)
+        response = Response(content, mimetype="image/png")
         response.cache_control.public = True
         response.cache_control.max_age = 86400
         return response

@@ -80,6 +80,16 @@ def register(bp: Blueprint, sandbox: ShopifySandbox) -> None:
         return jsonify({"id": variant.id, "price": money(variant.price),
                         "compare_at_price": money(variant.compare_at_price), "updated_at": iso(variant.updated_at)})
 
+    @bp.post("/_control/shops/<shop:shop>/variants/<int:variant_id>/inventory-behaviour")
+    def inventory_behaviour(shop, variant_id):
+        """{"tracked": bool, "policy": "DENY" | "CONTINUE"}, either or both."""
+        data = body()
+        tracked = data.get("tracked")
+        if tracked is not None and not isinstance(tracked, bool):
+            return jsonify(error="tracked must be true or false"), 400
+        variant = sandbox.set_inventory_behaviour(shop, variant_id, tracked=tracked, policy=data.get("policy"))
+        return jsonify({"id": variant.id, "tracked": variant.tracked, "policy": variant.inventory_policy})
+
     @bp.post("/_control/shops/<shop:shop>/inventory")
     def inventory(shop):
         data = body()
@@ -147,8 +157,12 @@ def register(bp: Blueprint, sandbox: ShopifySandbox) -> None:
 
     @bp.post("/_control/shops/<shop:shop>/compliance")
     def compliance(shop):
+        # Only ShopSync's own webhook address, with the body Shopify would send: the sandbox signs what it
+        # sends, so letting callers choose either would make it sign anything for anyone.
         data = body()
-        sandbox.send_compliance(shop, data["topic"], data.get("uri"), data.get("payload"))
+        if set(data) - {"topic"}:
+            raise ValueError("only topic can be given: the sandbox sends Shopify's body to ShopSync's address")
+        sandbox.send_compliance(shop, data["topic"])
         return jsonify({"sent": data["topic"]})
 
     @bp.get("/_control/faults")

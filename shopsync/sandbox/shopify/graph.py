@@ -45,7 +45,7 @@ class Context:
     scopes: frozenset[str]  # what the request's access token was granted
 
     def image_url(self, image_id: int) -> str:
-        return f"{self.base_url}/_images/{image_id}.svg"
+        return f"{self.base_url}/_images/{image_id}.png"
 
     def require(self, kind: str, field: str) -> None:
         """Refuse `field` as Shopify does when the token lacks the scope its objects need."""
@@ -134,13 +134,36 @@ class ProductView(_Stamped):
         self.status = product.status
         self.vendor = product.vendor
         self.productType = product.product_type
-        self.descriptionHtml = f"<p>{product.title}</p>"
+        self.descriptionHtml = product.description_html or f"<p>{product.title}</p>"
         self.description = product.title
-        self.tags = []
+        self.tags = list(product.tags)
+        self.category = None  # no Shopify taxonomy category in the sandbox's catalog
         self.publishedAt = iso(product.created_at) if product.status == "ACTIVE" else None
         self.isGiftCard = False
         self.hasOnlyDefaultVariant = len(product.variants) == 1 and product.variants[0].title == "Default Title"
         self.tracksInventory = True
+
+    def options(self, info=None, first=None) -> list[dict]:
+        names = self._p.option_names or ["Title"]
+        return [{"id": gid("ProductOption", self._p.id * 10 + position), "name": name, "position": position,
+                 "values": values, "optionValues": [{"name": v, "hasVariants": True} for v in values]}
+                for position, name in enumerate(names, 1)
+                for values in [list(dict.fromkeys(_option_value(v, position - 1) for v in self._p.variants))]][:first]
+
+    def collections(self, info=None, all_items=False, **args) -> dict:
+        titles = list(enumerate(self._p.collections, 1))
+        return connection(titles, args, key=lambda c: c[0], ident=lambda c: c[0],
+                          wrap=lambda c: {"id": gid("Collection", c[0]), "title": c[1],
+                                          "handle": c[1].lower().replace(" ", "-")}, all_items=all_items)
+
+    def metafields(self, info=None, all_items=False, namespace=None, **args) -> dict:
+        fields = [(number, *name.split(".", 1), value)
+                  for number, (name, value) in enumerate(sorted(self._p.metafields.items()), 1)]
+        fields = [f for f in fields if namespace is None or f[1] == namespace]
+        return connection(fields, args, key=lambda f: f[0], ident=lambda f: f[0],
+                          wrap=lambda f: {"id": gid("Metafield", self._p.id * 100 + f[0]), "namespace": f[1],
+                                          "key": f[2], "value": f[3], "type": "single_line_text_field"},
+                          all_items=all_items)
 
     @property
     def totalInventory(self) -> int:
@@ -195,10 +218,11 @@ class VariantView(_Stamped):
         self.compareAtPrice = money(variant.compare_at_price)
         self.inventoryQuantity = variant.inventory_quantity if variant.tracked else None
         self.availableForSale = product.status == "ACTIVE" and variant.inventory_quantity > 0
-        self.inventoryPolicy = "DENY"
+        self.inventoryPolicy = variant.inventory_policy
         self.position = variant.position
         self.taxable = True
-        self.selectedOptions = [{"name": "Option", "value": variant.title}]
+        self.selectedOptions = [{"name": name, "value": _option_value(variant, n)}
+                                for n, name in enumerate(product.option_names or ["Title"])]
 
     @property
     def product(self) -> ProductView:
@@ -219,6 +243,9 @@ class InventoryItemView(_Stamped):
         self.tracked = variant.tracked
         self.sku = variant.sku
         self.requiresShipping = True
+        value, unit = variant.weight or (0, "GRAMS")
+        self.measurement = {"id": gid("InventoryItemMeasurement", variant.inventory_item_id),
+                            "weight": {"value": float(value), "unit": unit}}
 
     @property
     def variant(self) -> VariantView:
@@ -315,6 +342,10 @@ class BulkOperationView:
         self.type = "QUERY"
         self.createdAt = iso(operation.created_at)
         self.completedAt = iso(operation.completed_at) if operation.completed_at else None
+
+
+def _option_value(variant: Variant, index: int) -> str:
+    return variant.options[index] if index < len(variant.options) else variant.title
 
 
 def _status_key(product: Product) -> str:

@@ -78,11 +78,14 @@ def fulfil(sandbox: ShopifySandbox, shop: Shop, order: Order,
     """Ship these quantities of these fulfilment order lines as one fulfilment."""
     moment = now()
     shipped: list[tuple[OrderLine, int]] = []
+    claimed: dict[tuple[int, int], int] = {}
     for fo, lines in parts:
         for fo_line, quantity in lines:
             fo_line.remaining -= quantity
             shipped.append((fo_line.line, quantity))
-            _ship_claimed(sandbox, shop, order, fo_line.line, fo.location_id, quantity)
+            units = _ship_claimed(sandbox, shop, order, fo_line.line, fo.location_id, quantity)
+            if units:
+                claimed[(fo_line.line.id, fo.location_id)] = claimed.get((fo_line.line.id, fo.location_id), 0) + units
         fo.settle(moment)
     numbers = list(tracking.get("numbers") or ([tracking["number"]] if tracking.get("number") else []))
     urls = list(tracking.get("urls") or ([tracking["url"]] if tracking.get("url") else []))
@@ -90,7 +93,7 @@ def fulfil(sandbox: ShopifySandbox, shop: Shop, order: Order,
                               location_id=parts[0][0].location_id, number=len(order.fulfillments) + 1,
                               lines=shipped, fulfillment_order_ids=[fo.id for fo, _ in parts],
                               tracking_company=tracking.get("company"), tracking_numbers=numbers,
-                              tracking_urls=urls, created_at=moment, updated_at=moment)
+                              tracking_urls=urls, created_at=moment, updated_at=moment, claimed=claimed)
     order.fulfillments.append(fulfillment)
     order.updated_at = moment
     sandbox.fire(shop.domain, "FULFILLMENTS_CREATE", fulfillment_payload(order, fulfillment))
@@ -99,6 +102,28 @@ def fulfil(sandbox: ShopifySandbox, shop: Shop, order: Order,
     sandbox.fire(shop.domain, topic, order_payload(order))
     sandbox.fire(shop.domain, "ORDERS_UPDATED", order_payload(order))
     return fulfillment
+
+
+def cancel_fulfillment(sandbox: ShopifySandbox, shop: Shop, order: Order, fulfillment: Fulfillment) -> None:
+    """The shipment is voided: its units are to fulfil again (back in committed) and fulfillments/update says so."""
+    moment = now()
+    for fo in order.fulfillment_orders:
+        if fo.id not in fulfillment.fulfillment_order_ids:
+            continue
+        for fo_line in fo.lines:
+            shipped = sum(quantity for line, quantity in fulfillment.lines if line.id == fo_line.line.id)
+            fo_line.remaining += min(shipped, fo_line.total - fo_line.remaining)
+            key = (fo_line.line.id, fo.location_id)
+            units = fulfillment.claimed.pop(key, 0)
+            if units:  # what the shipment took out of committed goes back in
+                order.claims[key] = order.claims.get(key, 0) + units
+                sandbox.move_stock(shop.domain, fo_line.line.inventory_item_id, fo.location_id, committed=units)
+        if fo.status == "CLOSED":
+            fo.status = "OPEN"
+        fo.settle(moment)
+    fulfillment.status, fulfillment.updated_at, order.updated_at = "CANCELLED", moment, moment
+    sandbox.fire(shop.domain, "FULFILLMENTS_UPDATE", fulfillment_payload(order, fulfillment))
+    sandbox.fire(shop.domain, "ORDERS_UPDATED", order_payload(order))
 
 
 def update_tracking(sandbox: ShopifySandbox, shop: Shop, order: Order, fulfillment: Fulfillment,
@@ -258,12 +283,14 @@ def _remove_unfulfilled(sandbox, shop: Shop, order: Order, line: OrderLine, quan
     return location_id
 
 
-def _ship_claimed(sandbox, shop: Shop, order: Order, line: OrderLine, location_id: int, quantity: int) -> None:
+def _ship_claimed(sandbox, shop: Shop, order: Order, line: OrderLine, location_id: int, quantity: int) -> int:
+    """Claimed units leaving committed as they ship; returns how many."""
     claimed = order.claims.get((line.id, location_id), 0)
     units = min(claimed, quantity)
     if units:
         order.claims[(line.id, location_id)] = claimed - units
         sandbox.move_stock(shop.domain, line.inventory_item_id, location_id, committed=-units)
+    return units
 
 
 def _settle_payment(order: Order) -> None:

@@ -20,7 +20,8 @@ PLANS = ("paid", "development")
 def order_summary(order: Order) -> dict:
     return {"id": order.id, "admin_graphql_api_id": gid("Order", order.id), "name": order.name,
             "source_name": order.source_name, "source_identifier": order.source_identifier, "tags": order.tags,
-            "created_at": iso(order.created_at), "cancelled_at": iso(order.cancelled_at) if order.cancelled_at else None,
+            "created_at": iso(order.created_at),
+            "cancelled_at": iso(order.cancelled_at) if order.cancelled_at else None,
             "financial_status": order.financial_status, "fulfillment_status": order.display_fulfillment_status,
             "total": amount(totals(order)["total"]), "currency": order.currency,
             "lines": [{"id": line.id, "sku": line.sku, "title": line.title, "quantity": line.quantity,
@@ -49,8 +50,9 @@ def fulfil_everything(sandbox: ShopifySandbox, shop: Shop, order: Order, company
 
 
 def storefront_sale(sandbox: ShopifySandbox, shop: Shop, variant_id: int, quantity: int) -> Order:
-    """A buyer checks out on the online store: sold only while a location has the units (policy DENY),
-    which it claims as an order does; orders/create and inventory_levels/update follow."""
+    """A buyer checks out on the online store: sold only while a location has the units (unless the variant
+    keeps selling when out of stock, policy CONTINUE), which it claims as an order does; orders/create and
+    inventory_levels/update follow."""
     found = shop.variant(variant_id)
     if found is None:
         raise KeyError(f"no variant {variant_id}")
@@ -58,7 +60,9 @@ def storefront_sale(sandbox: ShopifySandbox, shop: Shop, variant_id: int, quanti
     if not 1 <= quantity <= 100:
         raise ValueError("quantity must be between 1 and 100")
     active = [location.id for location in shop.locations.values() if location.is_active]
-    location_id = next((loc for loc in active if not variant.tracked or variant.levels.get(loc, 0) >= quantity), None)
+    sells_out = variant.tracked and variant.inventory_policy == "DENY"
+    location_id = next((loc for loc in active if not sells_out or variant.levels.get(loc, 0) >= quantity),
+                       None)
     if location_id is None:
         raise SoldOut(f"{variant.sku or product.title} is sold out on the online store")
     moment = now()

@@ -142,7 +142,7 @@ def _line(ctx: Context, entry: dict, field: list[str], currency: str, presentmen
         price = Money(variant.price, currency)
     location_id = route(shop, variant)
     if behaviour == "DECREMENT_OBEYING_POLICY" and variant is not None and variant.tracked \
-            and variant.levels.get(location_id, 0) < entry["quantity"]:
+            and variant.inventory_policy == "DENY" and variant.levels.get(location_id, 0) < entry["quantity"]:
         raise Invalid(field, f"{variant.sku or product.title} is out of stock at the assigned location",
                       "INVENTORY_CLAIM_FAILED")
     line = OrderLine(

@@ -298,6 +298,18 @@ class OrderMutations:
 
     fulfillmentTrackingInfoUpdateV2 = fulfillmentTrackingInfoUpdate
 
+    def fulfillmentCancel(self, info=None, id=None) -> dict:
+        self._ctx.require_scope(WRITE_FULFILLMENT_ORDERS, "fulfillmentCancel")
+        found = order_book.find(self._ctx.shop, id, "Fulfillment")
+        if found is None:
+            return {"fulfillment": None, "userErrors": [{"field": ["id"], "message": "Fulfillment does not exist."}]}
+        order, made = found
+        if made.status == "CANCELLED":
+            return {"fulfillment": None, "userErrors": [{"field": ["id"],
+                                                         "message": "Fulfillment is already cancelled."}]}
+        order_book.cancel_fulfillment(self._ctx.sandbox, self._ctx.shop, order, made)
+        return {"fulfillment": FulfillmentView(self._ctx, order, made), "userErrors": []}
+
     def _fulfillment_parts(self, groups: list[dict]):
         if not groups:
             raise Invalid(["fulfillment", "lineItemsByFulfillmentOrder"], "Fulfillment orders are required.")

@@ -108,6 +108,7 @@ class Fulfillment:
     updated_at: datetime
     status: str = "SUCCESS"
     shipment_status: str | None = None
+    claimed: dict[tuple[int, int], int] = field(default_factory=dict)  # (line, location) -> claimed units shipped
 
 
 @dataclass

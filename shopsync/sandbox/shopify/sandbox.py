@@ -34,7 +34,8 @@ from .store import (
     now,
     product_from_demo,
 )
-from .webhooks import inventory_level_payload, product_payload, shop_payload, shopify_headers, topic_name
+from .webhooks import (inventory_item_payload, inventory_level_payload, product_payload, shop_payload, shopify_headers,
+                       topic_name)
 
 DEFAULTS = {
     "shopify_api_key": "sandbox-shopify-key",
@@ -60,6 +61,8 @@ DEFAULTS = {
     "shopify_require_idempotency": True,  # refundCreate without @idempotent is refused (Shopify, from 2026-04)
 }
 BULK_CONCURRENCY = 5
+# Above every id the demo catalog and the shared counter hand out, below 2**53 for 90,000 shops.
+SHOP_ID_STRIDE = 100_000_000_000
 UNSET: Any = object()
 
 
@@ -91,6 +94,9 @@ class RefreshToken:
     replaces: str | None = None  # the previous refresh token, valid until this one is first used
 
 
+_PRODUCT_DETAILS = frozenset({"description_html", "tags", "option_names", "metafields", "collections"})
+
+
 class ShopifySandbox:
     def __init__(self, settings: dict | None = None):
         self.settings = {**DEFAULTS, **(settings or {})}
@@ -110,8 +116,11 @@ class ShopifySandbox:
         self._refresh_tokens: dict[str, RefreshToken] = {}
         self._offline: dict[tuple[str, str], str] = {}
         self._next_id = 1000
+        self._shops_made = 0
+        self.image_files: dict[int, bytes] = {}  # images given as files; the others are drawn on request
         self._cancelled: set[int] = set()
         self.jobs: dict[int, bool] = {}  # orderCancel jobs: id -> done
+        self._short_exports: dict[str, int] = {}  # shop -> products its bulk exports leave out
 
     def __repr__(self) -> str:
         return f"<ShopifySandbox shops={len(self.shops)}>"
@@ -121,14 +130,19 @@ class ShopifySandbox:
         with self.lock:
             shop = self.shops.get(domain)
             if shop is None:
+                # Shopify's ids are global: each shop's demo rows get a range of their own (the first
+                # shop keeps the demo catalog's ids; ids made later come from one shared counter).
+                id_offset = self._shops_made * SHOP_ID_STRIDE
+                self._shops_made += 1
                 shop = Shop(domain=domain, id=zlib.crc32(domain.encode()) + 60_000_000_000,
                             name=domain.split(".")[0].replace("-", " ").title(),
                             bucket=LeakyBucket(self.settings["shopify_bucket_size"],
                                                self.settings["shopify_restore_rate"]),
-                            locations=demo_locations(), plan=self.settings["shopify_plan"])
+                            locations=demo_locations(id_offset), id_offset=id_offset,
+                            plan=self.settings["shopify_plan"])
                 if self.settings["shopify_demo_catalog"]:
                     for index, demo in enumerate(demo_products()):
-                        shop.add_product(product_from_demo(demo, index))
+                        shop.add_product(product_from_demo(demo, index, id_offset))
                 self.shops[domain] = shop
             shop.installed = True
             return shop
@@ -146,7 +160,7 @@ class ShopifySandbox:
                 shop.clear_catalog()
             for index, demo in enumerate(generated_products(variant_count,
                                                             variants_per_product=variants_per_product)):
-                shop.add_product(product_from_demo(demo, index))
+                shop.add_product(product_from_demo(demo, index, shop.id_offset))
             return sum(len(p.variants) for p in shop.products.values())
 
     def set_price(self, domain: str, variant_id: int, price: Decimal | str,
@@ -158,6 +172,27 @@ class ShopifySandbox:
                 variant.compare_at_price = None if compare_at_price is None else Decimal(str(compare_at_price))
             variant.updated_at = product.updated_at = now()
             self.fire(domain, "PRODUCTS_UPDATE", product_payload(product, self._image_url))
+            return variant
+
+    def set_inventory_behaviour(self, domain: str, variant_id: int, *, tracked: bool | None = None,
+                                policy: str | None = None) -> Variant:
+        """Whether Shopify tracks the variant's stock, and whether it sells on when out (DENY | CONTINUE).
+
+        Like Shopify, a change fires products/update (the payload carries the policy); tracking is a
+        property of the inventory item, which product payloads no longer carry: inventory_items/update does.
+        """
+        if policy is not None and policy.upper() not in ("DENY", "CONTINUE"):
+            raise ValueError("policy must be DENY or CONTINUE")
+        with self.lock:
+            product, variant = self._variant(domain, variant_id)
+            if tracked is not None:
+                variant.tracked = bool(tracked)
+            if policy is not None:
+                variant.inventory_policy = policy.upper()
+            variant.updated_at = product.updated_at = now()
+            self.fire(domain, "PRODUCTS_UPDATE", product_payload(product, self._image_url))
+            if tracked is not None:
+                self.fire(domain, "INVENTORY_ITEMS_UPDATE", inventory_item_payload(variant))
             return variant
 
     def set_stock(self, domain: str, location_id: int, available: int, *, variant_id: int | None = None,
@@ -192,17 +227,23 @@ class ShopifySandbox:
             self.fire(domain, "PRODUCTS_UPDATE", product_payload(product, self._image_url))
 
     def create_product(self, domain: str, title: str, variants: list[dict], *, status: str = "ACTIVE",
-                       vendor: str = "ShopSync Demo", product_type: str = "Demo", image_count: int = 1) -> Product:
-        """variants: dicts with title, sku, price, optional barcode, compare_at_price, levels {location: qty}."""
+                       vendor: str = "ShopSync Demo", product_type: str = "Demo", image_count: int = 1,
+                       images: list[bytes] | None = None, **details) -> Product:
+        """variants: dicts with title, sku, price, optional barcode, compare_at_price, levels {location: qty},
+        options [values], weight (value, unit). `images` are the image files' bytes (else generated ones);
+        details: description_html, tags, option_names, metafields {"namespace.key": value}, collections."""
         with self.lock:
             shop = self.shop(domain)
             product_id = self._new_id(8_900_000_000)
             stamp = now()
+            image_ids = [self._new_id(36_900_000_000) for _ in range(len(images) if images else image_count)]
+            for image_id, content in zip(image_ids, images or ()):
+                self.image_files[image_id] = content
             product = Product(
                 id=product_id, title=title, handle=title.lower().replace(" ", "-"), status=status.upper(),
-                vendor=vendor, product_type=product_type,
-                image_ids=[self._new_id(36_900_000_000) for _ in range(image_count)], variants=[],
-                created_at=stamp, updated_at=stamp)
+                vendor=vendor, product_type=product_type, image_ids=image_ids, variants=[],
+                created_at=stamp, updated_at=stamp,
+                **{name: value for name, value in details.items() if name in _PRODUCT_DETAILS})
             for position, spec in enumerate(variants, 1):
                 product.variants.append(Variant(
                     id=self._new_id(45_900_000_000), product_id=product_id, title=spec.get("title", "Default Title"),
@@ -212,7 +253,8 @@ class ShopifySandbox:
                     position=position, inventory_item_id=self._new_id(47_900_000_000),
                     levels={int(k): int(v) for k, v in (spec.get("levels") or {}).items()}
                     or {location_id: 0 for location_id in shop.locations},
-                    updated_at=stamp))
+                    updated_at=stamp, options=list(spec.get("options") or [spec.get("title", "Default Title")]),
+                    weight=(Decimal(str(spec["weight"][0])), spec["weight"][1]) if spec.get("weight") else None))
             shop.add_product(product)
             self.fire(domain, "PRODUCTS_CREATE", product_payload(product, self._image_url))
             return product
@@ -268,7 +310,7 @@ class ShopifySandbox:
         return base + self._next_id
 
     def _image_url(self, image_id: int) -> str:
-        return f"{self.base_url}/_images/{image_id}.svg"
+        return f"{self.base_url}/_images/{image_id}.png"
 
     # -- faults and request log ------------------------------------------------------------------
     def add_fault(self, kind: str, **options) -> Fault:
@@ -486,7 +528,8 @@ class ShopifySandbox:
             snapshot = Shop(domain=ctx.shop.domain, id=ctx.shop.id, name=ctx.shop.name, bucket=ctx.shop.bucket,
                             currency_code=ctx.shop.currency_code, locations=dict(ctx.shop.locations),
                             subscriptions=dict(ctx.shop.subscriptions))
-            for product in ctx.shop.products.values():
+            left_out = self._short_exports.get(ctx.shop.domain, 0)
+            for product in list(ctx.shop.products.values())[left_out:]:
                 snapshot.add_product(product)
         name = f"bulk-{operation.id}-{secrets.token_hex(8)}.jsonl"
         path = os.path.join(self.bulk_dir, name)
@@ -520,6 +563,12 @@ class ShopifySandbox:
                 "error_code": operation.error_code.lower() if operation.error_code else None,
                 "status": operation.status.lower(), "type": "query",
             })
+
+    def shorten_exports(self, domain: str, products_left_out: int) -> None:
+        """Make this shop's bulk exports leave out their first products (0: complete again): an export that
+        completes yet is incomplete, which an importer must not take for deletions."""
+        with self.lock:
+            self._short_exports[domain] = max(0, int(products_left_out))
 
     def signed_file_url(self, base_url: str, name: str) -> str:
         expires = int(time.time()) + 7 * 86400

@@ -61,7 +61,10 @@ class Variant:
     levels: dict[int, int]
     updated_at: datetime
     tracked: bool = True
+    options: list[str] = field(default_factory=list)  # values, in the order of the product's option names
+    weight: tuple[Decimal, str] | None = None  # value, unit (GRAMS | KILOGRAMS | OUNCES | POUNDS)
     committed: dict[int, int] = field(default_factory=dict)  # location id -> units in unfulfilled orders
+    inventory_policy: str = "DENY"  # CONTINUE: sells on when out of stock
 
     @property
     def inventory_quantity(self) -> int:
@@ -80,6 +83,11 @@ class Product:
     variants: list[Variant]
     created_at: datetime
     updated_at: datetime
+    description_html: str = ""
+    tags: list[str] = field(default_factory=list)
+    option_names: list[str] = field(default_factory=list)
+    metafields: dict[str, str] = field(default_factory=dict)  # "namespace.key" -> value
+    collections: list[str] = field(default_factory=list)  # titles
 
 
 @dataclass
@@ -167,6 +175,7 @@ class Shop:
     bulk_operations: dict[int, BulkOperation] = field(default_factory=dict)
     staff_user: StaffUser | None = None
     installed: bool = True
+    id_offset: int = 0  # added to the demo catalog's ids, so no two shops share a resource id
     created_at: datetime = field(default_factory=now)
     plan: str = "paid"  # "development": orderCreate is limited to 5 new orders a minute
     order_location_id: int | None = None  # where orders claim stock; None: Shopify's routing (see sandbox)
@@ -202,22 +211,27 @@ class Shop:
         return self._items.get(inventory_item_id)
 
 
-def product_from_demo(demo: DemoProduct, index: int) -> Product:
+def product_from_demo(demo: DemoProduct, index: int, id_offset: int = 0) -> Product:
+    """The demo product as one shop holds it: its ids moved into the shop's own range (id_offset)."""
     stamp = CATALOG_EPOCH + timedelta(minutes=index)
+    product_id = demo.id + id_offset
     variants = [
         Variant(
-            id=v.id, product_id=demo.id, title=v.title, sku=v.sku, barcode=v.barcode, price=v.price,
-            compare_at_price=v.compare_at_price, position=v.position, inventory_item_id=v.inventory_item_id,
-            levels=dict(v.levels), updated_at=stamp,
+            id=v.id + id_offset, product_id=product_id, title=v.title, sku=v.sku, barcode=v.barcode, price=v.price,
+            compare_at_price=v.compare_at_price, position=v.position, inventory_item_id=v.inventory_item_id + id_offset,
+            levels={location_id + id_offset: quantity for location_id, quantity in v.levels.items()},
+            updated_at=stamp, options=[v.title], weight=(Decimal(demo.weight_grams), "GRAMS"),
         )
         for v in demo.variants
     ]
     return Product(
-        id=demo.id, title=demo.title, handle=demo.handle, status=demo.status, vendor=demo.vendor,
-        product_type=demo.product_type, image_ids=list(demo.image_ids), variants=variants,
-        created_at=stamp, updated_at=stamp,
+        id=product_id, title=demo.title, handle=demo.handle, status=demo.status, vendor=demo.vendor,
+        product_type=demo.product_type, image_ids=[image_id + id_offset for image_id in demo.image_ids],
+        variants=variants, created_at=stamp, updated_at=stamp, description_html=demo.description_html,
+        tags=list(demo.tags), option_names=[demo.option_name], collections=[demo.product_type],
+        metafields=dict(demo.metafields),
     )
 
 
-def demo_locations() -> dict[int, Location]:
-    return {location_id: Location(location_id, name) for location_id, name in LOCATIONS}
+def demo_locations(id_offset: int = 0) -> dict[int, Location]:
+    return {location_id + id_offset: Location(location_id + id_offset, name) for location_id, name in LOCATIONS}

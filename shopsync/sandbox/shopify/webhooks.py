@@ -40,7 +40,7 @@ def _variant_payload(product: Product, variant: Variant) -> dict:
         "position": variant.position,
         "inventory_item_id": variant.inventory_item_id,
         "inventory_quantity": variant.inventory_quantity,
-        "inventory_policy": "deny",
+        "inventory_policy": variant.inventory_policy.lower(),
         "option1": variant.title,
         "option2": None,
         "option3": None,
@@ -61,11 +61,11 @@ def product_payload(product: Product, image_url: Callable[[int], str]) -> dict:
         "admin_graphql_api_id": gid("Product", product.id),
         "title": product.title,
         "handle": product.handle,
-        "body_html": f"<p>{product.title}</p>",
+        "body_html": product.description_html or f"<p>{product.title}</p>",
         "vendor": product.vendor,
         "product_type": product.product_type,
         "status": product.status.lower(),
-        "tags": "",
+        "tags": ", ".join(product.tags),
         "created_at": iso(product.created_at),
         "updated_at": iso(product.updated_at),
         "published_at": iso(product.created_at) if product.status == "ACTIVE" else None,
@@ -86,6 +86,13 @@ def inventory_level_payload(variant: Variant, location_id: int) -> dict:
         "admin_graphql_api_id":
             f"gid://shopify/InventoryLevel/{location_id}?inventory_item_id={variant.inventory_item_id}",
     }
+
+
+def inventory_item_payload(variant: Variant) -> dict:
+    return {"id": variant.inventory_item_id, "sku": variant.sku, "tracked": variant.tracked,
+            "requires_shipping": True, "cost": None, "country_code_of_origin": None,
+            "created_at": iso(variant.updated_at), "updated_at": iso(variant.updated_at),
+            "admin_graphql_api_id": f"gid://shopify/InventoryItem/{variant.inventory_item_id}"}
 
 
 def shop_payload(shop: Shop) -> dict:

@@ -26,7 +26,7 @@ RULES = [
                            ("cancellations/<cancel_id>/reject", "cancellation_reject"),
                            ("returns/<return_id>/approve", "return_decision"),
                            ("returns/<return_id>/reject", "return_decision"))
-]
+] + [Rule("/return_refund/202606/returns/<return_id>/reject", methods=["POST"], endpoint="return_decision")]
 
 
 def _page_size(call: Call) -> int:

@@ -1,7 +1,6 @@
 """The simulated TikTok Shop Open API: the gateway's checks, then the endpoints ShopSync uses."""
 from __future__ import annotations
 
-import base64
 import hmac
 import json
 import re
@@ -11,10 +10,12 @@ from typing import Any, Mapping
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 
-from shopsync.sandbox.tiktok import aftersale_api, event_api, fulfillment_api, order_api
+from shopsync.sandbox.tiktok import aftersale_api, event_api, fulfillment_api, listing_api, order_api
 from shopsync.sandbox.tiktok.answers import Answer, Refused, page_size
 from shopsync.sandbox.tiktok.catalog import Product, Shop
-from shopsync.sandbox.tiktok.signature import expected_sign, wants_shop_cipher
+from shopsync.sandbox.tiktok.page_tokens import decode_page_token as _decode_page_token
+from shopsync.sandbox.tiktok.page_tokens import encode_page_token as _encode_page_token
+from shopsync.sandbox.tiktok.signature import accepted_signs, wants_shop_cipher
 from shopsync.sandbox.tiktok.state import Call, TikTokSandbox
 
 MAX_PAGE_SIZE = 100
@@ -24,6 +25,7 @@ MAX_PRICE = Decimal("9999999")
 TIMESTAMP_MAX_AGE = 300
 TIMESTAMP_MAX_AHEAD = 30
 _AMOUNT = re.compile(r"^\d{1,9}(\.\d{1,2})?$")
+_UPLOADS = re.compile(r"^/product/[^/]+/(images|files)/upload$")
 
 _ROUTES = Map([
     Rule("/authorization/202309/shops", methods=["GET"], endpoint="shops"),
@@ -37,17 +39,25 @@ _ROUTES = Map([
 ], strict_slashes=False).bind("open-api.tiktokglobalshop.com")
 
 
-def handle(sandbox: TikTokSandbox, method: str, path: str, query: Mapping[str, str],
-           headers: Mapping[str, str], raw_body: bytes) -> Answer:
-    """Answer one API call as TikTok would and record it."""
-    call = Call(method=method, path=path, shop_id=None, query=dict(query), body=_json_or_none(raw_body),
-                timestamp=sandbox.clock())
+def handle(sandbox: TikTokSandbox, method: str, path: str, query: Mapping[str, str] | list[tuple[str, str]],
+           headers: Mapping[str, str], raw_body: bytes, full_path: str | None = None) -> Answer:
+    """Answer one API call as TikTok would and record it. `query` may repeat a key (`ids=1&ids=2`), read
+    as one comma-joined value; `full_path` is the whole path the client reached, if the API is mounted
+    below a prefix."""
+    pairs = list(query.items()) if isinstance(query, Mapping) else list(query)
+    joined: dict[str, str] = {}
+    for key, value in pairs:
+        joined[key] = f"{joined[key]},{value}" if key in joined else value
+    call = Call(method=method, path=path, shop_id=None, query=joined, body=_json_or_none(raw_body),
+                timestamp=sandbox.clock(), pairs=pairs, full_path=full_path or path, raw_body=raw_body,
+                content_type=headers.get("content-type", ""))
     with sandbox.lock:
         try:
             answer = _answer(sandbox, call, headers, raw_body)
         except Refused as refused:
             answer = refused.answer
         call.code, call.http_status = answer.code, answer.http_status
+        call.raw_body = b""
         sandbox.record(call)
     return answer
 
@@ -96,9 +106,11 @@ def _check_gateway(sandbox: TikTokSandbox, call: Call, headers: Mapping[str, str
         raise Refused(36009004, "Invalid timestamp: the timestamp is more than 5 minutes old", 401)
     if int(timestamp) > now + TIMESTAMP_MAX_AHEAD:
         raise Refused(36009004, "Invalid timestamp: the timestamp is more than 30 seconds in the future", 401)
-    signed_body = None if call.method == "GET" else raw_body
-    expected = expected_sign(settings["tiktok_app_secret"], call.path, query, signed_body)
-    if not hmac.compare_digest(expected, query["sign"]):
+    content_type = headers.get("content-type", "").lower()
+    multipart = content_type.startswith("multipart/form-data") and bool(_UPLOADS.match(call.path))
+    signed_body = None if call.method == "GET" or multipart else raw_body  # multipart bodies are not signed
+    accepted = accepted_signs(settings["tiktok_app_secret"], (call.path, call.full_path), call.pairs, signed_body)
+    if not any(hmac.compare_digest(expected, query["sign"]) for expected in accepted):
         raise Refused(106001, "Invalid sign", 401)
     token = headers.get("x-tts-access-token", "")
     grant = sandbox.access_tokens.get(token) if token else None
@@ -107,8 +119,8 @@ def _check_gateway(sandbox: TikTokSandbox, call: Call, headers: Mapping[str, str
     if grant.expires_at <= now:
         raise Refused(105002, "Expired credentials. Access token has expired.", 401)
     shop = _check_shop_cipher(sandbox, call)
-    if call.method != "GET" and not headers.get("content-type", "").lower().startswith("application/json"):
-        raise Refused(36009022, "Content-Type must be application/json", 415)
+    if call.method != "GET" and not multipart and not content_type.startswith("application/json"):
+        raise Refused(36009022, "Content-Type must be application/json (multipart/form-data for uploads)", 415)
     # TikTok limits each API separately for each (app, shop) pair (tiktok-orders-listings.md F1)
     if sandbox.over_rate(f"{shop.id if shop else 'seller:' + grant.open_id}:{endpoint}"):
         raise Refused(36009002, "Too many requests", 429, retry_after=1)
@@ -136,7 +148,7 @@ def _shops(sandbox: TikTokSandbox, shop: None, call: Call) -> Answer:
 
 
 def _warehouses(sandbox: TikTokSandbox, shop: Shop, call: Call) -> Answer:
-    return Answer(data={"warehouses": [w.as_json() for w in shop.warehouses]})
+    return Answer(data={"warehouses": [w.as_json() for w in shop.warehouses if not w.platform]})
 
 
 def _search(sandbox: TikTokSandbox, shop: Shop, call: Call) -> Answer:
@@ -159,7 +171,9 @@ def _search(sandbox: TikTokSandbox, shop: Shop, call: Call) -> Answer:
 def _product(sandbox: TikTokSandbox, shop: Shop, call: Call, product_id: str) -> Answer:
     product = _shop_product(shop, product_id)
     data = _product_json(shop, product)
-    data.update(description="", audit_failed_reasons=[], external_product_id="", is_cod_allowed=False)
+    data.update(description=product.description, audit_failed_reasons=product.audit_failed_reasons,
+                external_product_id=product.external_product_id, is_cod_allowed=False,
+                audit={"status": product.audit_status})
     return Answer(data=data)
 
 
@@ -172,7 +186,7 @@ def _inventory(sandbox: TikTokSandbox, shop: Shop, call: Call, product_id: str) 
         if sku is None:
             errors.append(_sku_error(12052557, "The SKU does not belong to this product", entry.get("id")))
             continue
-        quantities, problem = _quantities(entry.get("inventory"), sku.inventory)
+        quantities, problem = _quantities(entry.get("inventory"), sku.inventory, shop.platform_warehouse_ids)
         if problem:
             errors.append(_sku_error(*problem, sku.id))
         else:
@@ -238,18 +252,22 @@ def _sku_entries(body: Any) -> list[dict]:
     return entries
 
 
-def _quantities(inventory: Any, current: dict[str, int]) -> tuple[dict[str, int], tuple[int, str] | None]:
+def _quantities(inventory: Any, current: dict[str, int], platform: set[str]
+                ) -> tuple[dict[str, int], tuple[int, str] | None]:
+    """The seller's warehouses of the SKU, every one of them, and no warehouse TikTok runs itself."""
     if not isinstance(inventory, list) or not all(isinstance(i, dict) for i in inventory):
         return {}, (12019024, "Invalid stock information")
     quantities = {}
     for item in inventory:
         warehouse_id, quantity = str(item.get("warehouse_id") or ""), item.get("quantity")
+        if warehouse_id in platform:
+            return {}, (12052144, f"Warehouse {warehouse_id} is a platform warehouse; its stock cannot be edited")
         if warehouse_id not in current:
             return {}, (12019028, f"Warehouse {warehouse_id or '(missing)'} is not a warehouse of this SKU")
         if isinstance(quantity, bool) or not isinstance(quantity, int) or not 0 <= quantity <= MAX_QUANTITY:
             return {}, (12052055, f"Quantity must be between 0 and {MAX_QUANTITY}")
         quantities[warehouse_id] = quantity
-    if set(quantities) != set(current):
+    if set(quantities) != set(current) - platform:
         return {}, (12019028, "Stock for every warehouse of the SKU is required")
     return quantities, None
 
@@ -284,25 +302,15 @@ def _product_json(shop: Shop, product: Product) -> dict:
                      for s in product.skus]}
 
 
-def _encode_page_token(offset: int) -> str:
-    return base64.urlsafe_b64encode(f"offset:{offset}".encode()).decode()
-
-
-def _decode_page_token(token: str) -> int:
-    if not token:
-        return 0
-    try:
-        prefix, offset = base64.urlsafe_b64decode(token.encode()).decode().split(":")
-        if prefix == "offset" and offset.isdigit():
-            return int(offset)
-    except ValueError:
-        pass
-    raise Refused(36009004, "Invalid param: page_token")
-
-
 def _json_or_none(raw_body: bytes) -> Any:
     try:
         return json.loads(raw_body) if raw_body else None
     except ValueError:
         return None
 
+
+
+# Listing creation lives in its own module; its routes join the map here.
+for _rule in listing_api.RULES:
+    _ROUTES.map.add(_rule)
+_ENDPOINTS.update(listing_api.ENDPOINTS)

@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, abort, jsonify, redirect, render_template_string, request
 
-from shopsync.sandbox.tiktok import api, control
+from shopsync.sandbox.tiktok import api, control, listing_control
 from shopsync.sandbox.tiktok.api import Answer
 from shopsync.sandbox.tiktok.auth import token_get, token_refresh
 from shopsync.sandbox.tiktok.state import TikTokSandbox
@@ -56,14 +56,16 @@ def create_blueprint(sandbox: TikTokSandbox) -> Blueprint:
 
     @bp.route("/api/<path:api_path>", methods=["GET", "POST", "PUT", "DELETE"])
     def open_api(api_path: str):
-        answer = api.handle(sandbox, request.method, "/" + api_path, request.args.to_dict(),
-                            request.headers, request.get_data(cache=True))
+        answer = api.handle(sandbox, request.method, "/" + api_path, list(request.args.items(multi=True)),
+                            request.headers, request.get_data(cache=True),
+                            full_path=request.script_root + request.path)
         if answer.delay:
             time.sleep(answer.delay)
         return _envelope(sandbox, answer)
 
     _add_control_routes(bp, sandbox)
     control.register(bp, sandbox)
+    listing_control.register(bp, sandbox)
     return bp
 
 
@@ -119,12 +121,29 @@ def _add_control_routes(bp: Blueprint, sandbox: TikTokSandbox) -> None:
         calls = sandbox.calls(path=request.args.get("path"), method=request.args.get("method"))
         return jsonify(count=len(calls), calls=[c.as_json() for c in calls])
 
-    @bp.get("/_control/skus/<sku_id>")
+    @bp.route("/_control/skus/<sku_id>", methods=["GET", "POST"])
     def control_sku(sku_id: str):
+        """POST {"inventory": {warehouse_id: quantity}} changes stock as the seller would on TikTok itself."""
         try:
+            if request.method == "POST":
+                inventory = (request.get_json(silent=True) or {}).get("inventory")
+                if not isinstance(inventory, dict) or not all(
+                        isinstance(q, int) and not isinstance(q, bool) and q >= 0 for q in inventory.values()):
+                    return jsonify(error='send {"inventory": {warehouse_id: quantity}}'), 400
+                return jsonify(sandbox.set_sku_inventory(sku_id, inventory))
             return jsonify(sandbox.sku_state(sku_id))
         except KeyError:
-            return jsonify(error="unknown sku"), 404
+            return jsonify(error="unknown sku or warehouse"), 404
+
+    @bp.post("/_control/shops/<shop_id>/platform-warehouse")
+    def control_platform_warehouse(shop_id: str):
+        """Add a warehouse TikTok fulfils from itself (FBT); body {"stock": {sku_id: quantity}}."""
+        stock = (request.get_json(silent=True) or {}).get("stock") or {}
+        try:
+            return jsonify(warehouse_id=sandbox.add_platform_warehouse(shop_id, {str(k): int(v)
+                                                                                for k, v in stock.items()}))
+        except (KeyError, StopIteration, ValueError, AttributeError):
+            return jsonify(error="unknown shop or sku"), 404
 
     @bp.get("/_control/shops")
     def control_shops():

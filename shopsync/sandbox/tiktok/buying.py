@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from shopsync.sandbox.tiktok.aftersales import REFUND_ONLY_WALK, RETURN_WALK, Cancellation, Return
-from shopsync.sandbox.tiktok.catalog import IdSequence, Shop, Sku
+from shopsync.sandbox.tiktok.catalog import IdSequence, Shop
 from shopsync.sandbox.tiktok.orders import (
     CANCELLABLE,
     NEXT_AFTER_SHIPPING,
@@ -92,10 +92,13 @@ def sell(sandbox: TikTokSandbox, seller_sku: str, quantity: int = 1, *, shop_id:
     if any(d < 0 for d in discount_each) or sum(discount_each) > sku.price:
         raise OrderError("discounts must be between 0 and the price")
     option = delivery_options(shop)[1 if fulfilled_by_tiktok else 0]
-    if fulfilled_by_tiktok:
-        warehouse_id = FBT_WAREHOUSE  # TikTok's own stock: the seller's warehouses are untouched
+    platform = shop.platform_warehouse_ids
+    if fulfilled_by_tiktok and not platform & set(sku.inventory):
+        warehouse_id = FBT_WAREHOUSE  # TikTok's own stock, not modelled: the seller's warehouses are untouched
     else:
-        warehouse_id = _stocked_warehouse(shop, sku, quantity, warehouse_id)
+        # FBT orders ship from the warehouses TikTok runs, the others from the seller's own
+        own = {w: q for w, q in sku.inventory.items() if (w in platform) == fulfilled_by_tiktok}
+        warehouse_id = _stocked_warehouse(shop, sku.seller_sku, own, quantity, warehouse_id)
         sku.inventory[warehouse_id] -= quantity
     book, now = sandbox.book, int(sandbox.clock())
     number = len(book.orders)
@@ -186,6 +189,11 @@ def ship(sandbox: TikTokSandbox, order: Order, line_item_ids: list[str], trackin
     for line_item_id in line_item_ids:
         order.line(line_item_id).package_id = package.id
     order.rts_time = order.rts_time or now
+    if order.unshipped_lines() or len(order.packages) > 1:  # an item-level split made a package of its own
+        sandbox.events.notify(order.shop_id, "PACKAGE_UPDATE", {
+            "sc_type": "SPLIT", "role_type": "ROLE_SELLER",
+            "package_list": [{"package_id": p.id, "order_id_list": [order.id]} for p in order.packages],
+            "update_time": now}, now)
     _move(sandbox, order, "PARTIALLY_SHIPPING" if order.unshipped_lines() else "AWAITING_COLLECTION")
     return package
 
@@ -221,7 +229,8 @@ def cancel(sandbox: TikTokSandbox, order: Order, *, role: str = "BUYER", line_it
     return cancellation
 
 
-def request_cancel(sandbox: TikTokSandbox, order: Order, reason: str = "buyer_cancel_reason_changed_mind") -> Cancellation:
+def request_cancel(sandbox: TikTokSandbox, order: Order,
+                   reason: str = "buyer_cancel_reason_changed_mind") -> Cancellation:
     """Once the hold is over the buyer can only ask: the seller approves, rejects, or ships (which rejects)."""
     if order.status != "AWAITING_SHIPMENT":
         raise OrderError(f"order {order.id} is {order.status}: a buyer asks to cancel only while it awaits shipment")
@@ -357,19 +366,20 @@ def _listed(sandbox: TikTokSandbox, seller_sku: str, shop_id: str | None):
     raise OrderError(f"no listing with seller SKU {seller_sku}" + (f" in shop {shop_id}" if shop_id else ""))
 
 
-def _stocked_warehouse(shop: Shop, sku: Sku, quantity: int, wanted: str | None) -> str:
+def _stocked_warehouse(shop: Shop, seller_sku: str, stock: dict[str, int], quantity: int, wanted: str | None) -> str:
+    """The warehouse the order takes its units from: the one asked for, else the default first."""
     if wanted is not None:
-        if wanted not in sku.inventory:
-            raise OrderError(f"warehouse {wanted} does not stock {sku.seller_sku}")
+        if wanted not in stock:
+            raise OrderError(f"warehouse {wanted} does not stock {seller_sku} for this kind of order")
         candidates = [wanted]
     else:
         default = next((w.id for w in shop.warehouses if w.is_default), None)
-        candidates = sorted(sku.inventory, key=lambda w: w != default)
+        candidates = sorted(stock, key=lambda w: w != default)
     for warehouse_id in candidates:
-        if sku.inventory[warehouse_id] >= quantity:
+        if stock[warehouse_id] >= quantity:
             return warehouse_id
-    on_hand = ", ".join(f"{sku.inventory[w]} at {w}" for w in candidates)
-    raise OrderError(f"not enough stock of {sku.seller_sku} for {quantity}: {on_hand}")
+    on_hand = ", ".join(f"{stock[w]} at {w}" for w in candidates) or "none in its warehouses"
+    raise OrderError(f"not enough stock of {seller_sku} for {quantity}: {on_hand}")
 
 
 def _restock(sandbox: TikTokSandbox, order: Order, items: list[LineItem]) -> None:

@@ -25,6 +25,9 @@ class Warehouse:
     is_default: bool
     region: str
     effect_status: str = "ENABLED"
+    # Run by TikTok (Fulfilled by TikTok): its stock shows on SKUs, but the seller's warehouse list does
+    # not hold it and the seller cannot write it (12052144).
+    platform: bool = False
 
     def as_json(self) -> dict:
         return {"id": self.id, "name": self.name, "type": self.type, "sub_type": "DOMESTIC_WAREHOUSE",
@@ -49,6 +52,11 @@ class Product:
     update_time: int
     skus: list[Sku]
     under_review: bool = False
+    # Set for products created through the API (sandbox/tiktok/listing_api.py)
+    description: str = ""
+    external_product_id: str = ""
+    audit_status: str = "APPROVED"
+    audit_failed_reasons: list[dict] = field(default_factory=list)
 
     @property
     def shown_status(self) -> str:
@@ -69,7 +77,13 @@ class Shop:
 
     @property
     def sales_warehouse_ids(self) -> list[str]:
-        return [w.id for w in self.warehouses if w.type == "SALES_WAREHOUSE" and w.effect_status == "ENABLED"]
+        """The seller's own enabled sales warehouses, the ones new listings are stocked in."""
+        return [w.id for w in self.warehouses
+                if w.type == "SALES_WAREHOUSE" and w.effect_status == "ENABLED" and not w.platform]
+
+    @property
+    def platform_warehouse_ids(self) -> set[str]:
+        return {w.id for w in self.warehouses if w.platform}
 
     def as_json(self) -> dict:
         return {"id": self.id, "name": self.name, "region": self.region, "seller_type": self.seller_type,

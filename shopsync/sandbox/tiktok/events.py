@@ -53,11 +53,12 @@ class Events:
     def __init__(self, app_key: str, app_secret: str, retry_delays: tuple[float, ...], seed: int = 0):
         self.outbox = Outbox(lambda d: _headers(app_key, app_secret, d), retry_delays=retry_delays, seed=seed,
                              timeout=3.0, name="tiktok-sandbox-webhooks")
+        # never restarted: a notification id names one notification for good, as the dedupe key it is
+        self._ids = IdSequence(7_327_112_393_057_371_001)
         self.reset()
 
     def reset(self) -> None:
         self.subscriptions: dict[str, dict[str, Subscription]] = {}
-        self._ids = IdSequence(7_327_112_393_057_371_001)
         self.outbox.discard_pending()
         self.outbox.set_controls(**DeliveryControls().__dict__)
 

@@ -23,6 +23,9 @@ _CARRIER_NUMBERS = {"UPS": re.compile(r"1Z[0-9A-Z]{16}"), "USPS": re.compile(r"(
 
 RULES = [
     Rule("/fulfillment/202309/orders/<order_id>/packages", methods=["POST"], endpoint="mark_shipped"),
+    Rule("/fulfillment/202610/orders/<order_id>/packages", methods=["POST"], endpoint="mark_shipped"),
+    Rule("/fulfillment/202610/packages/<package_id>/shipping_info/update", methods=["POST"],
+         endpoint="package_tracking_update"),
     Rule("/fulfillment/202309/orders/<order_id>/shipping_info/update", methods=["POST"],
          endpoint="order_tracking_update"),
     Rule("/fulfillment/202309/packages/<package_id>/shipping_info/update", methods=["POST"],
@@ -58,6 +61,25 @@ def _warning(order: Order, provider_name: str, number: str) -> dict | None:
     return {"message": f"The tracking number does not match {provider_name}.{hint}"}
 
 
+def _shipping_body(call: Call) -> dict:
+    """202309's flat body, or 202610's lists read into it (one tracking number: the allowlist-only
+    several-number case is not simulated)."""
+    body = body_of(call)
+    if "/202610/" not in call.path:
+        return body
+    infos = body.get("shipping_info_list")
+    if not isinstance(infos, list) or len(infos) != 1 or not isinstance(infos[0], dict):
+        raise Refused(36009004, "Invalid param: shipping_info_list takes exactly one tracking number")
+    lines = body.get("order_line_list")
+    if lines is not None and (not isinstance(lines, list) or not all(isinstance(line, dict) for line in lines)):
+        raise Refused(36009004, "Invalid param: order_line_list must be a list of {order_line_id}")
+    flat = {"tracking_number": infos[0].get("tracking_number"),
+            "shipping_provider_id": infos[0].get("shipping_provider_id")}
+    if lines is not None:
+        flat["order_line_item_ids"] = [line.get("order_line_id") for line in lines]
+    return flat
+
+
 def _mark_shipped(sandbox: TikTokSandbox, shop: Shop, call: Call, order_id: str) -> Answer:
     order = shop_order(sandbox, shop, order_id)
     if order.fulfilled_by_tiktok:
@@ -66,7 +88,7 @@ def _mark_shipped(sandbox: TikTokSandbox, shop: Shop, call: Call, order_id: str)
         raise Refused(ON_HOLD, "The order status is on hold; ship it once it is AWAITING_SHIPMENT")
     if order.status not in SHIPPABLE:
         raise Refused(36009004, f"Invalid param: an order in status {order.status} cannot be shipped")
-    body = body_of(call)
+    body = _shipping_body(call)
     number, provider_id, provider_name = _tracking(body, order)
     if order.cancel_request is not None:
         if order.region not in ("US", "GB"):
@@ -118,7 +140,7 @@ def _shop_package(sandbox: TikTokSandbox, shop: Shop, package_id: str) -> tuple[
 
 def _package_tracking_update(sandbox: TikTokSandbox, shop: Shop, call: Call, package_id: str) -> Answer:
     order, package = _shop_package(sandbox, shop, package_id)
-    return _retrack(sandbox, order, package, body_of(call))
+    return _retrack(sandbox, order, package, _shipping_body(call))
 
 
 def _package_detail(sandbox: TikTokSandbox, shop: Shop, call: Call, package_id: str) -> Answer:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-from typing import Mapping
+from typing import Iterable, Mapping
 
 _NOT_SIGNED = ("sign", "access_token")
 _SHOPLESS = re.compile(r"/(authorization|seller)/|/product/[^/]+/(images/upload|files/upload|global_products"
@@ -17,13 +17,26 @@ _SHOPLESS = re.compile(r"/(authorization|seller)/|/product/[^/]+/(images/upload|
 _BRANDS = re.compile(r"/product/[^/]+/brands")
 
 
-def expected_sign(app_secret: str, path: str, query: Mapping[str, str], body: bytes | None) -> str:
-    """Hex HMAC-SHA256 keyed with the secret over secret + path + sorted key/value pairs + body + secret."""
-    pairs = sorted((key.encode("utf-8"), str(value).encode("utf-8")) for key, value in query.items()
-                   if key not in _NOT_SIGNED and str(value) != "")
+def expected_sign(app_secret: str, path: str, query: Mapping[str, str] | Iterable[tuple[str, str]],
+                  body: bytes | None, keep_empty: bool = False) -> str:
+    """Hex HMAC-SHA256 keyed with the secret over secret + path + key/value pairs sorted by key + body + secret.
+
+    `query` may repeat a key (`ids=1&ids=2`): its values keep the order they came in."""
+    items = query.items() if isinstance(query, Mapping) else query
+    pairs = sorted(((key.encode("utf-8"), str(value).encode("utf-8")) for key, value in items
+                    if key not in _NOT_SIGNED and (keep_empty or str(value) != "")), key=lambda pair: pair[0])
     signed = path.encode("utf-8") + b"".join(key + value for key, value in pairs) + (body or b"")
     secret = app_secret.encode("utf-8")
     return hmac.new(secret, secret + signed + secret, hashlib.sha256).hexdigest()
+
+
+def accepted_signs(app_secret: str, paths: Iterable[str], query: Iterable[tuple[str, str]],
+                   body: bytes | None) -> set[str]:
+    """The signatures the gateway takes for a call. Clients differ where tiktok.md leaves it open: an
+    empty parameter signed or left out, and the path below the API host or the whole path a client
+    reached (a sandbox mounted below a prefix); the real host has no prefix, so both paths agree there."""
+    pairs = list(query)
+    return {expected_sign(app_secret, path, pairs, body, keep_empty) for path in paths for keep_empty in (False, True)}
 
 
 def wants_shop_cipher(method: str, path: str) -> bool:

@@ -5,7 +5,7 @@ import itertools
 import secrets
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
 from limits import RateLimitItemPerSecond
@@ -13,9 +13,11 @@ from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 
 from shopsync.sandbox.tiktok import buying
-from shopsync.sandbox.tiktok.catalog import IdSequence, Product, Seller, Shop, Sku, add_generated_products, demo_seller
+from shopsync.sandbox.tiktok.catalog import (IdSequence, Product, Seller, Shop, Sku, Warehouse, add_generated_products,
+                                             demo_seller)
 from shopsync.sandbox.tiktok.events import Events
 from shopsync.sandbox.tiktok.faults import Faults
+from shopsync.sandbox.tiktok.listing_desk import ListingDesk
 from shopsync.sandbox.tiktok.orders import Order
 
 DAY = 86_400
@@ -59,6 +61,10 @@ class Call:
     timestamp: float
     code: int | None = None
     http_status: int | None = None
+    pairs: list = field(default_factory=list)  # the query as sent, repeated keys included (what is signed)
+    full_path: str = ""  # the whole path the client reached (with the sandbox's mount prefix)
+    raw_body: bytes = field(default=b"", repr=False)  # for multipart uploads; not kept once judged
+    content_type: str = ""
 
     def as_json(self) -> dict:
         return {"method": self.method, "path": self.path, "shop_id": self.shop_id, "query": self.query,
@@ -94,6 +100,9 @@ class TikTokSandbox:
             self._qps = RateLimitItemPerSecond(int(self.settings["tiktok_qps"]), 1)
             self.book = buying.OrderBook()
             self.events.reset()
+            if getattr(self, "listing_desk", None):
+                self.listing_desk.cancel_timers()
+            self.listing_desk = ListingDesk(self.settings, self.clock)
 
     @property
     def shops(self) -> list[Shop]:
@@ -130,6 +139,28 @@ class TikTokSandbox:
         with self.lock:
             return add_generated_products(self.shop(shop_id), self._product_ids, self._sku_ids, sku_count,
                                           seed=seed, skus_per_product=skus_per_product)
+
+    def set_sku_inventory(self, sku_id: str, quantities: Mapping[str, int]) -> dict:
+        """Change a SKU's stock as the seller would in TikTok's own Seller Center; returns the SKU's state."""
+        with self.lock:
+            shop, product, sku = self.find_sku(sku_id)
+            unknown = set(quantities) - {w.id for w in shop.warehouses}
+            if unknown:
+                raise KeyError(f"not a warehouse of shop {shop.id}: {sorted(unknown)}")
+            sku.inventory.update({str(w): int(q) for w, q in quantities.items()})
+            product.update_time = int(self.clock())
+        return self.sku_state(sku_id)
+
+    def add_platform_warehouse(self, shop_id: str, stock: Mapping[str, int] | None = None) -> str:
+        """Give a shop a warehouse TikTok fulfils from itself (FBT), holding `stock` (sku id -> units); returns its id."""
+        with self.lock:
+            shop = self.shop(shop_id)
+            warehouse = Warehouse(f"79{shop.id[-6:]}{len(shop.warehouses):011d}", f"{shop.name} FBT warehouse",
+                                  "SALES_WAREHOUSE", False, shop.region, platform=True)
+            shop.warehouses.append(warehouse)
+            for sku_id, quantity in (stock or {}).items():
+                self.find_sku(sku_id)[2].inventory[warehouse.id] = int(quantity)
+            return warehouse.id
 
     def set_under_review(self, product_id: str, under_review: bool = True) -> None:
         with self.lock:

@@ -5,8 +5,6 @@ costs what page 1 costs, however large the catalog.
 """
 from __future__ import annotations
 
-import base64
-import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -14,6 +12,9 @@ from datetime import datetime
 from sqlalchemy import exists, or_, select, tuple_
 
 from ...extensions import db
+from ...inputs import InvalidInput
+from ...inputs import decode_cursor as decode_position
+from ...inputs import encode_cursor as encode_position
 from ...models import Image, Integration, InventoryLevel, Location, Product, SyncRun, Variant
 from ...models.integration import SHOPIFY
 
@@ -46,17 +47,18 @@ class ProductPage:
 
 
 def encode_cursor(title: str, product_id: int) -> str:
-    return base64.urlsafe_b64encode(json.dumps([title, product_id]).encode()).decode().rstrip("=")
+    return encode_position([title, product_id])
 
 
 def decode_cursor(cursor: str | None) -> tuple[str, int] | None:
+    """The (title, id) a page continues after; None for the first page. Raises InvalidInput."""
     if not cursor:
         return None
     try:
-        title, product_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        return str(title), int(product_id)
-    except (ValueError, TypeError):
-        return None
+        title, product_id = decode_position(cursor, (str, int))
+    except InvalidInput:
+        raise InvalidInput("after is not a position in this list: follow the page links") from None
+    return title, product_id
 
 
 def _like(text: str) -> str:

@@ -45,6 +45,7 @@ from ...platforms.shopify.catalog import (
 )
 from .. import runs
 from .writer import CatalogWriter, Upserted
+from ..links import orphans
 from ..pushes.dirty import mark_variants_dirty
 from ..connections.shopify_access import ShopifyAdmin, mark_missing_permission, shopify_admin
 
@@ -218,21 +219,36 @@ def load_catalog(integration: Integration, run: SyncRun, client: ShopifyAdmin, e
         writer = CatalogWriter(conn, integration.tenant_id, integration.id, track_seen=sweep)
         batch = _Batch(conn, writer, progress, _has_links(integration), client)
         lines = [0]
-        download = new_session()
+        download = new_session(follow_redirects=True)  # a signed file URL: no token header to leak
         for export in exports:
             for row in rows_from_bulk_lines(_counted(iter_jsonl(download, export.url), lines)):
                 batch.add(row)
                 if len(batch) >= BATCH_ROWS:
                     batch.flush(lines[0])
         batch.flush(lines[0])
-        removed = writer.sweep(unchanged_since) if sweep else 0
+        removed, held_back = 0, ""
+        if sweep:
+            expected, seen = products_created_by(client, unchanged_since), writer.products_seen()
+            if seen < expected:  # a short export must not look like a store that deleted products
+                held_back = (f"; nothing was removed: Shopify counts {expected} products but the export held "
+                             f"{seen}, so it looks incomplete (the next import checks again)")
+            else:
+                removed = writer.sweep(unchanged_since)
         conn.commit()
+        orphans.report(writer.orphaned)
 
     integration.last_import_at = utcnow()
     _raise_high_water_mark(integration, batch.newest)
-    run.message = f"Imported {lines[0]} catalog items" + (f"; removed {removed} deleted products" if removed else "")
+    run.message = (f"Imported {lines[0]} catalog items" + (f"; removed {removed} deleted products" if removed else "")
+                   + held_back)
     db.session.commit()
     return progress.flush_integrations
+
+
+def products_created_by(client: ShopifyAdmin, until: datetime) -> int:
+    """How many products the store has that were created by `until` (the export's snapshot)."""
+    data = client.execute(queries.PRODUCTS_COUNT, {"query": queries.created_until_filter(until)})
+    return int(data["productsCount"]["count"])
 
 
 def full_import(integration: Integration, run: SyncRun, on_batch=None) -> set[int]:
@@ -356,6 +372,7 @@ def incremental_import(integration: Integration, run: SyncRun, on_batch=None) ->
                     batch.flush(products)
         add_waiting()
         batch.flush(products)
+        orphans.report(batch.writer.orphaned)
 
     integration.last_import_at = utcnow()
     _raise_high_water_mark(integration, batch.newest)

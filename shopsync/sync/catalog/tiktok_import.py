@@ -13,7 +13,7 @@ from itertools import islice
 from typing import Iterable, Iterator
 
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import and_, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ...extensions import db
@@ -23,6 +23,7 @@ from ...platforms.http import AuthError, PlatformError
 from ...platforms.tiktok import products as tiktok
 from ...platforms.tiktok.client import TikTokClient
 from .. import runs
+from ..links import orphans
 from ..connections.tiktok_access import call_with_refresh
 
 PAGE_SIZE = tiktok.MAX_PAGE_SIZE
@@ -70,20 +71,26 @@ def _import(client: TikTokClient, integration: Integration, run: SyncRun) -> Non
     run.total = _total_count(client)
     run.done = 0
     db.session.commit()
+    expected = run.total
     try:
         for page in _pages(tiktok.iter_products(client, page_size=PAGE_SIZE), PAGE_SIZE):
-            _store_page(integration, page)
+            orphaned = _store_page(integration, page)
             redis.sadd(seen_key, *(product.id for product in page))
             redis.expire(seen_key, _SEEN_TTL_SECONDS)
             run.done += len(page)
             run.total = max(run.total, run.done)
             db.session.commit()
-        removed = _remove_unseen(integration, redis, seen_key)
+            orphans.report(orphaned)
+        # A pass that saw fewer products than TikTok counted looks incomplete: it removes nothing.
+        removed = _remove_unseen(integration, redis, seen_key) if run.done >= expected else None
     finally:
         redis.delete(seen_key)
     integration.last_import_at = utcnow()
     run.status, run.finished_at = "succeeded", utcnow()
     run.message = f"Imported {run.done} products" + (f", removed {removed} gone from TikTok Shop" if removed else "")
+    if removed is None:
+        run.message += (f"; nothing was removed: TikTok Shop counted {expected} products but the import read "
+                        f"{run.done} (the next import checks again)")
     db.session.commit()
 
 
@@ -114,14 +121,21 @@ def _store_warehouses(integration: Integration, warehouses: list[tiktok.Warehous
     owner = {"tenant_id": integration.tenant_id, "integration_id": integration.id}
     if warehouses:
         _upsert(TikTokWarehouse, [dict(owner, tiktok_id=w.id, name=w.name, type=w.type or None,
+                                       sub_type=w.sub_type or None,
                                        is_default=w.is_default, enabled=w.effect_status == "ENABLED")
                                   for w in warehouses], ("integration_id", "tiktok_id"))
     db.session.execute(delete(TikTokWarehouse).where(
         TikTokWarehouse.integration_id == integration.id,
         TikTokWarehouse.tiktok_id.not_in([w.id for w in warehouses])))
+    # A shop imported for the first time with one seller warehouse has nothing to choose: its default mapping
+    # stands confirmed. Shops synced before warehouses could be mapped keep the old behaviour until confirmed.
+    if (integration.warehouses_confirmed_at is None and integration.last_import_at is None
+            and sum(1 for w in warehouses if w.takes_stock) == 1):
+        integration.warehouses_confirmed_at = utcnow()
 
 
-def _store_page(integration: Integration, page: list[tiktok.Product]) -> None:
+def _store_page(integration: Integration, page: list[tiktok.Product]) -> list[orphans.Orphaned]:
+    """Upsert one page; returns the links orphaned by SKUs their products no longer have (committed by the caller)."""
     owner = {"tenant_id": integration.tenant_id, "integration_id": integration.id}
     row_ids = dict((tiktok_id, row_id) for row_id, tiktok_id in _upsert(
         TikTokProduct,
@@ -133,10 +147,14 @@ def _store_page(integration: Integration, page: list[tiktok.Product]) -> None:
             for p in page for s in p.skus]
     if skus:
         _upsert(TikTokSku, skus, ("integration_id", "tiktok_id"))
-    db.session.execute(delete(TikTokSku).where(
-        TikTokSku.product_id.in_(list(row_ids.values())), TikTokSku.tiktok_id.not_in([s["tiktok_id"] for s in skus])))
+    gone = and_(TikTokSku.product_id.in_(list(row_ids.values())),
+                TikTokSku.tiktok_id.not_in([s["tiktok_id"] for s in skus]))
+    orphaned = orphans.orphan_sku_links(db.session.connection(), select(TikTokSku.id).where(gone),
+                                        "is no longer in TikTok Shop")
+    db.session.execute(delete(TikTokSku).where(gone))
     if skus and not integration.currency:
         integration.currency = next((s["currency"] for s in skus if s["currency"]), None)
+    return orphaned
 
 
 def _remove_unseen(integration: Integration, redis, seen_key: str) -> int:
@@ -152,8 +170,11 @@ def _remove_unseen(integration: Integration, redis, seen_key: str) -> int:
         seen = redis.smismember(seen_key, [row.tiktok_id for row in batch])
         gone = [row.id for row, present in zip(batch, seen) if not present]
         if gone:
+            orphaned = orphans.orphan_sku_links(db.session.connection(), select(TikTokSku.id).where(
+                TikTokSku.product_id.in_(gone)), "is no longer in TikTok Shop (its product was deleted)")
             db.session.execute(delete(TikTokProduct).where(TikTokProduct.id.in_(gone)))
             db.session.commit()
+            orphans.report(orphaned)
             removed += len(gone)
 
 

@@ -27,19 +27,21 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 
 from ...extensions import db
-from ...models import Integration, InventoryLevel, Product, Tenant, WebhookEvent, utcnow
+from ...models import Integration, InventoryLevel, Product, Variant, WebhookEvent, utcnow
 from ...models.integration import DISCONNECTED, SHOPIFY
 from ...platforms.http import PlatformError
 from ...platforms.shopify import queries
 from ...platforms.shopify import webhooks as payloads
 from ...platforms.shopify.catalog import InventoryLevelRow, inventory_level_from_node, to_gid
-from ...security.credentials import forget_tokens
+from ..intake import failures
 from .writer import CatalogWriter
+from ..links import orphans
 from ..pushes.dirty import mark_variants_dirty
 from .shopify_import import notify_bulk_finished, write_current_product, write_product
+from ..connections import installation
 from ..connections.shopify_access import shopify_admin
 from ..orders.tracking import fulfilment_changed
 
@@ -59,37 +61,29 @@ def unprocessed_event_ids(older_than_seconds: float, limit: int = 500) -> list[i
 
 
 def process_event(event_id: int) -> set[int]:
-    """Apply one recorded delivery; returns the TikTok integrations whose links became dirty."""
-    event = db.session.execute(select(WebhookEvent).where(WebhookEvent.id == event_id)
-                               .with_for_update(skip_locked=True)).scalar_one_or_none()
-    if event is None or event.processed_at is not None:
-        db.session.rollback()
-        return set()
+    """Apply one recorded delivery; returns the TikTok integrations whose links became dirty.
+
+    Raises when a retry may succeed (the delivery stays pending); one that cannot, or that has
+    used its attempts, is recorded as failed with the reason (intake/failures.py).
+    """
+    return failures.apply_once(event_id, _apply, set())
+
+
+def _apply(event: WebhookEvent) -> Result:
     integration = db.session.execute(select(Integration).where(
         Integration.platform == SHOPIFY, Integration.external_id == event.shop)).scalar_one_or_none()
     handler = _HANDLERS.get(event.topic, _ignored)
+    if integration is None and handler not in _WITHOUT_STORE:
+        return "unknown_shop", set()
     try:
-        if integration is None and handler not in _WITHOUT_STORE:
-            outcome, flush = "unknown_shop", set()
-        else:
-            outcome, flush = handler(event, integration, json.loads(event.payload or b"{}"))
-    except (ValueError, KeyError, TypeError) as error:
-        # A payload we cannot read will not get better on retry: record it instead.
-        db.session.rollback()
-        log.warning("webhook event %s (%s) could not be applied: %s", event_id, event.topic, type(error).__name__)
-        outcome, flush = f"error: {type(error).__name__}", set()
+        return handler(event, integration, json.loads(event.payload or b"{}"))
     except PlatformError as error:
-        db.session.rollback()
         if error.error_class == "transient":
             raise  # retried later; the event stays unprocessed
         # Shopify refused the refetch (the store needs re-authorizing, or the query): the payload in doubt is
         # not applied, and the import after the store is reconnected reads the current state.
-        log.warning("webhook event %s (%s): refetch failed: %s", event_id, event.topic, type(error).__name__)
-        outcome, flush = f"refetch_failed: {type(error).__name__}", set()
-    db.session.execute(update(WebhookEvent).where(WebhookEvent.id == event_id).values(
-        processed_at=utcnow(), outcome=outcome, payload=None))
-    db.session.commit()
-    return flush
+        log.warning("webhook event %s (%s): refetch failed: %s", event.id, event.topic, type(error).__name__)
+        raise failures.Settled(f"refetch_failed: {type(error).__name__}") from None
 
 
 Result = tuple[str, set[int]]
@@ -112,6 +106,7 @@ def _product_changed(event: WebhookEvent, integration: Integration, body: dict) 
     product_rows, variant_rows = write_product(writer, product, payload.variants, payload.images,
                                                strictly_newer=True)
     changed = list(variant_rows.written)
+    _report_orphans(writer)
     if product_rows.in_doubt or variant_rows.in_doubt:
         return "refetched", mark_variants_dirty(integration.tenant_id, changed + _refetch_product(
             integration, product.id))
@@ -129,9 +124,18 @@ def _refetch_product(integration: Integration, product_id: int) -> list[int]:
 
 
 def _product_deleted(event: WebhookEvent, integration: Integration, body: dict) -> Result:
-    deleted = _writer(integration).delete_product(payloads.parse_product_deleted(body).product_id,
-                                                  event.triggered_at or event.received_at)
+    writer = _writer(integration)
+    deleted = writer.delete_product(payloads.parse_product_deleted(body).product_id,
+                                    event.triggered_at or event.received_at)
+    _report_orphans(writer)
     return ("deleted" if deleted else "not_found"), set()
+
+
+def _report_orphans(writer: CatalogWriter) -> None:
+    """Alerts for links a deletion orphaned. They commit the deletion with them, which is safe: applying the
+    delivery again deletes nothing more, and the event is only marked processed after."""
+    if writer.orphaned:
+        orphans.report(writer.orphaned)
 
 
 def _inventory_level(event: WebhookEvent, integration: Integration, body: dict) -> Result:
@@ -175,14 +179,25 @@ def _read_back_level(integration: Integration, level: InventoryLevelRow, receive
     return "refetched", mark_variants_dirty(integration.tenant_id, writer.variant_ids_for_items(items))
 
 
+def _inventory_item(event: WebhookEvent, integration: Integration, body: dict) -> Result:
+    """Whether Shopify tracks a variant's stock changed, maybe: read it back, since deliveries can cross."""
+    item_id = payloads.parse_inventory_item_id(body)
+    variants = select(Variant.id).where(Variant.integration_id == integration.id, Variant.inventory_item_id == item_id)
+    if db.session.execute(variants.limit(1)).first() is None:
+        return "unknown_item", set()
+    client = shopify_admin(integration)  # a token refresh commits: lock after it
+    item = client.execute(queries.INVENTORY_ITEM_TRACKED, {"id": to_gid("InventoryItem", item_id)})["inventoryItem"]
+    if item is None:
+        return "not_found", set()
+    changed = db.session.execute(update(Variant).where(
+        Variant.id.in_(variants.scalar_subquery()), Variant.inventory_tracked.is_distinct_from(bool(item["tracked"])))
+        .values(inventory_tracked=bool(item["tracked"])).returning(Variant.id)).scalars().all()
+    return ("applied", mark_variants_dirty(integration.tenant_id, changed)) if changed else ("unchanged", set())
+
+
 def _uninstalled(event: WebhookEvent, integration: Integration, body: dict) -> Result:
-    """The token is already revoked: forget it, stop syncing, keep the merchant's data."""
-    integration.status = DISCONNECTED
-    integration.status_reason = "ShopSync was uninstalled from this Shopify store."
-    integration.updated_at = utcnow()
-    forget_tokens(integration)
-    tenant = db.session.get(Tenant, integration.tenant_id)
-    tenant.uninstalled_at = utcnow()
+    """This store's token is already revoked: forget it and stop syncing it; the merchant's data stays."""
+    installation.uninstall_store(integration)
     return "uninstalled", set()
 
 
@@ -196,15 +211,16 @@ def _customer_request(event: WebhookEvent, integration: Integration | None, body
 
 
 def _shop_redact(event: WebhookEvent, integration: Integration | None, body: dict) -> Result:
-    """48 hours after uninstall: delete the tenant and, by cascade, everything it owns."""
-    tenant_id = integration.tenant_id if integration else db.session.execute(
-        select(Tenant.id).where(Tenant.shop_domain == event.shop)).scalar_one_or_none()
-    if tenant_id is None:
+    """48 hours after a store uninstalled: erase that store; the account goes with its last store."""
+    if integration is None:
         return "nothing_stored", set()
-    event.tenant_id = None  # this record of the request outlives the tenant
-    db.session.flush()
-    db.session.execute(delete(Tenant).where(Tenant.id == tenant_id))
-    return "tenant_deleted", set()
+    if integration.status != DISCONNECTED:
+        # Installed again since the uninstall this request follows: the store is in use, keep it.
+        log.warning("shop/redact for %s ignored: the store is installed", event.shop)
+        return "installed_again", set()
+    if installation.erase_store(integration, event):
+        return "tenant_deleted", set()
+    return "store_erased", set()
 
 
 def _ignored(event: WebhookEvent, integration: Integration | None, body: dict) -> Result:
@@ -216,6 +232,7 @@ _HANDLERS: dict[str, Callable[..., Result]] = {
     "products/update": _product_changed,
     "products/delete": _product_deleted,
     "inventory_levels/update": _inventory_level,
+    "inventory_items/update": _inventory_item,
     "app/uninstalled": _uninstalled,
     "bulk_operations/finish": _bulk_finished,
     "customers/data_request": _customer_request,

@@ -21,14 +21,15 @@ from collections.abc import Collection, Iterable
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import (BigInteger, Column, Integer, MetaData, String, Table, Text, and_, delete, exists, false,
-                        literal, null, or_, select, true)
+from sqlalchemy import (BigInteger, Boolean, Column, Integer, MetaData, String, Table, Text, and_, delete, exists,
+                        false, func, literal, null, or_, select, true)
 from sqlalchemy.engine import Connection
 from sqlalchemy.schema import CreateTable
 
 from ...models import DeletedProduct, Image, InventoryLevel, Location, Product, Variant
 from ...models._types import Money, UTCDateTime, utcnow
 from ...platforms.shopify.catalog import ImageRow, InventoryLevelRow, LocationRow, ProductRow, VariantRow
+from ..links.orphans import Orphaned, orphan_variant_links
 from ..sql import dialect_insert
 
 _temp = MetaData()
@@ -57,7 +58,8 @@ STAGE_VARIANTS = _stage(
     "stage_variants", Column("shopify_id", BigInteger), Column("product_shopify_id", BigInteger),
     Column("title", String(512)), Column("sku", String(255)), Column("barcode", String(255)), Column("price", Money),
     Column("compare_at_price", Money), Column("inventory_item_id", BigInteger),
-    Column("inventory_quantity", Integer), Column("position", Integer), Column("shopify_updated_at", UTCDateTime))
+    Column("inventory_quantity", Integer), Column("position", Integer), Column("inventory_tracked", Boolean),
+    Column("inventory_policy", String(10)), Column("shopify_updated_at", UTCDateTime))
 STAGE_IMAGES = _stage(
     "stage_images", Column("shopify_id", BigInteger), Column("product_shopify_id", BigInteger),
     Column("url", Text), Column("alt", String(512)), Column("position", Integer))
@@ -79,7 +81,8 @@ def _product_tuple(row: ProductRow) -> tuple:
 
 def _variant_tuple(row: VariantRow) -> tuple:
     return (row.id, row.product_id, row.title or "", row.sku, row.barcode, row.price, row.compare_at_price,
-            row.inventory_item_id, row.inventory_quantity, row.position or 1, row.updated_at)
+            row.inventory_item_id, row.inventory_quantity, row.position or 1, row.inventory_tracked,
+            row.inventory_policy, row.updated_at)
 
 
 def _image_tuple(row: ImageRow) -> tuple:
@@ -96,13 +99,20 @@ def _newer(table: Table, excluded, strictly: bool) -> object:
     return or_(stored.is_(None), incoming.is_(None), incoming > stored if strictly else incoming >= stored)
 
 
+def _incoming(table: Table, excluded, name: str):
+    """The value a write would store: a source that does not carry a kept column leaves it as it is."""
+    return func.coalesce(excluded[name], table.c[name]) if name in _KEPT_WHEN_MISSING else excluded[name]
+
+
 def _differs(table: Table, excluded, names: Iterable[str]) -> object:
-    return or_(*(table.c[name].is_distinct_from(excluded[name]) for name in names))
+    return or_(*(table.c[name].is_distinct_from(_incoming(table, excluded, name)) for name in names))
 
 
 _PRODUCT_VALUES = ["title", "handle", "status", "vendor", "product_type"]
 _VARIANT_VALUES = ["title", "sku", "barcode", "price", "compare_at_price", "inventory_item_id", "inventory_quantity",
-                   "position"]
+                   "position", "inventory_tracked", "inventory_policy"]
+# Product webhooks do not say whether Shopify tracks a variant's stock; only reads that do may change it.
+_KEPT_WHEN_MISSING = frozenset({"inventory_tracked", "inventory_policy"})
 _LEVEL_VALUES = ["available"]
 
 
@@ -114,6 +124,7 @@ class CatalogWriter:
         self.tenant_id = tenant_id
         self.integration_id = integration_id
         self.track_seen = track_seen
+        self.orphaned: list[Orphaned] = []  # links whose variant this writer deleted; report them after commit
         self._postgres = conn.dialect.name == "postgresql"
         self._insert = dialect_insert(conn.dialect.name)
         for table in _STAGES + (_SEEN if track_seen else ()):
@@ -174,7 +185,7 @@ class CatalogWriter:
         statement = self._insert(table).from_select(names + keys + columns, source)
         changing = (["product_id"] if with_product and "integration_id" in table.c else []) + columns
         condition = _differs(table, statement.excluded, changing)
-        updates = {name: statement.excluded[name] for name in changing}
+        updates = {name: _incoming(table, statement.excluded, name) for name in changing}
         if "read_back_at" in table.c:  # new values: what was read back no longer describes the row
             updates["read_back_at"] = null()
         statement = statement.on_conflict_do_update(
@@ -287,9 +298,14 @@ class CatalogWriter:
             self.conn.execute(self._insert(DeletedProduct.__table__).values(rows).on_conflict_do_nothing())
 
     def delete_product(self, product_shopify_id: int, deleted_at: datetime) -> bool:
-        """Remove a product for good; its variants, images and their links go with it (cascade)."""
+        """Remove a product for good with its variants and images; their links are orphaned, not deleted."""
         self._remember_deleted([product_shopify_id], deleted_at)
         table = Product.__table__
+        variants = Variant.__table__
+        self.orphaned += orphan_variant_links(self.conn, select(variants.c.id).join(
+            table, table.c.id == variants.c.product_id).where(
+            table.c.integration_id == self.integration_id, table.c.shopify_id == product_shopify_id),
+            "was deleted in Shopify")
         result = self.conn.execute(delete(table).where(table.c.integration_id == self.integration_id,
                                                        table.c.shopify_id == product_shopify_id))
         return result.rowcount > 0
@@ -299,10 +315,16 @@ class CatalogWriter:
         product_id = select(Product.id).where(Product.integration_id == self.integration_id,
                                               Product.shopify_id == product_shopify_id).scalar_subquery()
         variants, images = Variant.__table__, Image.__table__
-        self.conn.execute(delete(variants).where(variants.c.product_id == product_id,
-                                                 variants.c.shopify_id.not_in(list(variant_ids))))
+        gone = and_(variants.c.product_id == product_id, variants.c.shopify_id.not_in(list(variant_ids)))
+        self.orphaned += orphan_variant_links(self.conn, select(variants.c.id).where(gone),
+                                              "was deleted from its product in Shopify")
+        self.conn.execute(delete(variants).where(gone))
         self.conn.execute(delete(images).where(images.c.product_id == product_id,
                                                images.c.shopify_id.not_in(list(image_ids))))
+
+    def products_seen(self) -> int:
+        """How many products this full import has seen so far."""
+        return self.conn.execute(select(func.count()).select_from(SEEN_PRODUCTS)).scalar_one()
 
     def sweep(self, unchanged_since: datetime) -> int:
         """After a full import: delete what Shopify no longer has; returns how many products went.
@@ -316,14 +338,18 @@ class CatalogWriter:
         def old(table):
             return or_(table.c.shopify_updated_at.is_(None), table.c.shopify_updated_at < unchanged_since)
 
-        gone = list(self.conn.execute(delete(products).where(
-            products.c.integration_id == self.integration_id, old(products),
-            ~exists().where(SEEN_PRODUCTS.c.shopify_id == products.c.shopify_id)).returning(products.c.shopify_id))
-            .scalars())
+        unseen_product = and_(products.c.integration_id == self.integration_id, old(products),
+                              ~exists().where(SEEN_PRODUCTS.c.shopify_id == products.c.shopify_id))
+        unseen_variant = and_(variants.c.integration_id == self.integration_id, old(variants),
+                              ~exists().where(SEEN_VARIANTS.c.shopify_id == variants.c.shopify_id))
+        self.orphaned += orphan_variant_links(
+            self.conn, select(variants.c.id).where(or_(unseen_variant, variants.c.product_id.in_(
+                select(products.c.id).where(unseen_product)))),
+            "is no longer in Shopify's catalog (a full import did not find it)")
+        gone = list(self.conn.execute(delete(products).where(unseen_product).returning(products.c.shopify_id))
+                    .scalars())
         self._remember_deleted(gone, utcnow())
-        self.conn.execute(delete(variants).where(
-            variants.c.integration_id == self.integration_id, old(variants),
-            ~exists().where(SEEN_VARIANTS.c.shopify_id == variants.c.shopify_id)))
+        self.conn.execute(delete(variants).where(unseen_variant))
         old_products = select(products.c.id).where(products.c.integration_id == self.integration_id, old(products))
         self.conn.execute(delete(images).where(
             images.c.product_id.in_(old_products),

@@ -37,6 +37,11 @@ _limiters: dict[tuple[str, int], ShopRateLimiter] = {}
 _limiters_lock = threading.Lock()
 
 
+class ShopNotConnected(AuthError):
+    """The shop is disconnected, paused by an uninstall or awaiting re-authorization: its tokens are not
+    used, not even to refresh them."""
+
+
 def shop_rate_limiter() -> ShopRateLimiter:
     """The per-shop TikTok rate, built once per process and shared through Redis when there is one."""
     config = current_app.config
@@ -58,9 +63,12 @@ def seller_client(access_token: str, shop_cipher: str | None = None, shop_id: st
 
 
 def tiktok_client(integration: Integration) -> TikTokClient:
+    """A client with the shop's stored token, only while the shop is connected as of now: a disconnect or
+    an uninstall of the account (which pauses its TikTok shops) may have come after the job loaded it."""
+    status = db.session.execute(select(Integration.status).where(Integration.id == integration.id)).scalar()
     token = credentials.access_token(integration)
-    if not token:
-        raise AuthError(f"TikTok Shop {integration.name} is not connected")
+    if status != ACTIVE or not token:
+        raise ShopNotConnected(f"TikTok Shop {integration.name} is not connected", code=status or "not_found")
     return seller_client(token, integration.shop_cipher, integration.external_id)
 
 
@@ -77,6 +85,8 @@ def refresh_tokens(integration: Integration) -> None:
         raise TransientError("another worker is still refreshing this TikTok shop's token")
     try:
         db.session.refresh(integration)
+        if integration.status != ACTIVE:
+            raise ShopNotConnected(f"TikTok Shop {integration.name} is not connected", code=integration.status)
         if credentials.access_token(integration) != seen:
             return
         refresh = credentials.refresh_token(integration)
@@ -105,14 +115,18 @@ def call_with_refresh(integration: Integration, fn: Callable[[TikTokClient], T])
     AuthError is raised.
     """
     if integration.status != ACTIVE:
-        raise AuthError(f"TikTok Shop {integration.name} needs to be reconnected", code=integration.status)
+        raise ShopNotConnected(f"TikTok Shop {integration.name} needs to be reconnected", code=integration.status)
     try:
         return fn(tiktok_client(integration))
+    except ShopNotConnected:
+        raise
     except AuthError as refused:
         log.info("TikTok Shop refused the token of integration %s (%s); refreshing", integration.id, refused.code)
     try:
         refresh_tokens(integration)
         return fn(tiktok_client(integration))
+    except ShopNotConnected:
+        raise
     except AuthError as error:
         mark_needs_reauth(integration, error)
         raise
@@ -147,6 +161,8 @@ def refresh_expiring_tokens(within: timedelta = REFRESH_AHEAD) -> int:
         try:
             refresh_tokens(integration)
             refreshed += 1
+        except ShopNotConnected:
+            db.session.rollback()
         except AuthError as error:
             mark_needs_reauth(integration, error)
         except TransientError:

@@ -1,7 +1,9 @@
 """Connecting a merchant's TikTok shops after the seller approved ShopSync, and disconnecting them.
 
 Each authorized shop becomes one integration. A shop belongs to one merchant:
-a shop already connected to another tenant is refused, never moved.
+a shop connected to another tenant is refused, never moved. Once that tenant has
+disconnected it, another may connect it: the first tenant's integration lets go of
+the shop and its links are orphaned (kept, with the reason), never handed over.
 """
 from __future__ import annotations
 
@@ -12,11 +14,12 @@ from sqlalchemy.exc import IntegrityError
 
 from ...extensions import db
 from ...models import Integration, utcnow
-from ...models.integration import ACTIVE, DISCONNECTED, NEEDS_REAUTH, TIKTOK
+from ...models.integration import ACTIVE, DISCONNECTED, NEEDS_REAUTH, RELEASED_MARK, TIKTOK
 from ...notify import alerts
 from ...platforms.tiktok.oauth import TokenSet
 from ...platforms.tiktok.products import Shop
 from ...security import credentials
+from ..links import orphans
 from .tiktok_access import reauth_subject
 
 # The currency each TikTok Shop market sells in; the first import confirms it from real prices.
@@ -44,13 +47,16 @@ def connect_shops(tenant_id: int, tokens: TokenSet, shops: list[Shop]) -> Connec
 
 def _connect(tenant_id: int, tokens: TokenSet, shops: list[Shop]) -> ConnectResult:
     result = ConnectResult()
-    reconnected = []
+    reconnected, orphaned = [], []
     for shop in shops:
         integration = db.session.execute(select(Integration).where(
             Integration.platform == TIKTOK, Integration.external_id == shop.id)).scalar_one_or_none()
         if integration is not None and integration.tenant_id != tenant_id:
-            result.refused.append(shop)
-            continue
+            if integration.status != DISCONNECTED:
+                result.refused.append(shop)
+                continue
+            orphaned += _let_go(integration)
+            integration = None
         if integration is None:
             integration = Integration(tenant_id=tenant_id, platform=TIKTOK, external_id=shop.id, defaults={})
             db.session.add(integration)
@@ -69,10 +75,24 @@ def _connect(tenant_id: int, tokens: TokenSet, shops: list[Shop]) -> ConnectResu
         integration.updated_at = utcnow()
         result.connected.append(integration)
     db.session.commit()
+    orphans.report(orphaned)
     for integration in reconnected:
         alerts.report_recovery(tenant_id, alerts.NEEDS_REAUTH, reauth_subject(integration),
                                f"TikTok shop {integration.name} is connected again; syncing resumes.")
     return result
+
+
+def _let_go(integration: Integration) -> list[orphans.Orphaned]:
+    """The disconnected shop goes to another account: this integration keeps its history under a released id,
+    and its links are orphaned."""
+    found = orphans.orphan_shop_links(
+        db.session.connection(), integration.id,
+        f"TikTok shop {integration.name or integration.external_id} is now connected to another ShopSync account")
+    integration.status_reason = "Connected to another ShopSync account since"
+    integration.external_id = f"{integration.external_id}{RELEASED_MARK}{integration.id}"
+    integration.updated_at = utcnow()
+    db.session.flush()  # frees the shop id before the new integration takes it
+    return found
 
 
 def disconnect(integration: Integration) -> None:

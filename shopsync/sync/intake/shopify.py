@@ -91,6 +91,21 @@ def record_deliveries(connection: Connection, deliveries: Sequence[Delivery]) ->
     return [inserted.pop(row["delivery_id"], None) for row in rows]
 
 
+def record_refused(delivery: WebhookDelivery, outcome: str) -> None:
+    """Keep a signed delivery that was refused, already processed, so the refusal shows in the record."""
+    shop = delivery.shop_domain.lower()
+    values = {"tenant_id": _tenant_of_shop(shop).scalar_subquery(), "platform": SHOPIFY, "shop": shop, "delivery_id": _delivery_id(delivery),
+              "webhook_id": delivery.webhook_id, "topic": delivery.topic, "triggered_at": delivery.triggered_at,
+              "received_at": utcnow(), "processed_at": utcnow(), "outcome": outcome}
+    db.session.execute(dialect_insert(db.engine.dialect.name)(WebhookEvent).values(**values)
+                       .on_conflict_do_nothing(index_elements=["platform", "delivery_id"]))
+    db.session.commit()
+
+
+def _tenant_of_shop(shop=bindparam("shop")):
+    return select(Integration.tenant_id).where(Integration.platform == SHOPIFY, Integration.external_id == shop)
+
+
 def _delivery_id(delivery: WebhookDelivery) -> str:
     return delivery.event_id or delivery.webhook_id
 
@@ -98,8 +113,7 @@ def _delivery_id(delivery: WebhookDelivery) -> str:
 @functools.cache
 def _record_statement(dialect_name: str):
     """Built once per dialect, so SQLAlchemy compiles it once too."""
-    tenant_id = select(Integration.tenant_id).where(
-        Integration.platform == SHOPIFY, Integration.external_id == bindparam("shop")).scalar_subquery()
+    tenant_id = _tenant_of_shop().scalar_subquery()
     columns = ("delivery_id", "webhook_id", "topic", "triggered_at", "received_at", "payload")
     return dialect_insert(dialect_name)(WebhookEvent).values(
         tenant_id=tenant_id, platform=SHOPIFY, shop=bindparam("shop"),

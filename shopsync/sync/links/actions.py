@@ -12,8 +12,8 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ...extensions import db
-from ...models import ProductLink, SyncRun, TikTokSku, Variant, utcnow
-from ...models.links import PENDING
+from ...models import Integration, ProductLink, SyncRun, TikTokSku, Variant, utcnow
+from ...models.links import NEEDS_CONFIRMATION, ORPHANED, PENDING
 from ..pushes.dirty import mark_links_dirty
 from ..pushes.rules import clean_settings
 
@@ -45,11 +45,17 @@ def resume(tenant_id: int, link_ids: Iterable[int]) -> int:
 
 def unlink(tenant_id: int, link_ids: Iterable[int]) -> int:
     """Remove the links; TikTok keeps its last values, and the logs keep their history."""
+    from .orphans import report_resolved
+
     ids = owned_ids(tenant_id, link_ids)
+    removed = []
     if ids:
-        db.session.execute(delete(ProductLink).where(ProductLink.id.in_(ids)),
-                           execution_options={"synchronize_session": False})
+        removed = db.session.execute(delete(ProductLink).where(ProductLink.id.in_(ids)).returning(
+            ProductLink.id, ProductLink.state), execution_options={"synchronize_session": False}).all()
     db.session.commit()
+    for link_id, state in removed:
+        if state == ORPHANED:
+            report_resolved(tenant_id, link_id, "The orphaned link was removed")
     return len(ids)
 
 
@@ -100,6 +106,64 @@ def _request_flushes(tiktok_integration_ids: set[int], trigger: str) -> None:
 
 class LinkError(ValueError):
     """A link that cannot be made as asked; the message says why in the merchant's words."""
+
+
+def confirm_price(tenant_id: int, link_id: int) -> bool:
+    """Allow the held price once: the link is pushed with it. False when nothing waits for confirmation."""
+    confirmed = db.session.execute(
+        update(ProductLink).where(ProductLink.tenant_id == tenant_id, ProductLink.id == link_id,
+                                  ProductLink.state == NEEDS_CONFIRMATION, ProductLink.held_price.is_not(None))
+        .values(confirmed_price=ProductLink.held_price, updated_at=utcnow()),
+        execution_options={"synchronize_session": False}).rowcount
+    if not confirmed:
+        db.session.rollback()
+        return False
+    shops = mark_links_dirty(tenant_id, [link_id])
+    db.session.commit()
+    _request_flushes(shops, "manual")
+    return True
+
+
+def relink(tenant_id: int, link_id: int, *, variant_id: int | None = None, tiktok_sku_id: int | None = None) -> None:
+    """Give an orphaned link the side it lost (another Shopify variant or TikTok SKU), keeping its rules and
+    history; it is pushed again as a new link is. Raises LinkError when that cannot be done."""
+    from .orphans import report_resolved
+
+    link = db.session.execute(select(ProductLink).where(
+        ProductLink.tenant_id == tenant_id, ProductLink.id == link_id).with_for_update()).scalar_one_or_none()
+    if link is None or link.state != ORPHANED:
+        raise LinkError("this link is not orphaned any more")
+    values: dict = {}
+    if link.variant_id is None:
+        variant = db.session.execute(select(Variant.id, Variant.integration_id).where(
+            Variant.tenant_id == tenant_id, Variant.id == (variant_id or 0))).first()
+        if variant is None:
+            raise LinkError("choose the Shopify variant that feeds this TikTok SKU now")
+        values.update(variant_id=variant.id, shopify_integration_id=variant.integration_id)
+    if link.tiktok_sku_id is None or _shop_released(link):
+        sku = db.session.execute(select(TikTokSku.id, TikTokSku.integration_id).where(
+            TikTokSku.tenant_id == tenant_id, TikTokSku.id == (tiktok_sku_id or 0))).first()
+        if sku is None:
+            raise LinkError("choose the TikTok SKU this Shopify variant feeds now")
+        values.update(tiktok_sku_id=sku.id, tiktok_integration_id=sku.integration_id)
+    db.session.execute(update(ProductLink).where(ProductLink.id == link.id).values(
+        state=PENDING, dirty=True, change_seq=ProductLink.change_seq + 1, orphaned_reason=None, orphaned_at=None,
+        last_pushed_price=None, last_pushed_quantity=None, last_error=None, last_error_class=None,
+        held_price=None, held_price_before=None, confirmed_price=None, updated_at=utcnow(), **values),
+        execution_options={"synchronize_session": False})
+    try:
+        db.session.commit()
+    except IntegrityError:  # the SKU was linked in the meantime
+        db.session.rollback()
+        raise LinkError("that TikTok SKU was linked in the meantime; choose another") from None
+    report_resolved(tenant_id, link.id, "The link is relinked and syncs again")
+    _request_flushes({values.get("tiktok_integration_id", link.tiktok_integration_id)}, "manual")
+
+
+def _shop_released(link: ProductLink) -> bool:
+    """The link's TikTok shop was let go to another account (see connections.tiktok_connect)."""
+    integration = db.session.get(Integration, link.tiktok_integration_id)
+    return integration is None or integration.is_released
 
 
 def create_links(tenant_id: int, pairs: Iterable[tuple[int, int]], settings: Mapping[str, Any] | None = None

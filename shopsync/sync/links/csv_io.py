@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Iterator
 
 from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from ...extensions import db
 from ...models import Integration, ProductLink, TikTokProduct, TikTokSku, Variant, utcnow
@@ -117,6 +118,21 @@ def preview(tenant_id: int, text: str) -> CsvPreview:
         result.problem = f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB; split it."
         return result
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""))
+    try:
+        return _read(tenant_id, reader, result)
+    except csv.Error as error:  # a cell over csv.field_size_limit() (131,072 characters)
+        result.problem = f"The file could not be read as CSV at line {reader.line_num}: {_csv_problem(error)}."
+        return result
+
+
+def _csv_problem(error: csv.Error) -> str:
+    text = str(error)
+    if "field larger than field limit" in text:
+        return f"a cell is longer than {csv.field_size_limit():,} characters"
+    return text[:200]
+
+
+def _read(tenant_id: int, reader: csv.DictReader, result: CsvPreview) -> CsvPreview:
     columns = set(reader.fieldnames or [])
     if not columns & {"shopify_variant_id", "shopify_sku"} or not columns & {"tiktok_sku_id", "seller_sku"}:
         result.problem = "The header needs shopify_variant_id or shopify_sku, and tiktok_sku_id or seller_sku."
@@ -213,6 +229,21 @@ def apply(tenant_id: int, checked: CsvPreview) -> tuple[int, int]:
         Variant.id.in_([row.variant_id for row in checked.creates]))).all()) if checked.creates else {}
     sku_shops = dict(db.session.execute(select(TikTokSku.id, TikTokSku.integration_id).where(
         TikTokSku.id.in_([row.sku_row_id for row in checked.creates]))).all()) if checked.creates else {}
+    try:
+        shops = _write(tenant_id, checked, variant_shops, sku_shops)
+    except IntegrityError:  # one of these SKUs was linked meanwhile (by hand, or this file confirmed twice)
+        db.session.rollback()
+        raise LinkError("one of these TikTok SKUs was linked in the meantime, so nothing was saved; "
+                        "check the file again") from None
+    from ...jobs.pushes import request_flush
+
+    for shop in sorted(shops | set(sku_shops.values())):
+        request_flush(shop, "manual")
+    return len(checked.creates), len(checked.updates)
+
+
+def _write(tenant_id: int, checked: CsvPreview, variant_shops: dict, sku_shops: dict) -> set[int]:
+    """Insert and update the links of a checked preview and commit; returns the TikTok shops to flush."""
     now = utcnow()
     if checked.creates:
         db.session.execute(insert(ProductLink), [
@@ -229,8 +260,4 @@ def apply(tenant_id: int, checked: CsvPreview) -> tuple[int, int]:
                            execution_options={"synchronize_session": False})
     shops = mark_links_dirty(tenant_id, [row.link_id for row in checked.updates])
     db.session.commit()
-    from ...jobs.pushes import request_flush
-
-    for shop in sorted(shops | set(sku_shops.values())):
-        request_flush(shop, "manual")
-    return len(checked.creates), len(checked.updates)
+    return shops

@@ -12,28 +12,28 @@ from decimal import Decimal
 from sqlalchemy import case, func, or_, select, union
 
 from ...extensions import db
+from ...inputs import clean_text, named, optional_row_id
 from ...models import Integration, Product, ProductLink, TikTokProduct, TikTokSku, Variant
 
 PAGE_SIZE = 50
-STATES = ("ok", "pending", "error", "paused")
+STATES = ("ok", "pending", "error", "needs_confirmation", "orphaned", "paused")
 
 
 @dataclass(frozen=True)
 class LinkFilters:
-    state: str = ""  # ok | pending | error (active links in that state) | paused
+    state: str = ""  # ok | pending | error | needs_confirmation | orphaned (active links in that state) | paused
     integration_id: int | None = None  # TikTok integration
     q: str = ""  # product title, Shopify SKU, barcode or TikTok seller SKU
     variant_id: int | None = None
 
     @classmethod
     def from_args(cls, args) -> "LinkFilters":
+        """Filters from a query string or form; raises InvalidInput for an id or text no row can match."""
         state = args.get("state", "")
-        integration = args.get("integration", "")
-        variant = args.get("variant", "")
         return cls(state=state if state in STATES else "",
-                   integration_id=int(integration) if integration.isdigit() else None,
-                   q=(args.get("q") or "").strip()[:100],
-                   variant_id=int(variant) if variant.isdigit() else None)
+                   integration_id=named("integration", optional_row_id, args.get("integration")),
+                   q=named("q", clean_text, args.get("q") or "").strip()[:100],
+                   variant_id=named("variant", optional_row_id, args.get("variant")))
 
     def as_args(self) -> dict:
         args = {"state": self.state, "integration": self.integration_id or "", "q": self.q,
@@ -47,11 +47,11 @@ class LinkRow:
     state: str
     paused: bool
     dirty: bool
-    product_title: str
-    variant_title: str
+    product_title: str | None  # None on an orphaned link whose variant went
+    variant_title: str | None
     shopify_sku: str | None
-    variant_price: Decimal
-    tiktok_title: str
+    variant_price: Decimal | None
+    tiktok_title: str | None  # None on an orphaned link whose TikTok SKU went
     seller_sku: str | None
     tiktok_shop: str
     last_pushed_price: Decimal | None
@@ -59,6 +59,9 @@ class LinkRow:
     last_synced_at: datetime | None
     last_error: str | None
     last_error_class: str | None
+    orphaned_reason: str | None = None
+    held_price_before: Decimal | None = None
+    held_price: Decimal | None = None
 
     @property
     def shown_state(self) -> str:
@@ -111,11 +114,12 @@ def _rows_query(where: list):
         select(ProductLink.id, ProductLink.state, ProductLink.paused, ProductLink.dirty, Product.title,
                Variant.title, Variant.sku, Variant.price, TikTokProduct.title, TikTokSku.seller_sku,
                Integration.name, ProductLink.last_pushed_price, ProductLink.last_pushed_quantity,
-               ProductLink.last_synced_at, ProductLink.last_error, ProductLink.last_error_class)
-        .join(Variant, Variant.id == ProductLink.variant_id)
-        .join(Product, Product.id == Variant.product_id)
-        .join(TikTokSku, TikTokSku.id == ProductLink.tiktok_sku_id)
-        .join(TikTokProduct, TikTokProduct.id == TikTokSku.product_id)
+               ProductLink.last_synced_at, ProductLink.last_error, ProductLink.last_error_class,
+               ProductLink.orphaned_reason, ProductLink.held_price_before, ProductLink.held_price)
+        .outerjoin(Variant, Variant.id == ProductLink.variant_id)
+        .outerjoin(Product, Product.id == Variant.product_id)
+        .outerjoin(TikTokSku, TikTokSku.id == ProductLink.tiktok_sku_id)
+        .outerjoin(TikTokProduct, TikTokProduct.id == TikTokSku.product_id)
         .join(Integration, Integration.id == ProductLink.tiktok_integration_id)
         .where(*where)
     )

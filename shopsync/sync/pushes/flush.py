@@ -15,6 +15,7 @@ from ...models import Integration, ProductLink, SyncRun, utcnow
 from ...models.integration import ACTIVE
 from .planner import build_plan, plan_dirty, plan_links, pushable
 from .pusher import PushOutcome, push_plan
+from .reconcile import read_from_tiktok
 from .rules import SCHEDULES, LinkSettings
 from ..runs import count_run, finish_run, start_run
 
@@ -83,10 +84,12 @@ def push_due(tiktok_integration_id: int, keep_alive: KeepAlive, now=None) -> Pus
 
 def push_selected(run_id: int, tenant_id: int, tiktok_integration_id: int, link_ids: list[int],
                   keep_alive: KeepAlive) -> PushOutcome:
-    """Sync now: push whatever differs from the last push or from TikTok's own values."""
+    """Sync now: read these links' values from TikTok, then push whatever differs from them or from the
+    last push, so a change made on TikTok directly is corrected too."""
     ids = db.session.execute(select(ProductLink.id).where(
         ProductLink.tenant_id == tenant_id, ProductLink.tiktok_integration_id == tiktok_integration_id,
         ProductLink.id.in_(link_ids))).scalars().all()
+    read_from_tiktok(tiktok_integration_id, ids, keep_alive)
     plan = plan_links(tenant_id, ids, reference="either")
     outcome = push_plan(plan, trigger=_run_trigger(run_id), run_id=run_id, keep_alive=keep_alive)
     count_run(run_id, done=len(plan.unchanged))

@@ -10,14 +10,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import replace
 
 from sqlalchemy import func, select
 
 from ...extensions import db
 from ...models import Order, OrderLine
 from ...models.orders import FULFILLED_BY_TIKTOK, HOLDING_STATES
-from .rules import LinkSettings
 
 
 def held_units(tiktok_integration_ids: Iterable[int]) -> dict[int, dict[str | None, int]]:
@@ -40,10 +38,10 @@ def held_units(tiktok_integration_ids: Iterable[int]) -> dict[int, dict[str | No
     return {link_id: dict(by_warehouse) for link_id, by_warehouse in held.items()}
 
 
-def less_held(settings: LinkSettings, units: int) -> LinkSettings:
-    """The link's settings with its held units taken off like a buffer: clamp(available - buffer - held, 0, cap)."""
-    return replace(settings, inventory_buffer=settings.inventory_buffer + units) if units else settings
-
-
-def total(held: dict[int, dict[str | None, int]], link_id: int) -> int:
-    return sum(held.get(link_id, {}).values())
+def per_warehouse(held: dict[int, dict[str | None, int]], link_id: int, default_warehouse: str) -> dict[str, int]:
+    """A link's held units per TikTok warehouse, those of orders TikTok gave no warehouse in the default one."""
+    units: dict[str, int] = {}
+    for warehouse, count in held.get(link_id, {}).items():
+        key = warehouse or default_warehouse
+        units[key] = units.get(key, 0) + count
+    return units

@@ -11,16 +11,17 @@ from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from typing import Iterable, Literal
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import aliased
 
 from ...extensions import db
-from ...models import (Integration, InventoryLevel, Location, ProductLink, TikTokProduct, TikTokSku,
-                      TikTokWarehouse, Variant)
+from ...models import Integration, InventoryLevel, Location, ProductLink, TikTokProduct, TikTokSku, Variant
 from ...models.integration import ACTIVE
-from ...models.links import PENDING
-from .held import held_units, less_held, total as total_held
-from .rules import SETTING_NAMES, LinkSettings, clean_settings, desired_price, desired_quantity
+from ...models.links import NEEDS_CONFIRMATION, ORPHANED, PENDING
+from .held import held_units, per_warehouse
+from .rules import (SETTING_NAMES, LinkSettings, clean_settings, desired_inventory, desired_price,
+                    price_outside_guard_rails)
+from .warehouses import ShopWarehouses, shop_warehouses
 
 Reference = Literal["pushed", "tiktok", "either"]
 PRICE = "price"
@@ -46,8 +47,9 @@ class SkuChange:
     price_after: Decimal | None = None
     quantity_before: int | None = None
     quantity_after: int | None = None
-    warehouse_id: str | None = None
-    inventory: dict[str, int] = field(default_factory=dict)  # every warehouse of the SKU, as it will be sent
+    warehouse_id: str | None = None  # the shop's default seller warehouse
+    inventory: dict[str, int] = field(default_factory=dict)  # every seller warehouse of the SKU, as it will be sent
+    stored_inventory: dict[str, int] = field(default_factory=dict)  # what TikTok will then have, all warehouses
 
     @property
     def changes_price(self) -> bool:
@@ -91,11 +93,27 @@ class Problem:
 
 
 @dataclass
+class Hold:
+    """A price outside the link's guard rails: not pushed until the merchant confirms it."""
+
+    link_id: int
+    tenant_id: int
+    change_seq: int
+    state: str
+    sku: str
+    before: Decimal | None  # the price on TikTok now
+    after: Decimal  # what the rules give
+    currency: str
+    reason: str
+
+
+@dataclass
 class Plan:
     products: list[ProductPlan] = field(default_factory=list)
     unchanged: dict[int, int] = field(default_factory=dict)  # link id -> change_seq, nothing to push
     unsettled: dict[int, int] = field(default_factory=dict)  # the unchanged ones still dirty, pending or with a problem
     problems: list[Problem] = field(default_factory=list)  # fields that cannot be pushed as things are
+    holds: list[Hold] = field(default_factory=list)  # prices waiting for the merchant's confirmation
 
     @property
     def changes(self) -> list[SkuChange]:
@@ -103,7 +121,12 @@ class Plan:
 
     @property
     def link_ids(self) -> list[int]:
-        return sorted({c.link_id for c in self.changes} | set(self.unchanged) | {p.link_id for p in self.problems})
+        return sorted({c.link_id for c in self.changes} | set(self.unchanged) | {p.link_id for p in self.problems}
+                      | {h.link_id for h in self.holds})
+
+    @property
+    def links_with_holds(self) -> set[int]:
+        return {h.link_id for h in self.holds}
 
     @property
     def links_with_problems(self) -> set[int]:
@@ -111,7 +134,7 @@ class Plan:
 
     @property
     def is_empty(self) -> bool:
-        return not self.products and not self.problems
+        return not self.products and not self.problems and not self.holds
 
     def as_dict(self) -> dict:
         """The dry-run view: per TikTok product, each SKU's before and after."""
@@ -120,6 +143,8 @@ class Plan:
                           "skus": [_change_dict(c) for c in p.changes]} for p in self.products],
             "unchanged_links": sorted(self.unchanged),
             "problems": [asdict(problem) for problem in self.problems],
+            "held_prices": [{"link_id": h.link_id, "before": _text(h.before), "after": _text(h.after),
+                             "currency": h.currency, "reason": h.reason} for h in self.holds],
         }
 
 
@@ -130,7 +155,7 @@ def _change_dict(change: SkuChange) -> dict:
                         "currency": change.currency}
     if change.changes_quantity:
         out["inventory"] = {"before": change.quantity_before, "after": change.quantity_after,
-                            "warehouse_id": change.warehouse_id}
+                            "warehouse_id": change.warehouse_id, "warehouses": dict(change.inventory)}
     return out
 
 
@@ -140,8 +165,8 @@ def _text(value) -> str | None:
 
 # ---- which links -------------------------------------------------------------------------------------
 def pushable(*conditions) -> list:
-    """Conditions for links that may be pushed: not paused, both integrations active."""
-    return [*conditions, ProductLink.paused.is_(False)]
+    """Conditions for links that may be pushed: not paused, not orphaned, both integrations active."""
+    return [*conditions, ProductLink.paused.is_(False), ProductLink.state != ORPHANED]
 
 
 def plan_dirty(tiktok_integration_id: int) -> Plan:
@@ -149,23 +174,29 @@ def plan_dirty(tiktok_integration_id: int) -> Plan:
                                ProductLink.dirty.is_(True)))
 
 
-def plan_links(tenant_id: int, link_ids: Iterable[int], reference: Reference = "pushed") -> Plan:
+def plan_links(tenant_id: int, link_ids: Iterable[int], reference: Reference = "pushed",
+               overrides: dict[int, dict] | None = None) -> Plan:
     ids = list(set(link_ids))
     if not ids:
         return Plan()
-    return build_plan(pushable(ProductLink.tenant_id == tenant_id, ProductLink.id.in_(ids)), reference)
+    return build_plan(pushable(ProductLink.tenant_id == tenant_id, ProductLink.id.in_(ids)), reference, overrides)
 
 
 # ---- building ----------------------------------------------------------------------------------------
-def build_plan(conditions: list, reference: Reference = "pushed") -> Plan:
-    """Plan every link matching `conditions` whose integrations are both active."""
+def build_plan(conditions: list, reference: Reference = "pushed", overrides: dict[int, dict] | None = None) -> Plan:
+    """Plan every link matching `conditions` whose integrations are both active.
+
+    `overrides` (link id -> setting values, cleaned) plans a link as if those were its settings: the
+    dry run of a form not saved yet.
+    """
     tiktok = aliased(Integration)
     shopify = aliased(Integration)
     link_filter = and_(*conditions, tiktok.status == ACTIVE, shopify.status == ACTIVE)
     link_columns = [getattr(ProductLink, name) for name in _LINK_COLUMNS]
     rows = db.session.execute(
         select(*link_columns, Variant.product_id, Variant.price, Variant.inventory_item_id,
-               Variant.inventory_quantity, Variant.integration_id, TikTokSku.tiktok_id, TikTokSku.seller_sku,
+               Variant.inventory_quantity, Variant.integration_id, Variant.inventory_tracked, Variant.inventory_policy,
+               TikTokSku.tiktok_id, TikTokSku.seller_sku,
                TikTokSku.price, TikTokSku.currency, TikTokSku.inventory, TikTokProduct.tiktok_id, shopify.currency)
         .join(Variant, Variant.id == ProductLink.variant_id)
         .join(TikTokSku, TikTokSku.id == ProductLink.tiktok_sku_id)
@@ -181,7 +212,7 @@ def build_plan(conditions: list, reference: Reference = "pushed") -> Plan:
     integrations = {i.id: i for i in db.session.execute(
         select(Integration).where(Integration.id.in_(integration_ids))).scalars()}
     levels = _levels(link_filter, tiktok, shopify)
-    warehouses = _sales_warehouses(integration_ids)
+    warehouses = shop_warehouses(integrations.values())
     held = held_units(integration_ids)
 
     plan = Plan()
@@ -192,10 +223,12 @@ def build_plan(conditions: list, reference: Reference = "pushed") -> Plan:
     width = len(_LINK_COLUMNS)
     for row in rows:
         link = row
-        (shopify_product_id, price, item_id, variant_quantity, shopify_integration_id, sku_id, seller_sku,
-         sku_price, sku_currency, sku_inventory, product_id, shopify_currency) = row[width:]
+        (shopify_product_id, price, item_id, variant_quantity, shopify_integration_id, tracked, policy, sku_id,
+         seller_sku, sku_price, sku_currency, sku_inventory, product_id, shopify_currency) = row[width:]
         integration = integrations[link.tiktok_integration_id]
         settings = base_settings[integration.id].with_link(link)
+        if overrides and link.id in overrides:
+            settings = LinkSettings.effective(_Overridden(link, overrides[link.id]), integration.defaults)
         tiktok_currency = sku_currency or integration.currency
         currency = tiktok_currency or "USD"
         problems: list[tuple[str, str]] = []  # (field, message)
@@ -211,33 +244,35 @@ def build_plan(conditions: list, reference: Reference = "pushed") -> Plan:
             wanted = desired_price(price, settings, currency)
             before = _differs(wanted, link.last_pushed_price, sku_price, reference)
             if before is not _SAME:
-                change.price_before, change.price_after = before, wanted
+                outside = price_outside_guard_rails(wanted, sku_price, settings)
+                if outside and link.confirmed_price != wanted:
+                    plan.holds.append(Hold(link.id, link.tenant_id, link.change_seq, link.state, seller_sku or sku_id,
+                                           sku_price, wanted, currency, outside))
+                else:
+                    change.price_before, change.price_after = before, wanted
         if settings.sync_inventory:
-            warehouse = _target_warehouse(tiktok_inventory, warehouses.get(link.tiktok_integration_id, []))
-            item_levels = levels.get((shopify_integration_id, item_id))
-            if item_levels is None:
-                by_location = {0: variant_quantity or 0}
-            else:
-                active, every = item_levels
-                by_location = active if settings.location_ids is None else every
-            wanted_quantity = desired_quantity(by_location, less_held(settings, total_held(held, link.id)))
-            if warehouse is None:
+            shop = warehouses[link.tiktok_integration_id]
+            feeds = shop.feeds(tiktok_inventory)
+            if not feeds:
                 problems.append((INVENTORY, "the TikTok shop has no enabled sales warehouse for this SKU"))
             else:
-                before = _differs(wanted_quantity, link.last_pushed_quantity, tiktok_inventory.get(warehouse),
-                                  reference)
-                if before is not _SAME:
-                    change.quantity_before, change.quantity_after = before, wanted_quantity
-                    change.warehouse_id = warehouse
-                    change.inventory = {**tiktok_inventory, warehouse: wanted_quantity}
+                active, every = levels.get((shopify_integration_id, item_id)) or ({0: variant_quantity or 0},) * 2
+                wanted_inventory = desired_inventory(
+                    active, every, settings, feeds,
+                    sells_without_stock=tracked is False or policy == "continue",
+                    held=per_warehouse(held, link.id, feeds[0].warehouse_id))
+                if wanted_inventory is not None:
+                    _plan_inventory(change, shop, tiktok_inventory, wanted_inventory, link.last_pushed_quantity,
+                                    reference)
         plan.problems += [Problem(link.id, link.tenant_id, link.change_seq, link.state, shopify_product_id,
                                   seller_sku or sku_id, name, message) for name, message in problems]
         if change.fields:
             key = (link.tiktok_integration_id, product_id)
             products.setdefault(key, ProductPlan(link.tiktok_integration_id, product_id)).changes.append(change)
-        elif not problems:
+        elif not problems and link.id not in plan.links_with_holds:
             plan.unchanged[link.id] = link.change_seq
-            if link.dirty or link.state == PENDING or link.last_error_class == PROBLEM:
+            if (link.dirty or link.state in (PENDING, NEEDS_CONFIRMATION)
+                    or link.last_error_class == PROBLEM):
                 plan.unsettled[link.id] = link.change_seq
     plan.products = list(products.values())
     return plan
@@ -245,7 +280,44 @@ def build_plan(conditions: list, reference: Reference = "pushed") -> Plan:
 
 _SAME = object()
 _LINK_COLUMNS = ("id", "tenant_id", "tiktok_integration_id", "variant_id", "tiktok_sku_id", "change_seq", "state",
-                 "dirty", "last_pushed_price", "last_pushed_quantity", "last_error_class", *SETTING_NAMES)
+                 "dirty", "last_pushed_price", "last_pushed_quantity", "last_error_class", "confirmed_price",
+                 *SETTING_NAMES)
+
+
+class _Overridden:
+    """A link row with some settings replaced (None: the shop default), for planning unsaved settings."""
+
+    def __init__(self, row, values: dict):
+        self._row, self._values = row, values
+
+    def __getattr__(self, name):
+        return self._values[name] if name in self._values else getattr(self._row, name)
+
+
+def _plan_inventory(change: SkuChange, shop: ShopWarehouses, on_tiktok: dict[str, int], wanted: dict[str, int],
+                    last_pushed: int | None, reference: Reference) -> None:
+    """Fill `change` with the stock update when the seller warehouses should differ from what TikTok has.
+
+    Compared as one number: the total over the seller warehouses once the shop's mapping is confirmed,
+    the default warehouse's quantity before (the others are then re-sent as TikTok has them).
+    """
+    sent = shop.inventory_to_send(on_tiktok, wanted)
+    default = next(iter(wanted))
+    counted = sent if shop.confirmed else {default: sent[default]}
+    wanted_number = sum(counted.values())
+    if all(on_tiktok.get(w) == q for w, q in sent.items()):
+        tiktok_number = wanted_number
+    elif all(w in on_tiktok for w in counted) and sum(on_tiktok[w] for w in counted) != wanted_number:
+        tiktok_number = sum(on_tiktok[w] for w in counted)
+    else:
+        tiktok_number = None  # the same total spread differently, or not known: TikTok differs
+    before = _differs(wanted_number, last_pushed, tiktok_number, reference)
+    if before is _SAME:
+        return
+    change.quantity_before, change.quantity_after = before, wanted_number
+    change.warehouse_id = default
+    change.inventory = sent
+    change.stored_inventory = {**on_tiktok, **sent}
 
 
 def _missing_rate(shopify_currency: str | None, tiktok_currency: str | None, rate_set: bool) -> str | None:
@@ -294,27 +366,3 @@ def _levels(link_filter, tiktok, shopify) -> dict[tuple[int, int], tuple[dict[in
         if is_active is not False:
             active[location_id] = available
     return dict(levels)
-
-
-def _sales_warehouses(integration_ids: set[int]) -> dict[int, list[str]]:
-    """Enabled sales warehouses per TikTok integration, the default first."""
-    rows = db.session.execute(
-        select(TikTokWarehouse.integration_id, TikTokWarehouse.tiktok_id)
-        .where(TikTokWarehouse.integration_id.in_(integration_ids), TikTokWarehouse.enabled.is_(True),
-               or_(TikTokWarehouse.type.is_(None), TikTokWarehouse.type == "SALES_WAREHOUSE"))
-        .order_by(TikTokWarehouse.integration_id, TikTokWarehouse.is_default.desc(), TikTokWarehouse.tiktok_id)
-    ).all()
-    found: dict[int, list[str]] = defaultdict(list)
-    for integration_id, warehouse_id in rows:
-        found[integration_id].append(warehouse_id)
-    return found
-
-
-def _target_warehouse(sku_inventory: dict[str, int], sales_warehouses: list[str]) -> str | None:
-    """Where the desired stock goes: the shop's default sales warehouse, if the SKU is stocked there."""
-    if not sku_inventory:
-        return sales_warehouses[0] if sales_warehouses else None
-    for warehouse in sales_warehouses:
-        if warehouse in sku_inventory:
-            return warehouse
-    return None

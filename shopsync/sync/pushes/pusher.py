@@ -17,12 +17,12 @@ from sqlalchemy import insert, update
 from ...extensions import db
 from ...models import Integration, ProductLink, SyncLog, TikTokSku, utcnow
 from ...models.integration import ACTIVE
-from ...models.links import ERROR, OK, PENDING
+from ...models.links import ERROR, NEEDS_CONFIRMATION, OK, PENDING
 from ...notify import alerts
 from ...platforms.http import AuthError, PermanentError, PlatformError, TransientError
 from ...platforms.tiktok.products import (SkuInventory, SkuPrice, UpdateResult, format_amount, update_inventory,
                                          update_prices)
-from .planner import INVENTORY, PRICE, PROBLEM, Plan, Problem, ProductPlan, SkuChange
+from .planner import INVENTORY, PRICE, PROBLEM, Hold, Plan, Problem, ProductPlan, SkuChange
 from ..runs import count_run
 from ..connections.tiktok_access import call_with_refresh
 
@@ -58,11 +58,13 @@ def push_plan(plan: Plan, *, trigger: str, run_id: int | None = None,
     `keep_alive` runs before each TikTok call (the flush extends its shop lock there).
     """
     outcome = PushOutcome()
-    recovered = _settle_unchanged(plan)
+    recovered, released = _settle_unchanged(plan)
     newly_failing = _record_problems(plan, trigger, run_id)
+    newly_held = _record_holds(plan, trigger, run_id)
     db.session.commit()
     _report_problems(newly_failing, recovered)
-    with_problems = plan.links_with_problems
+    _report_holds(newly_held, released)
+    with_problems = plan.links_with_problems | plan.links_with_holds
     integrations: dict[int, Integration] = {}
     for product in plan.products:
         integration = integrations.get(product.tiktok_integration_id)
@@ -117,7 +119,7 @@ def _record(product: ProductPlan, results: list[_FieldResult], trigger: str, run
     for result in results:
         by_link.setdefault(result.change.link_id, []).append(result)
     db.session.execute(insert(SyncLog), [_log_row(r, trigger, run_id, now) for r in results])
-    failed_links, recovered, newly_failed = 0, [], []
+    failed_links, recovered, newly_failed, released = 0, [], [], []
     for link_id, link_results in by_link.items():
         change = link_results[0].change
         values: dict = {"updated_at": now}
@@ -127,9 +129,10 @@ def _record(product: ProductPlan, results: list[_FieldResult], trigger: str, run
                 outcome.pushed += 1
                 if result.field == PRICE:
                     values["last_pushed_price"] = sku_values["price"] = change.price_after
+                    values.update(held_price=None, held_price_before=None, confirmed_price=None)
                 else:
                     values["last_pushed_quantity"] = change.quantity_after
-                    sku_values["inventory"] = change.inventory
+                    sku_values["inventory"] = change.stored_inventory or change.inventory
             else:
                 outcome.failed += 1
                 if isinstance(result.error, TransientError):
@@ -141,11 +144,13 @@ def _record(product: ProductPlan, results: list[_FieldResult], trigger: str, run
             if change.state != ERROR:
                 newly_failed.append((change, permanent[0]))
         elif link_id in with_problems:
-            pass  # the problem's failed state and message stand
+            pass  # the problem's failed state (or the held price's) and message stand
         elif not errors:
             values.update(state=OK, last_synced_at=now, last_error=None, last_error_class=None)
             if change.state == ERROR:
                 recovered.append(change)
+            elif change.state == NEEDS_CONFIRMATION:
+                released.append((change.tenant_id, link_id))
         else:
             values.update(last_error=errors[0].message[:2000], last_error_class=errors[0].error_class)
         if errors:
@@ -169,6 +174,7 @@ def _record(product: ProductPlan, results: list[_FieldResult], trigger: str, run
     for change in recovered:
         alerts.report_recovery(change.tenant_id, alerts.LINK_FAILED, link_subject(change.link_id),
                                f"SKU {change.seller_sku or change.sku_id} syncs to TikTok again")
+    _report_holds([], released)
 
 
 def link_subject(link_id: int) -> str:
@@ -190,15 +196,16 @@ def _log_row(result: _FieldResult, trigger: str, run_id: int | None, now) -> dic
             "error_message": error.message[:2000] if error else None, "created_at": now}
 
 
-def _settle_unchanged(plan: Plan) -> list[tuple[int, int]]:
+def _settle_unchanged(plan: Plan) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
     """Links planned with nothing to push are in step: clear their marks, a first sync makes them ok,
-    and links failed by a problem that is now gone recover; returns those as (tenant id, link id)."""
+    links failed by a problem that is now gone recover, and a held price no longer needed is dropped;
+    returns those recovered and those released, as (tenant id, link id)."""
     if not plan.unsettled:
-        return []
+        return [], []
     _clear_dirty(plan.unsettled)
     ids = list(plan.unsettled)
     now = utcnow()
-    recovered = []
+    recovered, released = [], []
     for start in range(0, len(ids), 5000):
         chunk = ProductLink.id.in_(ids[start:start + 5000])
         db.session.execute(update(ProductLink).where(chunk, ProductLink.state == PENDING).values(state=OK),
@@ -207,7 +214,55 @@ def _settle_unchanged(plan: Plan) -> list[tuple[int, int]]:
             update(ProductLink).where(chunk, ProductLink.state == ERROR, ProductLink.last_error_class == PROBLEM)
             .values(state=OK, last_error=None, last_error_class=None, last_synced_at=now, updated_at=now)
             .returning(ProductLink.tenant_id, ProductLink.id), execution_options={"synchronize_session": False}).all()
-    return [(tenant_id, link_id) for tenant_id, link_id in recovered]
+        released += db.session.execute(
+            update(ProductLink).where(chunk, ProductLink.state == NEEDS_CONFIRMATION)
+            .values(state=OK, held_price=None, held_price_before=None, confirmed_price=None, updated_at=now)
+            .returning(ProductLink.tenant_id, ProductLink.id), execution_options={"synchronize_session": False}).all()
+    return ([(tenant_id, link_id) for tenant_id, link_id in recovered],
+            [(tenant_id, link_id) for tenant_id, link_id in released])
+
+
+def _record_holds(plan: Plan, trigger: str, run_id: int | None) -> list[Hold]:
+    """Log each held price and put its link in needs_confirmation; returns the links newly held."""
+    if not plan.holds:
+        return []
+    now = utcnow()
+    db.session.execute(insert(SyncLog), [
+        {"tenant_id": h.tenant_id, "run_id": run_id, "link_id": h.link_id, "field": PRICE,
+         "before": None if h.before is None else format_amount(h.before, h.currency),
+         "after": format_amount(h.after, h.currency), "result": "skipped", "trigger": trigger,
+         "error_class": "held", "error_message": f"Waiting for confirmation: {h.reason}", "created_at": now}
+        for h in plan.holds])
+    newly_held = []
+    for hold in plan.holds:
+        held = db.session.execute(
+            update(ProductLink).where(ProductLink.id == hold.link_id, ProductLink.state != ERROR).values(
+                state=NEEDS_CONFIRMATION, held_price_before=hold.before, held_price=hold.after, confirmed_price=None,
+                updated_at=now).returning(ProductLink.held_price),
+            execution_options={"synchronize_session": False}).first()
+        if held is not None and hold.state != NEEDS_CONFIRMATION:
+            newly_held.append(hold)
+    # A held link with stock to push keeps its mark until that push settles it (a failed one is retried).
+    pushing = {c.link_id for c in plan.changes}
+    _clear_dirty({h.link_id: h.change_seq for h in plan.holds if h.link_id not in pushing})
+    if run_id is not None:
+        count_run(run_id, skipped=len({h.link_id for h in plan.holds} - pushing))
+    return newly_held
+
+
+def _report_holds(newly_held: list[Hold], released: list[tuple[int, int]]) -> None:
+    """Tell the merchant about prices newly held, and close the alerts of those no longer waiting."""
+    for tenant_id, link_id in released:
+        alerts.report_recovery(tenant_id, alerts.PRICE_HELD, link_subject(link_id),
+                               "The held price is settled: TikTok has the price the rules give")
+    for hold in newly_held:
+        before = "—" if hold.before is None else format_amount(hold.before, hold.currency)
+        alerts.report_failure(hold.tenant_id, alerts.PRICE_HELD, link_subject(hold.link_id),
+                              f"A price for SKU {hold.sku} waits for your confirmation: {before} → "
+                              f"{format_amount(hold.after, hold.currency)} {hold.currency}",
+                              {"link_id": hold.link_id, "before": before,
+                               "after": format_amount(hold.after, hold.currency), "reason": hold.reason},
+                              LINK_PATH.format(link_id=hold.link_id))
 
 
 def _record_problems(plan: Plan, trigger: str, run_id: int | None) -> list[Problem]:

@@ -12,9 +12,9 @@ from collections.abc import Callable
 from sqlalchemy import bindparam, select, update
 
 from ...extensions import db
-from ...models import Integration, ProductLink, SyncRun, TikTokSku
-from ...platforms.http import PlatformError, TransientError
-from ...platforms.tiktok.products import iter_products
+from ...models import Integration, ProductLink, SyncRun, TikTokProduct, TikTokSku
+from ...platforms.http import PermanentError, PlatformError, TransientError
+from ...platforms.tiktok.products import get_product, iter_products
 from .planner import build_plan, pushable
 from .pusher import PushOutcome, push_plan
 from ..runs import finish_run, start_run
@@ -42,6 +42,32 @@ def reconcile_shop(tiktok_integration_id: int, keep_alive: Callable[[], None] = 
     drifted = len(plan.changes)
     finish_run(run_id, f"{drifted} SKU(s) differed on TikTok" if drifted else "TikTok matches Shopify")
     return outcome
+
+
+def read_from_tiktok(tiktok_integration_id: int, link_ids: list[int], keep_alive: Callable[[], None]) -> int:
+    """Store TikTok's current prices and stock for these links' SKUs: one product detail call per TikTok
+    product (TikTok has no read by SKU id that also gives prices). Returns how many products were read.
+
+    A product TikTok no longer has, or refuses to show, is skipped: the push that follows reports it.
+    Transient failures propagate, so the job is retried.
+    """
+    if not link_ids:
+        return 0
+    integration = db.session.get(Integration, tiktok_integration_id)
+    product_ids = db.session.execute(
+        select(TikTokProduct.tiktok_id).join(TikTokSku, TikTokSku.product_id == TikTokProduct.id)
+        .join(ProductLink, ProductLink.tiktok_sku_id == TikTokSku.id)
+        .where(ProductLink.id.in_(link_ids), ProductLink.tiktok_integration_id == tiktok_integration_id)
+        .distinct()).scalars().all()
+    products = []
+    for product_id in sorted(product_ids):
+        keep_alive()
+        try:
+            products.append(call_with_refresh(integration, lambda client: get_product(client, product_id)))
+        except PermanentError:
+            continue
+    store_tiktok_values(tiktok_integration_id, products)
+    return len(products)
 
 
 def store_tiktok_values(tiktok_integration_id: int, products) -> int:

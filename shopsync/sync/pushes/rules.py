@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
 from datetime import timedelta
-from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any, Mapping
+from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_HALF_UP, Decimal
+from typing import Any, Iterable, Mapping, Sequence
+
+from ...inputs import InvalidInput, decimal_number, row_id, whole_number
 
 ROUNDINGS = {
     "none": "drop digits the currency has no room for",
@@ -23,6 +25,10 @@ WHOLE_UNIT_CURRENCIES = frozenset({"IDR", "JPY", "KRW", "VND"})
 MAX_MULTIPLIER = Decimal(100)
 MAX_RATE = Decimal(1_000_000)  # far above any real exchange rate, and within the stored column's range
 MAX_QUANTITY = 999_999  # TikTok refuses larger stock values
+UNTRACKED_STOCK = {
+    "fixed": "send a fixed quantity",
+    "leave": "leave TikTok's stock as it is",
+}
 
 
 class SettingsError(ValueError):
@@ -45,6 +51,13 @@ class LinkSettings:
     inventory_buffer: int = 0
     inventory_cap: int | None = None
     schedule: str = "6h"
+    # Variants Shopify sells whatever their stock (not tracked, or "continue selling when out of stock").
+    untracked_stock: str = "fixed"
+    untracked_quantity: int = 100
+    # Price guard rails: a price below min_price, or more than max_price_drop percent below TikTok's
+    # current price, waits for the merchant's confirmation instead of being pushed.
+    min_price: Decimal | None = None
+    max_price_drop: Decimal = Decimal(50)
 
     @classmethod
     def effective(cls, link: Any, defaults: Mapping[str, Any] | None = None) -> "LinkSettings":
@@ -72,7 +85,7 @@ SETTING_NAMES = tuple(f.name for f in fields(LinkSettings))
 def _as_setting(name: str, value: Any) -> Any:
     if name == "location_ids":
         return tuple(int(v) for v in value)
-    if name in ("price_multiplier", "price_offset", "currency_rate"):
+    if name in ("price_multiplier", "price_offset", "currency_rate", "min_price", "max_price_drop"):
         return Decimal(str(value))
     return value
 
@@ -117,13 +130,7 @@ def _bool(raw: Any) -> bool:
 
 
 def _decimal(raw: Any) -> Decimal:
-    try:
-        value = Decimal(str(raw).strip())
-    except InvalidOperation:
-        raise ValueError(f"must be a number, not {str(raw)[:40]!r}") from None
-    if not value.is_finite():
-        raise ValueError("must be a finite number")
-    return value
+    return decimal_number(raw if isinstance(raw, (str, int, Decimal)) else str(raw))
 
 
 def _multiplier(raw: Any) -> Decimal:
@@ -150,13 +157,7 @@ def _rate(raw: Any) -> Decimal:
 
 
 def _count(raw: Any, label: str) -> int:
-    text = str(raw).strip()
-    if isinstance(raw, bool) or not text.lstrip("+").isdigit():
-        raise ValueError(f"must be a whole number of {label}, not {text[:40]!r}")
-    value = int(text)
-    if value > MAX_QUANTITY:
-        raise ValueError(f"must be at most {MAX_QUANTITY}")
-    return value
+    return whole_number(raw, high=MAX_QUANTITY, what=f"a whole number of {label}")
 
 
 def _rounding(raw: Any) -> str:
@@ -173,16 +174,38 @@ def _schedule(raw: Any) -> str:
     return text
 
 
+def _untracked_stock(raw: Any) -> str:
+    text = str(raw).strip().lower()
+    if text not in UNTRACKED_STOCK:
+        raise ValueError("must be one of " + ", ".join(UNTRACKED_STOCK))
+    return text
+
+
+def _min_price(raw: Any) -> Decimal:
+    value = _decimal(raw)
+    if not Decimal(0) <= value < Decimal(1_000_000):
+        raise ValueError("must be at least 0 and less than 1,000,000")
+    return value
+
+
+def _percent(raw: Any) -> Decimal:
+    value = _decimal(str(raw).strip().rstrip("%"))
+    if not Decimal(0) <= value <= Decimal(100):
+        raise ValueError("must be a percentage from 0 to 100")
+    return value
+
+
 def _locations(raw: Any) -> list[int]:
     items = raw.replace(";", ",").split(",") if isinstance(raw, str) else list(raw)
     ids = []
     for item in items:
-        text = str(item).strip()
-        if not text:
+        text = item.strip() if isinstance(item, str) else item
+        if text == "":
             continue
-        if not text.isdigit():
-            raise ValueError(f"must be Shopify location ids separated by commas, not {text[:40]!r}")
-        ids.append(int(text))
+        try:
+            ids.append(row_id(text))
+        except InvalidInput:
+            raise ValueError(f"must be Shopify location ids separated by commas, not {str(text)[:40]!r}") from None
     if not ids:
         raise ValueError("must name at least one location (leave empty for every active location)")
     return sorted(set(ids))
@@ -199,6 +222,10 @@ _PARSERS = {
     "inventory_buffer": lambda raw: _count(raw, "units"),
     "inventory_cap": lambda raw: _count(raw, "units"),
     "schedule": _schedule,
+    "untracked_stock": _untracked_stock,
+    "untracked_quantity": lambda raw: _count(raw, "units"),
+    "min_price": _min_price,
+    "max_price_drop": _percent,
 }
 
 
@@ -234,18 +261,72 @@ def desired_price(price: Decimal, settings: LinkSettings, currency: str | None) 
     return max(amount, smallest).quantize(unit)
 
 
-def desired_quantity(levels_by_location: Mapping[int, int], settings: LinkSettings) -> int:
-    """Stock for TikTok: the sum over the chosen locations, less the buffer, within [0, cap].
+_LINK_LOCATIONS: Any = object()  # "the locations the link chooses"
 
-    `levels_by_location` holds the available stock at each active Shopify location;
-    a chosen location without a level counts as 0. Negative (oversold) levels count
-    as they are, so overselling at one location is never hidden by another.
+
+def desired_quantity(levels_by_location: Mapping[int, int], settings: LinkSettings, *,
+                     location_ids: Iterable[int] | None = _LINK_LOCATIONS, held: int = 0) -> int:
+    """Stock for TikTok: the sum over the locations, less the buffer and held units, within [0, cap].
+
+    The locations are the link's chosen ones unless `location_ids` names others (None: every
+    location in `levels_by_location`, which then holds the active ones). A location without a
+    level counts as 0. Negative (oversold) levels count as they are, so overselling at one
+    location is never hidden by another.
     """
-    if settings.location_ids is None:
+    chosen = settings.location_ids if location_ids is _LINK_LOCATIONS else location_ids
+    if chosen is None:
         total = sum(levels_by_location.values())
     else:
-        total = sum(levels_by_location.get(location, 0) for location in settings.location_ids)
-    quantity = max(total - settings.inventory_buffer, 0)
+        total = sum(levels_by_location.get(location, 0) for location in chosen)
+    quantity = max(total - settings.inventory_buffer - held, 0)
     if settings.inventory_cap is not None:
         quantity = min(quantity, settings.inventory_cap)
     return min(quantity, MAX_QUANTITY)
+
+
+@dataclass(frozen=True)
+class WarehouseFeed:
+    """A seller warehouse of a TikTok shop and the Shopify locations feeding it (None: the link's choice)."""
+
+    warehouse_id: str
+    location_ids: tuple[int, ...] | None = None
+
+
+def desired_inventory(active_levels: Mapping[int, int], every_level: Mapping[int, int], settings: LinkSettings,
+                      feeds: Sequence[WarehouseFeed], *, sells_without_stock: bool = False,
+                      held: Mapping[str, int] | None = None) -> dict[str, int] | None:
+    """What each seller warehouse should hold, the first feed being the shop's default warehouse.
+
+    The one place a link's stock for TikTok is computed (planner, dry run and reconcile all come
+    here): mapped Shopify stock less the buffer and the units held per warehouse, within [0, cap].
+    A variant Shopify sells whatever its stock gets the fixed quantity in the default warehouse
+    (0 elsewhere), or None when the rules say to leave TikTok's stock alone.
+    """
+    if sells_without_stock:
+        if settings.untracked_stock == "leave":
+            return None
+        return {feed.warehouse_id: (min(settings.untracked_quantity, MAX_QUANTITY) if n == 0 else 0)
+                for n, feed in enumerate(feeds)}
+    held = held or {}
+    quantities = {}
+    for feed in feeds:
+        if feed.location_ids is not None:
+            quantities[feed.warehouse_id] = desired_quantity(every_level, settings, location_ids=feed.location_ids,
+                                                             held=held.get(feed.warehouse_id, 0))
+        else:
+            levels = active_levels if settings.location_ids is None else every_level
+            quantities[feed.warehouse_id] = desired_quantity(levels, settings, held=held.get(feed.warehouse_id, 0))
+    return quantities
+
+
+def price_outside_guard_rails(wanted: Decimal, on_tiktok: Decimal | None, settings: LinkSettings) -> str | None:
+    """Why `wanted` must be confirmed before it goes to TikTok, or None when it is within the guard rails."""
+    if settings.min_price is not None and wanted < settings.min_price:
+        return f"{wanted} is below the minimum price of {settings.min_price}"
+    if on_tiktok is not None and on_tiktok > 0 and settings.max_price_drop < 100:
+        floor = Decimal(on_tiktok) * (Decimal(100) - settings.max_price_drop) / Decimal(100)
+        if wanted < floor:
+            drop = ((Decimal(on_tiktok) - wanted) * 100 / Decimal(on_tiktok)).quantize(Decimal(1))
+            return (f"{wanted} is {drop}% below the price on TikTok now ({on_tiktok}); the most a price may drop "
+                    f"without confirmation is {settings.max_price_drop.normalize():f}%")
+    return None
