@@ -1,6 +1,7 @@
 """Orders: TikTok Shop sales on their way into Shopify, each TikTok shop's order settings, approving scopes."""
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -8,6 +9,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from ..extensions import db
+from ..inputs import has_nul
 from ..jobs.orders import queue_order, queue_order_import
 from ..models import CarrierMapping, Integration, Location, Order, Shipment, SyncRun, utcnow
 from ..models.integration import ACTIVE, SHOPIFY, TIKTOK
@@ -146,7 +148,7 @@ def save_carrier(integration_id: int):
     carrier = normalise(request.form.get("shopify_carrier"))
     provider_id = request.form.get("tiktok_provider_id", "").strip()
     provider_name = request.form.get("tiktok_provider_name", "").strip()[:255]
-    if not carrier or not provider_id.isdigit() or len(provider_id) > 64:
+    if not carrier or not re.fullmatch(r"[0-9]{1,64}", provider_id) or has_nul([provider_name]):
         flash("Give the Shopify carrier name and the TikTok shipping provider id (digits).", "error")
         return redirect(url_for("orders.shop_settings", integration_id=shop.id))
     mapping = db.session.execute(scoped(CarrierMapping).where(

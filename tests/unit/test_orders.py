@@ -141,3 +141,20 @@ def test_carriers_match_by_normalised_name_only_when_unambiguous():
     assert matching_provider("FEDEX", providers) is None  # two providers normalise to it
     assert matching_provider("DHL", providers) is None
     assert TRACKING_NUMBER.match("1Z999AA10123456784") and not TRACKING_NUMBER.match("1Z 999")
+
+
+@pytest.mark.parametrize("body", [
+    b'{"type": "1", "tts_notification_id": "1", "shop_id": "2"}',
+    b'{"type": 1, "tts_notification_id": "1\\u0000", "shop_id": "2"}',
+    b'{"type": 1, "tts_notification_id": "1", "shop_id": {"a": 1}}',
+    b'{"type": 1, "tts_notification_id": "1", "shop_id": "2", "timestamp": 99999999999999999999}',
+    b'[1, 2]',
+])
+def test_a_body_that_is_not_a_notification_is_refused(body):
+    with pytest.raises(ValueError):
+        parse_notification(body)
+
+
+def test_an_order_id_that_is_not_tiktoks_is_none():
+    body = b'{"type": 1, "tts_notification_id": "1", "shop_id": "2", "data": {"order_id": "1\\u00b2"}}'
+    assert parse_notification(body).order_id is None

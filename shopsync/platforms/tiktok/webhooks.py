@@ -39,17 +39,29 @@ class Notification:
 
     @property
     def order_id(self) -> str | None:
+        """TikTok's order id (digits, sometimes sent as a number), or None when there is no such id."""
         value = self.data.get("order_id")
-        return str(value) if value not in (None, "") else None
+        text = str(value) if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
+        return text if text.isascii() and text.isdigit() and len(text) <= 64 else None
 
 
 def parse_notification(raw_body: bytes) -> Notification:
     """The envelope of a delivery; ValueError when it is not one. Ids come as numbers in some types: str() them."""
     body = json.loads(raw_body)
-    if not isinstance(body, dict) or not body.get("tts_notification_id") or not body.get("shop_id"):
+    if not isinstance(body, dict):
         raise ValueError("not a TikTok Shop notification")
-    data = body.get("data")
-    timestamp = body.get("timestamp")
-    return Notification(type=int(body.get("type") or 0), notification_id=str(body["tts_notification_id"]),
-                        shop_id=str(body["shop_id"]), timestamp=int(timestamp) if timestamp else None,
+    notification_id, shop_id = _id(body.get("tts_notification_id")), _id(body.get("shop_id"))
+    data, timestamp, kind = body.get("data"), body.get("timestamp"), body.get("type") or 0
+    if (not isinstance(kind, int) or isinstance(kind, bool) or not 0 <= kind < 1000
+            or not (timestamp is None or (isinstance(timestamp, int) and 0 <= timestamp < 2**32))):
+        raise ValueError("not a TikTok Shop notification")
+    return Notification(type=kind, notification_id=notification_id, shop_id=shop_id, timestamp=timestamp or None,
                         data=data if isinstance(data, dict) else {})
+
+
+def _id(value) -> str:
+    """An id as TikTok sends it (a string or a number): 1-64 printable characters."""
+    text = str(value) if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
+    if not 0 < len(text) <= 64 or not text.isprintable():
+        raise ValueError("not a TikTok Shop notification")
+    return text

@@ -11,6 +11,7 @@ from flask import current_app
 from sqlalchemy import Select, func, or_, select
 
 from ...extensions import db
+from ...inputs import clean_text, named, optional_row_id
 from ...models import Integration, Order, utcnow
 from ...models import orders as states
 
@@ -40,9 +41,8 @@ class OrderFilters:
     @classmethod
     def from_args(cls, args) -> "OrderFilters":
         view = args.get("view", "")
-        shop = str(args.get("shop", ""))
-        return cls(view=view if view in VIEWS else "", shop_id=int(shop) if shop.isdigit() else None,
-                   search=str(args.get("q", "")).strip()[:100])
+        return cls(view=view if view in VIEWS else "", shop_id=named("shop", optional_row_id, args.get("shop")),
+                   search=named("q", clean_text, args.get("q", ""), max_length=100).strip())
 
     def as_args(self) -> dict:
         return {key: value for key, value in (("view", self.view), ("shop", self.shop_id), ("q", self.search))

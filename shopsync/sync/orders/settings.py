@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, replace
 from typing import Any, Mapping
 
+from ...inputs import InvalidInput, row_id
 from ..pushes.rules import SettingsError
 
 AT_ONCE = "at_once"
@@ -56,13 +57,14 @@ def clean_order_settings(values: Mapping[str, Any], strict: bool = True) -> dict
         location = values["location_id"]
         if location in (None, ""):
             clean["location_id"] = None
-        elif str(location).isdigit() and 0 < int(location) < 2**63:
-            clean["location_id"] = int(location)
         else:
-            errors["location_id"] = "must be a Shopify location of this store"
+            try:
+                clean["location_id"] = row_id(location)
+            except InvalidInput:
+                errors["location_id"] = "must be a Shopify location of this store"
     if "tag" in values:
         tag = str(values["tag"] or "").strip()
-        if len(tag) <= MAX_TAG and "," not in tag:
+        if len(tag) <= MAX_TAG and "," not in tag and "\x00" not in tag:
             clean["tag"] = tag
         else:
             errors["tag"] = f"one tag of at most {MAX_TAG} characters, without commas"
