@@ -26,6 +26,7 @@ from shopsync.extensions import db
 from shopsync.jobs.orders import poll_orders, recover_tiktok_webhooks, resume_stalled_orders
 from shopsync.jobs.webhooks import recover_unprocessed_webhooks
 from shopsync.models import Integration, Order, WebhookEvent
+from shopsync.platforms.http import TransientError
 from shopsync.models import orders as states
 from shopsync.sandbox.tiktok import buying
 from shopsync.sandbox.tiktok.buying import OrderError
@@ -139,7 +140,10 @@ def sweeps(store, every: float = 3.0):
             recover_unprocessed_webhooks(older_than_seconds=every)
             recover_tiktok_webhooks(older_than_seconds=every)
             resume_stalled_orders(older_than_seconds=every)
-            poll_orders(store.tiktok_integration_id)
+            try:
+                poll_orders(store.tiktok_integration_id)
+            except TransientError:  # TikTok's injected faults outlasted the client's retries: as the cron job
+                db.session.rollback()  # would, the next round polls again
             last[0] = time.monotonic()
     return run
 
