@@ -256,7 +256,9 @@ def categories(integration_id: int):
         try:
             nodes = call_with_refresh(shop, lambda client: tiktok.categories(client))
         except PlatformError as error:
-            abort(502, f"TikTok did not answer: {error.message}")
+            # A fragment of the picker: say so where the results would be, and let the merchant type again.
+            return render_template("listings/_categories.html", found=[], keyword=keyword,
+                                   problem=f"TikTok did not answer: {error.message}")
         by_id = {n.id: n for n in nodes}
         for node in nodes:
             if node.is_leaf and keyword.casefold() in node.name.casefold():

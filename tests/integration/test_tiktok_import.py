@@ -172,3 +172,16 @@ def test_a_failing_import_is_recorded_and_alerted_then_recovers(app, tiktok_sand
         assert db.session.execute(select(Alert.state).where(Alert.tenant_id == tenant_id)).scalars().all() == [
             "recovered"]
     assert run_alert_emails(app, tenant_id) == 2  # failure, recovery (mail is off here: logged only)
+
+
+def test_a_new_shop_with_one_sales_warehouse_starts_confirmed_and_one_with_two_asks(client, app, tiktok_sandbox,
+                                                                                   shop_domain):
+    install_shop(client, shop_domain)
+    us, uk = connect_tiktok(client, tiktok_sandbox)  # US: two sales warehouses; UK: one
+    for integration_id in (us, uk):
+        _run_import(app, integration_id)
+    with app.app_context():
+        assert db.session.get(Integration, us).warehouses_confirmed_at is None
+        assert db.session.get(Integration, uk).warehouses_confirmed_at is not None
+    page = client.get("/product-links").get_data(as_text=True)  # the banner asks for the US shop only
+    assert f"/integrations/{us}/warehouses" in page and f"/integrations/{uk}/warehouses" not in page

@@ -221,12 +221,17 @@ def build_plan(conditions: list, reference: Reference = "pushed", overrides: dic
     shops_with_rate = {i.id for i in integrations.values()
                        if clean_settings(i.defaults or {}).get("currency_rate") is not None}
     width = len(_LINK_COLUMNS)
+    settings_seen: dict[tuple, LinkSettings] = {}
     for row in rows:
         link = row
         (shopify_product_id, price, item_id, variant_quantity, shopify_integration_id, tracked, policy, sku_id,
          seller_sku, sku_price, sku_currency, sku_inventory, product_id, shopify_currency) = row[width:]
         integration = integrations[link.tiktok_integration_id]
-        settings = base_settings[integration.id].with_link(link)
+        # Most links share their settings: each combination is worked out once per plan.
+        key = (integration.id, _settings_key(row))
+        settings = settings_seen.get(key)
+        if settings is None:
+            settings = settings_seen[key] = base_settings[integration.id].with_link(link)
         if overrides and link.id in overrides:
             settings = LinkSettings.effective(_Overridden(link, overrides[link.id]), integration.defaults)
         tiktok_currency = sku_currency or integration.currency
@@ -269,7 +274,7 @@ def build_plan(conditions: list, reference: Reference = "pushed", overrides: dic
         if change.fields:
             key = (link.tiktok_integration_id, product_id)
             products.setdefault(key, ProductPlan(link.tiktok_integration_id, product_id)).changes.append(change)
-        elif not problems and link.id not in plan.links_with_holds:
+        elif not problems and not (plan.holds and plan.holds[-1].link_id == link.id):
             plan.unchanged[link.id] = link.change_seq
             if (link.dirty or link.state in (PENDING, NEEDS_CONFIRMATION)
                     or link.last_error_class == PROBLEM):
@@ -282,6 +287,19 @@ _SAME = object()
 _LINK_COLUMNS = ("id", "tenant_id", "tiktok_integration_id", "variant_id", "tiktok_sku_id", "change_seq", "state",
                  "dirty", "last_pushed_price", "last_pushed_quantity", "last_error_class", "confirmed_price",
                  *SETTING_NAMES)
+
+
+_SETTINGS = slice(len(_LINK_COLUMNS) - len(SETTING_NAMES), len(_LINK_COLUMNS))
+_LOCATIONS_AT = SETTING_NAMES.index("location_ids")
+
+
+def _settings_key(row) -> tuple:
+    """A link row's own settings, hashable (its location ids are a JSON list)."""
+    values = row[_SETTINGS]
+    locations = values[_LOCATIONS_AT]
+    if locations is None:
+        return values
+    return values[:_LOCATIONS_AT] + (tuple(locations),) + values[_LOCATIONS_AT + 1:]
 
 
 class _Overridden:

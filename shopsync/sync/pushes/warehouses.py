@@ -22,6 +22,7 @@ class ShopWarehouses:
     mapping: dict[str, tuple[int, ...] | None] = field(default_factory=dict)  # explicit rows only
     confirmed: bool = False  # the merchant confirmed the mapping: every seller warehouse is computed
     names: dict[str, str] = field(default_factory=dict)
+    _feeds: dict[tuple[str, ...], list[WarehouseFeed]] = field(default_factory=dict)  # per set of SKU warehouses
 
     def feeds(self, sku_inventory: dict[str, int]) -> list[WarehouseFeed]:
         """The warehouses a stock update of this SKU computes, its default first; [] when it has none.
@@ -30,7 +31,13 @@ class ShopWarehouses:
         default takes the link's chosen locations and the others 0. Not confirmed (existing installs):
         only the default is computed, as before warehouses could be mapped.
         """
-        own = [w for w in self.seller if w in sku_inventory] if sku_inventory else list(self.seller)
+        own = tuple(w for w in self.seller if w in sku_inventory) if sku_inventory else tuple(self.seller)
+        found = self._feeds.get(own)
+        if found is None:
+            found = self._feeds[own] = self._feeds_of(own)
+        return found
+
+    def _feeds_of(self, own: tuple[str, ...]) -> list[WarehouseFeed]:
         if not own:
             return []
         if not self.confirmed:
