@@ -23,3 +23,12 @@ def fresh_database(name: str) -> str:
     with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     return database_url(name)
+
+
+def measure_then_report(database: str, measure, report, args) -> None:
+    """measure(args) on the scratch `database`, dropped afterwards whatever happens, then report(results, args)."""
+    try:
+        results = measure(args)
+    finally:
+        drop_database(database)
+    report(results, args)

@@ -24,9 +24,8 @@ import time
 from contextlib import ExitStack
 from pathlib import Path
 
-from cryptography.fernet import Fernet
-
-from bench._scratch import drop_database, fresh_database
+from bench._platforms import start_platforms
+from bench._scratch import drop_database
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DB = f"shopsync_bench_latency_{os.getpid()}"  # two runs at once never drop each other's
@@ -62,32 +61,9 @@ def main() -> None:
 
 
 def _measure(args) -> list[dict]:
-    from tests.support.redis_server import private_redis
-
-    with private_redis() as redis_url, ExitStack() as stack:
-        from tests.support.servers import LiveServer
-
-        servers = {"app": LiveServer(), "sandbox": LiveServer()}
-        os.environ.update({
-            "DATABASE_URL": fresh_database(BENCH_DB), "REDIS_URL": redis_url, "SECRET_KEY": "bench",
-            "TOKEN_ENCRYPTION_KEYS": Fernet.generate_key().decode(), "PUBLIC_URL": servers["app"].url,
-            "SANDBOX_URL": servers["sandbox"].url, "SHOPSYNC_SANDBOX": "1", "SHOPSYNC_SANDBOX_MOUNT": "0",
-            "MAIL_ENABLED": "0", "RATELIMIT_AUTH": "10000 per minute", "FLUSH_DEBOUNCE_SECONDS": "1",
-        })
-        from flask_migrate import upgrade
-
-        from shopsync import create_app
-        from shopsync.sandbox.app import create_sandbox_app, settings_from_app_config
-
-        app = create_app()
-        with app.app_context():
-            upgrade()
-        servers["app"].start(app)
-        sandbox_app = create_sandbox_app(settings_from_app_config(app.config))
-        servers["sandbox"].start(sandbox_app)
-        shopify, tiktok = sandbox_app.extensions["shopify_sandbox"], sandbox_app.extensions["tiktok_sandbox"]
+    with ExitStack() as stack:
+        app, shopify, tiktok = start_platforms(BENCH_DB, stack, FLUSH_DEBOUNCE_SECONDS="1")
         shopify.settings["shopify_stock_bumps_product"] = args.stock_bumps_product
-        stack.enter_context(app.app_context())
         shop = _set_up(app, shopify, tiktok)
         return [_run(index, label, debounce, workers, shop, shopify, tiktok, args.changes, args.rate)
                 for index, (label, debounce, workers) in enumerate(RUNS)]

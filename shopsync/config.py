@@ -73,7 +73,8 @@ def load(instance_path: str, environ: dict[str, str] | None = None) -> dict:
         "SHOPIFY_API_KEY": setting("SHOPIFY_API_KEY", "", SANDBOX_CREDENTIALS["SHOPIFY_API_KEY"]),
         "SHOPIFY_API_SECRET": setting("SHOPIFY_API_SECRET", "", SANDBOX_CREDENTIALS["SHOPIFY_API_SECRET"]),
         "SHOPIFY_PREVIOUS_API_SECRET": env.get("SHOPIFY_PREVIOUS_API_SECRET", ""),
-        "SHOPIFY_SCOPES": env.get("SHOPIFY_SCOPES", "read_products,read_inventory,read_locations"),
+        "SHOPIFY_SCOPES": env.get("SHOPIFY_SCOPES", "read_products,read_inventory,read_locations,write_orders,"
+                                                  "write_merchant_managed_fulfillment_orders,read_fulfillments"),
         "SHOPIFY_BASE_URL": setting("SHOPIFY_BASE_URL", "https://{shop}", sandbox_url + "/shopify/{shop}"),
         "SHOPIFY_API_VERSION": env.get("SHOPIFY_API_VERSION", "2026-10"),
         "TIKTOK_APP_KEY": setting("TIKTOK_APP_KEY", "", SANDBOX_CREDENTIALS["TIKTOK_APP_KEY"]),
@@ -101,6 +102,7 @@ def load(instance_path: str, environ: dict[str, str] | None = None) -> dict:
         "FLUSH_DEBOUNCE_SECONDS": float(env.get("FLUSH_DEBOUNCE_SECONDS", "1")),
         # First look at TikTok's review of new listings this long after submitting (then less and less often).
         "LISTING_FOLLOW_SECONDS": float(env.get("LISTING_FOLLOW_SECONDS", "60")),
+        "ORDER_DOUBT_SECONDS": float(env.get("ORDER_DOUBT_SECONDS", "0")) or None,
         "ALERT_DIGEST_MINUTES": int(env.get("ALERT_DIGEST_MINUTES", "60")),
         "WEBHOOK_MAX_BYTES": int(env.get("WEBHOOK_MAX_BYTES", str(1024 * 1024))),
         # Any request body: room for the largest upload (a 5 MB links CSV) and its form encoding, no more.

@@ -11,12 +11,12 @@ from flask_smorest import Api
 from werkzeug.exceptions import default_exceptions
 
 from ..extensions import csrf, limiter
-from . import integrations, links, listings, logs, products, runs
+from . import integrations, links, listings, logs, orders, products, runs
 from .auth import require_caller, rate_limit_key
 from .errors import ErrorSchema, handle_http_exception
 from .fields import FIELD_TYPES
 
-BLUEPRINTS = (integrations.blp, products.blp, links.blp, runs.blp, logs.blp, listings.blp)
+BLUEPRINTS = (integrations.blp, products.blp, links.blp, runs.blp, logs.blp, listings.blp, orders.blp)
 API_VERSION = "1.0"
 DESCRIPTION = (
     "ShopSync's JSON API. Authenticate with an API key from Settings: `Authorization: Bearer <key>`. "

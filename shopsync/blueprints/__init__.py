@@ -9,17 +9,18 @@ NAV_ITEMS = [
     ("products.index", "Products"),
     ("links.index", "Links"),
     ("listings.index", "Listings"),
+    ("orders.index", "Orders"),
     ("logs.index", "Sync logs"),
     ("settings.index", "Settings"),
 ]
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import (auth, dashboard, demo, integrations, link_setup, links, listings, live, logs, products, settings,
-                   shopify, tiktok)
+    from . import (auth, dashboard, demo, integrations, link_setup, links, listings, live, logs, orders, products,
+                   settings, shopify, tiktok, tiktok_webhooks)
 
     for module in (auth, dashboard, integrations, tiktok, products, shopify, links, link_setup, logs, settings,
-                   listings, live, demo):
+                   listings, tiktok_webhooks, orders, live, demo):
         app.register_blueprint(module.bp)
 
     from ..api import init_api

@@ -141,6 +141,11 @@ def logout():
     return redirect(url_for("auth.login"))
 
 
+def ask_for_more_permissions(shop: str, next_url: str | None):
+    """Send an installed store's merchant through the install screen again, for scopes added since."""
+    return _redirect_to_grant(shop, "install", next_url)
+
+
 def _redirect_to_grant(shop: str, stage: str, next_url: str | None):
     config = current_app.config
     url, state = shopify_oauth.authorize_url(

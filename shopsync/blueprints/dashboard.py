@@ -12,6 +12,7 @@ from ..sync import log_listing, onboarding
 from ..sync.intake import failures as delivery_failures
 from ..sync.links import listing as link_listing
 from ..sync.links import states
+from ..sync.orders import listing as order_listing
 from ..tenancy import current_tenant, current_tenant_id, scoped
 from .links import presented
 from .live import Fragment, section
@@ -34,7 +35,8 @@ def _live_context(tenant_id: int) -> dict:
             "last_sync": last_sync, "next_sync": next_sync, "failing": failing, "failing_total": failing_total,
             "failing_shown": presented(failing), "runs": log_listing.recent_runs(tenant_id, limit=3),
             "needs_rate": onboarding.shops_needing_a_rate(tenant_id),
-            "failed_deliveries": delivery_failures.failed_deliveries(tenant_id), "unsent_alerts": alerts.unsent(tenant_id)}
+            "failed_deliveries": delivery_failures.failed_deliveries(tenant_id), "unsent_alerts": alerts.unsent(tenant_id),
+            "order_counts": order_listing.counts(tenant_id)}
 
 
 @bp.get("/")

@@ -18,7 +18,8 @@ bp = Blueprint("shopify_webhooks", __name__)
 SHOP_MISMATCH = "refused: body names another shop"
 
 
-def _raw_body(limit: int) -> bytes:
+def raw_body(limit: int) -> bytes:
+    """The request body, refused with 413 past `limit` bytes before more is read."""
     if request.content_length is not None and request.content_length > limit:
         abort(413)
     body = request.stream.read(limit + 1)
@@ -31,7 +32,7 @@ def _raw_body(limit: int) -> bytes:
 @csrf.exempt
 def receive():
     config = current_app.config
-    body = _raw_body(config["WEBHOOK_MAX_BYTES"])
+    body = raw_body(config["WEBHOOK_MAX_BYTES"])
     secrets = (config["SHOPIFY_API_SECRET"], config.get("SHOPIFY_PREVIOUS_API_SECRET"))
     if not verify_webhook_hmac_any(body, request.headers.get("X-Shopify-Hmac-Sha256"), secrets):
         return "", 401

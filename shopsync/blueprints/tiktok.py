@@ -7,6 +7,8 @@ from hmac import compare_digest
 from flask import Blueprint, abort, current_app, flash, redirect, request, session, url_for
 from flask_login import login_required
 
+from ..jobs import enqueue
+from ..jobs.orders import ORDER_RETRY, subscribe_tiktok_webhooks
 from ..jobs.tiktok_imports import queue_tiktok_import
 from ..models import Integration
 from ..models.integration import ACTIVE, TIKTOK
@@ -69,6 +71,7 @@ def callback():
     result = tiktok_connect.connect_shops(current_tenant_id(), tokens, shops)
     for integration in result.connected:
         queue_tiktok_import(integration, trigger="manual")
+        enqueue(subscribe_tiktok_webhooks, integration.id, retry=ORDER_RETRY)
     if result.connected:
         names = ", ".join(integration.name for integration in result.connected)
         flash(f"Connected TikTok Shop: {names}. Importing the TikTok catalog now.", "success")

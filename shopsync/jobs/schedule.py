@@ -43,6 +43,9 @@ PERIODIC_JOBS = (
     Periodic("shopsync-retention", "45 4 * * *", "shopsync.jobs.schedule.delete_old_records"),
     Periodic("shopsync-follow-listings", "*/5 * * * *", "shopsync.jobs.listings.follow_listings"),
     Periodic("shopsync-recheck-categories", "20 5 * * *", "shopsync.jobs.listings.recheck_all_categories"),
+    Periodic("shopsync-poll-tiktok-orders", "*/5 * * * *", "shopsync.jobs.orders.poll_orders_everywhere"),
+    Periodic("shopsync-resume-orders", "* * * * *", "shopsync.jobs.orders.resume_stalled_orders"),
+    Periodic("shopsync-recover-tiktok-webhooks", "*/5 * * * *", "shopsync.jobs.orders.recover_tiktok_webhooks"),
 )
 
 

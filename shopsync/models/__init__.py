@@ -4,6 +4,7 @@ from .catalog import DeletedProduct, Image, InventoryLevel, Location, Product, V
 from .integration import Credential, Integration
 from .links import ProductLink
 from .listings import CategoryFacts, CategoryTemplate, Listing, ListingImage, ListingShop
+from .orders import CarrierMapping, Order, OrderEvent, OrderLine, Shipment
 from .sync import Alert, SyncLog, SyncRun, WebhookEvent
 from .tenant import ApiKey, Tenant, User
 from .tiktok_catalog import TikTokProduct, TikTokSku, TikTokWarehouse
@@ -14,4 +15,5 @@ __all__ = [
     "SyncLog", "SyncRun", "Tenant", "TikTokProduct", "TikTokSku", "TikTokWarehouse", "User", "Variant",
     "WebhookEvent", "utcnow", "WarehouseMapping",
     "CategoryFacts", "CategoryTemplate", "Listing", "ListingImage", "ListingShop",
+    "CarrierMapping", "Order", "OrderEvent", "OrderLine", "Shipment",
 ]

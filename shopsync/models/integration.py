@@ -73,6 +73,9 @@ class Integration(TenantOwned, Timestamps, db.Model):
     # When the merchant confirmed which Shopify locations feed each TikTok warehouse (docs/engine.md); until
     # then a TikTok shop keeps the old behaviour: the default warehouse computed, the others re-sent as they were.
     warehouses_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A TikTok shop's order settings (sync.orders.settings.OrderSettings) and the poll's high-water mark.
+    order_settings: Mapped[dict] = mapped_column(JSON, default=dict, nullable=False)
+    orders_polled_through: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     @property

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from shopsync.extensions import db
 from shopsync.models import Listing, Product, ProductLink, Tenant, Variant
-from tests.e2e.test_merchant_journey import in_app, page, shot, wait_until  # noqa: F401  (page is a fixture)
+from tests.e2e.test_merchant_journey import in_app, shot, wait_until
 from tests.support.journeys import give_seller_new_shops
 from tests.support.worker import running_worker
 

@@ -17,7 +17,6 @@ from sqlalchemy import select, update
 
 from shopsync.extensions import db
 from shopsync.models import Integration, Location, ProductLink, Tenant, TikTokProduct, TikTokSku, Variant
-from tests.support.browser import chromium
 from tests.support.journeys import give_seller_new_shops
 from tests.support.mail import mailbox, text_part  # noqa: F401  (mailbox is a fixture)
 from tests.support.worker import running_worker
@@ -25,20 +24,6 @@ from tests.support.worker import running_worker
 pytestmark = pytest.mark.e2e
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
-WAIT_MS = 30_000
-expect.set_options(timeout=WAIT_MS)
-
-
-@pytest.fixture
-def page():
-    with chromium() as browser:
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        page = context.new_page()
-        page.set_default_timeout(WAIT_MS)
-        errors: list[str] = []
-        page.on("console", lambda message: message.type == "error" and errors.append(message.text))
-        yield page
-    assert not [e for e in errors if "Content Security Policy" in e], errors
 
 
 @pytest.fixture

@@ -7,13 +7,15 @@ import pytest
 from sqlalchemy import func, select
 
 from shopsync.extensions import db
-from shopsync.models import Listing, ListingImage, ProductLink, TikTokSku, Variant, utcnow
+from shopsync.models import Listing, ListingImage, ProductLink, TikTokSku, Variant, WebhookEvent, utcnow
 from shopsync.sandbox.tiktok.listing_desk import AuditScript
+from shopsync.sync.connections.tiktok_webhooks import subscribe_shop_events
 from shopsync.sync.listings import audit
 from shopsync.sync.listings.content import push_content_edits
 from shopsync.sync.listings.facts import recheck_categories
 from shopsync.sync.listings.publish import Publisher
 from tests.support.listings import publishing_store
+from tests.support.shopify_import import run_jobs
 from tests.support.sync_journey import wait_for
 
 
@@ -112,3 +114,20 @@ def test_content_edits_in_shopify_reach_tiktok_as_partial_edits_when_the_shop_ke
     assert set(edit.body) == {"title", "description", "main_images"}
     assert edit.body["title"] == "Forest Mug, Stoneware, 350 ml"
     assert push_content_edits(Publisher(store.integration)) == 0  # nothing changed since
+
+
+def test_tiktoks_product_status_webhook_takes_a_listing_live_without_waiting_for_the_poll(store, tiktok_sandbox, app):
+    assert set(subscribe_shop_events(store.integration)) >= {"PRODUCT_STATUS_CHANGE", "PRODUCT_AUDIT_STATUS_CHANGE"}
+    product, = store.products("Sunset Mug")
+    assert len(Publisher(store.integration).publish([product]).submitted) == 1
+    listing = db.session.execute(select(Listing).where(Listing.product_id == product.id)).scalar_one()
+    assert listing.state == "pending"
+
+    def applied_live() -> bool:
+        run_jobs(app, "shopsync.jobs.orders.process_tiktok_webhooks")
+        db.session.expire_all()
+        return db.session.get(Listing, listing.id).state == "live"
+    wait_for(applied_live, timeout=15, every=0.3, message="the status webhook to take the listing live")
+    outcomes = db.session.execute(select(WebhookEvent.outcome).where(
+        WebhookEvent.platform == "tiktok", WebhookEvent.shop == store.tiktok_shop_id)).scalars().all()
+    assert "live" in outcomes

@@ -14,7 +14,8 @@ from tests.conftest import PG_ADMIN_URL
 EXPECTED_TABLES = {
     "tenants", "users", "api_keys", "integrations", "products", "variants", "images", "locations",
     "inventory_levels", "tiktok_products", "tiktok_skus", "tiktok_warehouses", "product_links", "sync_runs",
-    "sync_logs", "webhook_events", "alerts", "warehouse_mappings", "credentials",
+    "sync_logs", "webhook_events", "alerts", "warehouse_mappings", "credentials", "orders", "order_lines",
+    "order_events", "order_shipments", "carrier_mappings",
 }
 
 

@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from shopsync.extensions import db
-from shopsync.models import (ApiKey, CategoryTemplate, Integration, Listing, Product, ProductLink, SyncLog, SyncRun,
-                             Tenant, TikTokProduct, TikTokSku, User, Variant, utcnow)
+from shopsync.models import (ApiKey, CarrierMapping, CategoryTemplate, Integration, Listing, Order, OrderEvent,
+                             OrderLine, Product, ProductLink, Shipment, SyncLog, SyncRun, Tenant, TikTokProduct,
+                             TikTokSku, User, Variant, utcnow)
 from tests.support.journeys import install_shop
 from tests.support.tenant_routes import LIST_PAGES, NOT_TENANT_DATA, TENANT_ROUTES
 
@@ -59,12 +60,22 @@ def _victim(app) -> tuple[dict[str, int], str]:
                                     match_field="any", match_value="", attribute_rules=[], package={})
         listing = Listing(tenant_id=tenant.id, product_id=product.id, tiktok_integration_id=tiktok.id, state="failed",
                           category_path=marker, chosen_attributes={}, problems=[], advice=[], audit_reasons=[])
-        db.session.add_all([log, key, template, listing])
+        order = Order(tenant_id=tenant.id, tiktok_integration_id=tiktok.id, shopify_integration_id=shopify.id,
+                      tiktok_order_id=marker, tiktok_status="AWAITING_SHIPMENT", state="failed", problem=marker,
+                      lines=[OrderLine(tenant_id=tenant.id, tiktok_sku_id=marker, title=marker, quantity=1,
+                                       link_id=link.id, tiktok_line_item_ids=[marker], cancelled_line_item_ids=[])])
+        mapping = CarrierMapping(tenant_id=tenant.id, tiktok_integration_id=tiktok.id, shopify_carrier=marker,
+                                 tiktok_provider_id="1", tiktok_provider_name=marker)
+        db.session.add_all([log, key, template, listing, order, mapping])
+        db.session.flush()
+        db.session.add_all([OrderEvent(tenant_id=tenant.id, order_id=order.id, kind="received", message=marker),
+                            Shipment(tenant_id=tenant.id, order_id=order.id, shopify_fulfillment_id=9,
+                                     carrier=marker, tracking_number="1Z999", state="attention", problem=marker)])
         db.session.commit()
         ids = {"tenant": tenant.id, "integration": shopify.id, "tiktok_integration": tiktok.id,
                "product": product.id, "variant": variant.id, "link": link.id, "run": run.id, "log": log.id,
                "api_key": key.id, "tiktok_sku": sku.id, "user": person.id, "listing": listing.id,
-               "template": template.id}
+               "template": template.id, "order": order.id, "carrier_mapping": mapping.id}
     return ids, marker
 
 
@@ -73,7 +84,8 @@ def _snapshot(app, tenant_id: int) -> list:
     rows = []
     with app.app_context():
         for model in (Tenant, Integration, Product, Variant, TikTokProduct, TikTokSku, ProductLink, SyncRun,
-                      SyncLog, ApiKey, User, Listing, CategoryTemplate):
+                      SyncLog, ApiKey, User, Listing, CategoryTemplate, Order, OrderLine, OrderEvent, Shipment,
+                      CarrierMapping):
             column = model.id if model is Tenant else model.tenant_id
             for row in db.session.execute(select(model).where(column == tenant_id)).scalars():
                 rows.append(tuple(sorted((k, repr(v)) for k, v in vars(row).items() if not k.startswith("_"))))

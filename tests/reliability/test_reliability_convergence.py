@@ -43,9 +43,9 @@ import pytest
 from shopsync.jobs import enqueue
 from shopsync.jobs.pushes import sync_due_links
 from shopsync.jobs.webhooks import recover_unprocessed_webhooks
-from shopsync.sync.connections.webhook_subscriptions import WEBHOOK_PATH
-from tests.support.convergence import (SHOP_DEFAULTS, ChangeMaker, RedisServer, WorkerProcess, full_size, positions,
-                                       received, round_groups, stale_pushes, wait_until_settled, wrong_values)
+from tests.support.convergence import (SHOP_DEFAULTS, ChangeMaker, RedisServer, WorkerProcess, full_size, isolated_app,
+                                       positions, received, round_groups, stale_pushes, wait_until_settled,
+                                       wrong_values)
 from tests.support.scenario import linked_store
 from tests.support.servers import LiveServer
 
@@ -182,14 +182,8 @@ def own_redis():
 def test_every_change_arrives_in_order_across_a_redis_restart(app, store, shopify_sandbox, tiktok_sandbox,
                                                               faulty_platforms, own_redis):
     """The app and worker on a Redis of this test's own, restarted empty mid-run: the database rebuilds the work."""
-    from shopsync import create_app
-
     server = LiveServer()
-    isolated = create_app({"TESTING": True, "REDIS_URL": own_redis.url, "RATELIMIT_STORAGE_URI": "memory://",
-                           "PUBLIC_URL": server.url})
-    server.start(isolated)
-    for subscription in shopify_sandbox.shop(store.shop).subscriptions.values():
-        subscription.uri = server.url + WEBHOOK_PATH
+    isolated = isolated_app(own_redis.url, server, store, shopify_sandbox)
     connection = isolated.extensions["shopsync.redis"]
     maker = ChangeMaker(store, shopify_sandbox, seed=SEED + 2)
     # The scheduler process inside an RQ worker dies when Redis goes away, and the worker starts a new one at

@@ -330,3 +330,16 @@ class RedisServer:
         self.kill()
         self.start()
         self.restarts += 1
+
+
+def isolated_app(redis_url: str, server, store: LinkedStore, shopify_sandbox):
+    """An app of its own on `server` with its own Redis (to restart), the store's Shopify webhooks pointed at it."""
+    from shopsync import create_app
+    from shopsync.sync.connections.webhook_subscriptions import WEBHOOK_PATH
+
+    app = create_app({"TESTING": True, "REDIS_URL": redis_url, "RATELIMIT_STORAGE_URI": "memory://",
+                      "PUBLIC_URL": server.url})
+    server.start(app)
+    for subscription in shopify_sandbox.shop(store.shop).subscriptions.values():
+        subscription.uri = server.url + WEBHOOK_PATH
+    return app

@@ -3,7 +3,7 @@
 Add a route here when you add it to the app: the isolation test fails for any
 route with a URL parameter that is in neither list. Placeholders name the kind
 of object whose id goes in: {integration} {tiktok_integration} {product} {variant}
-{link} {run} {log} {api_key} {tiktok_sku} {user} {listing} {template}.
+{link} {run} {log} {api_key} {tiktok_sku} {user} {listing} {template} {order} {carrier_mapping}.
 """
 
 # (method, path) pairs reached with another tenant's ids: each must answer 404 and change nothing.
@@ -37,6 +37,15 @@ TENANT_ROUTES: list[tuple[str, str]] = [
     ("POST", "/listings/shops/{tiktok_integration}/templates"),
     ("GET", "/listings/shops/{tiktok_integration}/categories"),
     ("POST", "/listings/templates/{template}/delete"),
+    ("GET", "/orders/{order}"),
+    ("POST", "/orders/{order}/retry"),
+    ("GET", "/integrations/{tiktok_integration}/orders"),
+    ("POST", "/integrations/{tiktok_integration}/orders"),
+    ("POST", "/integrations/{tiktok_integration}/carriers"),
+    ("POST", "/integrations/{tiktok_integration}/carriers/{carrier_mapping}/delete"),
+    ("POST", "/integrations/{tiktok_integration}/orders/import"),
+    ("GET", "/api/orders/{order}"),
+    ("POST", "/api/orders/{order}/retry"),
 ]
 
 # Pages listing merchant data: another tenant's names must never appear in them.
@@ -64,6 +73,9 @@ LIST_PAGES: list[str] = [
     "/listings/new?q=victim",
     "/api/listings",
     "/api/listings?state=failed",
+    "/orders",
+    "/orders?q=victim",
+    "/api/orders",
 ]
 
 # Routes with URL parameters that carry no merchant data ids (endpoint names).

@@ -2,7 +2,7 @@
 
 Checked against both the 2025-01 introspection and the unstable SDL, so a field that
 exists in only one of them cannot slip in. New str constants in queries.py are picked
-up automatically.
+up automatically, and so are those of orders.py (TikTok orders into Shopify).
 """
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ import json
 from pathlib import Path
 
 import pytest
-from graphql import GraphQLSchema, build_client_schema, build_schema, parse, validate
+from graphql import GraphQLSchema, build_client_schema, build_schema, extend_schema, parse, validate
 
-from shopsync.platforms.shopify import queries
+from shopsync.platforms.shopify import orders, queries
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA_DIRS = [ROOT.parent / "shared" / "platforms" / "shopify-admin-schema",
@@ -34,25 +34,31 @@ def _read(name: str) -> str:
 # Shopify's schemas break graphql-core's newer rule that an implementation field may
 # only be deprecated if the interface field is; that says nothing about documents,
 # so the schemas are taken as valid.
+# @idempotent(key:) arrived in 2026-01, after both published schemas: added as Shopify documents it.
+IDEMPOTENT = "directive @idempotent(key: String!) on FIELD"
+
+
 @pytest.fixture(scope="session")
 def admin_schemas() -> dict[str, GraphQLSchema]:
     return {
-        "2025-01": build_client_schema(json.loads(_read(JSON_NAME))["data"], assume_valid=True),
-        "unstable": build_schema(_read(SDL_NAME), assume_valid=True),
+        "2025-01": extend_schema(build_client_schema(json.loads(_read(JSON_NAME))["data"], assume_valid=True),
+                                 parse(IDEMPOTENT), assume_valid=True),
+        "unstable": build_schema(_read(SDL_NAME) + "\n" + IDEMPOTENT, assume_valid=True),
     }
 
 
-DOCUMENTS = {name: value for name, value in vars(queries).items()
+DOCUMENTS = {name: value for module in (queries, orders) for name, value in vars(module).items()
              if name.isupper() and not name.startswith("_") and isinstance(value, str)}
 
 
 def test_every_document_constant_is_collected():
     assert {"PRODUCTS_PAGE", "PRODUCT_BY_ID", "BULK_PRODUCTS", "BULK_INVENTORY_LEVELS",
-            "WEBHOOK_SUBSCRIPTION_CREATE", "BULK_OPERATION_STATUS"} <= set(DOCUMENTS)
+            "WEBHOOK_SUBSCRIPTION_CREATE", "BULK_OPERATION_STATUS", "ORDER_CREATE", "FIND_ORDER_BY_SOURCE",
+            "ORDER_CANCEL", "REFUND_CREATE", "FULFILLMENT_ORDER_HOLD"} <= set(DOCUMENTS)
 
 
 # Documents using fields added after 2025-01 (see queries.py): checked against the newer schema only.
-NEWER_THAN_2025_01 = {"WEBHOOK_SUBSCRIPTION_CREATE", "WEBHOOK_SUBSCRIPTIONS"}
+NEWER_THAN_2025_01 = {"WEBHOOK_SUBSCRIPTION_CREATE", "WEBHOOK_SUBSCRIPTIONS", "ORDER_CANCEL"}
 CASES = [(name, version) for name in sorted(DOCUMENTS) for version in ("2025-01", "unstable")
          if not (version == "2025-01" and name in NEWER_THAN_2025_01)]
 

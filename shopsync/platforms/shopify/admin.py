@@ -94,8 +94,13 @@ class AdminClient:
     def __repr__(self) -> str:
         return f"<AdminClient {self.endpoint}>"
 
-    def execute(self, query: str, variables: dict | None = None) -> dict:
-        """Run one document; returns `data`. Raises PlatformError subclasses."""
+    def execute(self, query: str, variables: dict | None = None, *, attempts: int | None = None) -> dict:
+        """Run one document; returns `data`. Raises PlatformError subclasses.
+
+        `attempts=1` for a mutation that must not be sent twice (orderCreate): a timeout or 5xx,
+        whose effect is unknown, is raised instead of retried; throttling, which ran nothing, is waited out.
+        """
+        max_attempts = attempts or self._max_attempts
         failures = throttles = 0
         while True:
             cost = self._costs.estimate(query, variables)
@@ -108,7 +113,7 @@ class AdminClient:
                     exhausted = throttles >= self._max_throttle_waits
                 else:
                     failures += 1
-                    exhausted = failures >= self._max_attempts
+                    exhausted = failures >= max_attempts
                 if exhausted:
                     raise retry.error from None
                 delay = retry.delay if retry.delay is not None else backoff_delay(failures - 1)

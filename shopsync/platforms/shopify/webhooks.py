@@ -35,6 +35,11 @@ WEBHOOK_TOPICS = {
     "APP_UNINSTALLED": "app/uninstalled",
     "BULK_OPERATIONS_FINISH": "bulk_operations/finish",
 }
+# Subscribed once the store granted the order permissions (fulfilments need read_fulfillments).
+ORDER_WEBHOOK_TOPICS = {
+    "FULFILLMENTS_CREATE": "fulfillments/create",
+    "FULFILLMENTS_UPDATE": "fulfillments/update",
+}
 
 
 def verify_webhook_hmac(raw_body: bytes, header_value: str | None, secret: str) -> bool:

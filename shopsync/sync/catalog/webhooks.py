@@ -43,6 +43,7 @@ from ..pushes.dirty import mark_variants_dirty
 from .shopify_import import notify_bulk_finished, write_current_product, write_product
 from ..connections import installation
 from ..connections.shopify_access import shopify_admin
+from ..orders.tracking import fulfilment_changed
 
 log = logging.getLogger(__name__)
 
@@ -237,5 +238,7 @@ _HANDLERS: dict[str, Callable[..., Result]] = {
     "customers/data_request": _customer_request,
     "customers/redact": _customer_request,
     "shop/redact": _shop_redact,
+    "fulfillments/create": fulfilment_changed,
+    "fulfillments/update": fulfilment_changed,
 }
 _WITHOUT_STORE = {_bulk_finished, _customer_request, _shop_redact, _ignored}

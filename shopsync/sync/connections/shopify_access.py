@@ -48,11 +48,11 @@ class ShopifyAdmin(AdminClient):
                          bucket=RedisCostBucket(current_app.extensions["shopsync.redis"], integration.external_id))
         self._retried_auth = False
 
-    def execute(self, query: str, variables: dict | None = None) -> dict:
+    def execute(self, query: str, variables: dict | None = None, **options) -> dict:
         if _expiring_soon(self.integration):  # long imports outlive an hour-long token
             self._token = refresh_access_token(self.integration, failed_token=self._token)
         try:
-            return super().execute(query, variables)
+            return super().execute(query, variables, **options)
         except AuthError as refused:
             if refused.code == ACCESS_DENIED:  # a new token would carry the same grant
                 mark_missing_permission(self.integration, refused.message)
@@ -67,7 +67,7 @@ class ShopifyAdmin(AdminClient):
                 mark_needs_reauth(self.integration, "Shopify no longer accepts ShopSync's access to this store.")
                 raise refused from None
             try:
-                return super().execute(query, variables)
+                return super().execute(query, variables, **options)
             except AuthError:
                 mark_needs_reauth(self.integration, "Shopify refused ShopSync's access after a token refresh.")
                 raise

@@ -13,7 +13,7 @@ from flask import current_app
 
 from ...platforms.shopify import queries
 from ...platforms.shopify.admin import AdminClient
-from ...platforms.shopify.webhooks import WEBHOOK_TOPICS
+from ...platforms.shopify.webhooks import ORDER_WEBHOOK_TOPICS, WEBHOOK_TOPICS
 
 WEBHOOK_PATH = "/webhooks/shopify"
 
@@ -29,19 +29,26 @@ class SubscriptionChanges:
     removed: list[str] = field(default_factory=list)
 
 
-def sync_webhook_subscriptions(client: AdminClient, address: str) -> SubscriptionChanges:
+def store_topics(with_orders: bool) -> list[str]:
+    """The topics a store is subscribed to: order topics only once it granted the order permissions."""
+    return list(WEBHOOK_TOPICS) + (list(ORDER_WEBHOOK_TOPICS) if with_orders else [])
+
+
+def sync_webhook_subscriptions(client: AdminClient, address: str,
+                               topics: list[str] | None = None) -> SubscriptionChanges:
+    topics = list(WEBHOOK_TOPICS) if topics is None else topics
     changes = SubscriptionChanges()
     existing = list(client.paginate(queries.WEBHOOK_SUBSCRIPTIONS, {"first": 50}, "webhookSubscriptions"))
     for subscription in existing:
         topic = subscription["topic"]
-        if topic not in WEBHOOK_TOPICS:
+        if topic not in WEBHOOK_TOPICS and topic not in ORDER_WEBHOOK_TOPICS:
             continue
-        if subscription.get("uri") == address and topic not in changes.kept:
+        if topic in topics and subscription.get("uri") == address and topic not in changes.kept:
             changes.kept.append(topic)
         else:
             client.execute(queries.WEBHOOK_SUBSCRIPTION_DELETE, {"id": subscription["id"]})
             changes.removed.append(topic)
-    for topic in WEBHOOK_TOPICS:
+    for topic in topics:
         if topic not in changes.kept:
             client.execute(queries.WEBHOOK_SUBSCRIPTION_CREATE, {
                 "topic": topic, "webhookSubscription": {"uri": address, "format": "JSON"}})

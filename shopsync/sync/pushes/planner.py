@@ -18,6 +18,7 @@ from ...extensions import db
 from ...models import Integration, InventoryLevel, Location, ProductLink, TikTokProduct, TikTokSku, Variant
 from ...models.integration import ACTIVE
 from ...models.links import NEEDS_CONFIRMATION, ORPHANED, PENDING
+from .held import held_units, per_warehouse
 from .rules import (SETTING_NAMES, LinkSettings, clean_settings, desired_inventory, desired_price,
                     price_outside_guard_rails)
 from .warehouses import ShopWarehouses, shop_warehouses
@@ -213,6 +214,7 @@ def build_plan(conditions: list, reference: Reference = "pushed", overrides: dic
         select(Integration).where(Integration.id.in_(integration_ids))).scalars()}
     levels = _levels(link_filter, tiktok, shopify)
     warehouses = shop_warehouses(integrations.values())
+    held = held_units(integration_ids)
 
     plan = Plan()
     products: dict[tuple[int, str], ProductPlan] = {}
@@ -263,7 +265,8 @@ def build_plan(conditions: list, reference: Reference = "pushed", overrides: dic
                 active, every = levels.get((shopify_integration_id, item_id)) or ({0: variant_quantity or 0},) * 2
                 wanted_inventory = desired_inventory(
                     active, every, settings, feeds,
-                    sells_without_stock=tracked is False or policy == "continue")
+                    sells_without_stock=tracked is False or policy == "continue",
+                    held=per_warehouse(held, link.id, feeds[0].warehouse_id))
                 if wanted_inventory is not None:
                     _plan_inventory(change, shop, tiktok_inventory, wanted_inventory, link.last_pushed_quantity,
                                     reference)
