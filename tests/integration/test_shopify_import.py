@@ -84,7 +84,7 @@ def test_install_subscribes_webhooks_and_imports_the_whole_demo_catalog(client, 
     subscriptions = sorted((s.topic, s.uri) for s in shop.subscriptions.values())
     assert subscriptions == sorted((topic, webhook_address()) for topic in (
         "PRODUCTS_CREATE", "PRODUCTS_UPDATE", "PRODUCTS_DELETE", "INVENTORY_LEVELS_UPDATE", "INVENTORY_ITEMS_UPDATE",
-        "APP_UNINSTALLED", "BULK_OPERATIONS_FINISH"))
+        "APP_UNINSTALLED", "BULK_OPERATIONS_FINISH", "FULFILLMENTS_CREATE", "FULFILLMENTS_UPDATE"))
 
 
 def test_reimport_changes_nothing_and_removes_what_shopify_deleted(client, app, shopify_sandbox, shop_domain):
