@@ -1,7 +1,7 @@
 """webhook deliveries count their attempts and keep why they failed; alerts keep why their email was not sent
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-02 07:00:00
 
 A delivery that cannot be applied (a number too large for its column, JSON nested too
@@ -13,8 +13,8 @@ cannot be sent keeps the reason, for the dashboard.
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009"
-down_revision = "0008"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

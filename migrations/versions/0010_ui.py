@@ -1,7 +1,7 @@
 """sync logs name the variant, the TikTok SKU and its seller SKU they were about
 
-Revision ID: 0011
-Revises: 0012
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-02 07:05:00
 
 A log row outlives its link (link_id is set to null on unlink), so the merchant could
@@ -10,8 +10,8 @@ no longer tell which SKU or shop an old operation was about, nor search the logs
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011"
-down_revision = "0012"  # "0005" as given; follows main's chain (0005, 0008, 0009, 0007, 0012) merged in
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """warehouse mappings, untracked variants, price guard rails and orphaned links
 
-Revision ID: 0007
-Revises: 0009
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-02 07:00:00
 
 - warehouse_mappings: per TikTok shop and seller warehouse, the Shopify locations that feed it;
@@ -14,8 +14,8 @@ Create Date: 2026-12-02 07:00:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007"
-down_revision = "0009"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """TikTok orders into Shopify: orders, their lines, events and shipments, carrier mappings, shop settings
 
-Revision ID: 0010
-Revises: 0006
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-02 06:50:52
 
 Existing TikTok shops get empty order settings, which read as the safe defaults (sync.orders.settings).
@@ -9,8 +9,8 @@ Existing TikTok shops get empty order settings, which read as the safe defaults 
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0010'
-down_revision = "0006"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 

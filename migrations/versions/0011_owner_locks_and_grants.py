@@ -1,7 +1,7 @@
 """tokens per grant: a credentials table shared by the shops of one authorization
 
-Revision ID: 0006
-Revises: 0011
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-02 07:30:00
 
 One TikTok seller authorization covers several shops, but each shop kept its own copy
@@ -21,8 +21,8 @@ from collections import defaultdict
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006"
-down_revision = "0011"
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 

@@ -1,6 +1,6 @@
 """people belong to the store they log in through; roles, grants to staff, sessions that end
 
-Revision ID: 0008
+Revision ID: 0006
 Revises: 0005
 Create Date: 2026-12-02 07:30:00
 
@@ -15,7 +15,7 @@ user id, so raising it ends all their sessions; removed_at keeps a removed perso
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008"
+revision = "0006"
 down_revision = "0005"
 branch_labels = None
 depends_on = None

@@ -1,7 +1,7 @@
 """publishing Shopify products to TikTok: listings, templates, uploaded images, category facts
 
-Revision ID: 0012
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-02 06:58:34
 
 A listing follows one Shopify product onto one TikTok shop, from TikTok's listing check
@@ -10,8 +10,8 @@ through its audit; sync_runs gains the 'publish' kind for bulk publishing progre
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0012'
-down_revision = '0007'
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
