@@ -46,6 +46,8 @@ TENANT_ROUTES: list[tuple[str, str]] = [
     ("POST", "/integrations/{tiktok_integration}/orders/import"),
     ("GET", "/api/orders/{order}"),
     ("POST", "/api/orders/{order}/retry"),
+    # The live poll of an order's page (lists drop other tenants' ids: see the isolation test).
+    ("GET", "/live?w=order:{order}"),
 ]
 
 # Pages listing merchant data: another tenant's names must never appear in them.
