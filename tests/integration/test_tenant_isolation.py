@@ -144,8 +144,8 @@ def test_list_pages_never_show_another_tenants_data(app, attacker):
 
 def test_the_live_poll_never_sends_another_tenants_rows(app, attacker):
     ids, marker = _victim(app)
-    watched = [f"orders:{ids['order']}", "new_orders:0", f"links:{ids['link']}",
-               f"runs:{ids['run']}"]
+    watched = [f"orders:{ids['order']}", "new_orders:0", f"listings:{ids['listing']}", f"links:{ids['link']}",
+               f"runs:{ids['run']}", f"listing_counts:{ids['tiktok_integration']}"]
     answer = attacker.get("/live", query_string=[("w", value) for value in watched])
     assert answer.status_code == 200 and marker not in answer.get_data(as_text=True)
     assert f'id="order-{ids["order"]}"' not in answer.get_data(as_text=True)
