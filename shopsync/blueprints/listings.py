@@ -11,7 +11,7 @@ from ..jobs import enqueue
 from ..jobs.listings import start_publish
 from ..models import CategoryTemplate, Integration, Listing, Product, SyncRun
 from ..models.integration import ACTIVE, TIKTOK
-from ..models.listings import FAILED, STATES
+from ..models.listings import FAILED, PENDING, STATES, SUBMITTING
 from ..platforms.http import PlatformError
 from ..platforms.tiktok import listings as tiktok
 from ..sync.connections.tiktok_access import call_with_refresh
@@ -20,6 +20,7 @@ from ..sync.listings.readiness import listing_shop, refresh_readiness
 from ..sync.listings.templates import (MATCH_FIELDS, TemplateError, clean_package, clean_template, is_tiktok_id,
                                        templates_of)
 from ..tenancy import current_tenant_id, get_or_404
+from .live import Fragment, ids as live_ids, section
 from .paging import before_arg
 
 bp = Blueprint("listings", __name__)
@@ -28,6 +29,7 @@ MAX_ATTRIBUTES = 100
 STATE_LABELS = {"draft": "Checked", "blocked": "Needs fixes", "queued": "Waiting to publish",
                 "submitting": "Submitting", "pending": "In TikTok's review", "live": "Live", "failed": "Rejected",
                 "tiktok_draft": "Draft on TikTok"}
+ON_ITS_WAY = (SUBMITTING, PENDING)  # going to TikTok, or in TikTok's review: the pages watch these closely
 
 
 @bp.app_context_processor
@@ -45,16 +47,45 @@ def _shop_or_404(integration_id: int) -> Integration:
 @bp.get("/listings")
 @login_required
 def index():
+    """Listings by state and shop; with `run`, the listings of one publishing run (or check) as it goes."""
     tenant_id = current_tenant_id()
     state = request.args.get("state", "")
     state = state if state in STATES else ""
     shop_id = named("shop", optional_row_id, request.args.get("shop"))
     run_id = named("run", optional_row_id, request.args.get("run"))
     run = get_or_404(SyncRun, run_id) if run_id else None
-    listings = pages.listings_page(tenant_id, state=state, shop_id=shop_id, run_id=run.id if run else None,
-                                   before=before_arg())
+    listings = (pages.listings_page(tenant_id, run_id=run.id) if run else
+                pages.listings_page(tenant_id, state=state, shop_id=shop_id, before=before_arg()))
     return render_template("listings/index.html", listings=listings, counts=audit.counts(tenant_id, shop_id),
                            state=state, shop_id=shop_id, run=run, shops=pages.tiktok_shops(tenant_id))
+
+
+def _on_its_way(listings: list[Listing]) -> bool:
+    return any(listing.state in ON_ITS_WAY for listing in listings)
+
+
+@section("listings")
+def live_rows(argument: str) -> Fragment:
+    listings = pages.some_listings(current_tenant_id(), live_ids(argument))
+    return Fragment(render_template("listings/_live.html", part="listings", listings=listings),
+                    settling=_on_its_way(listings))
+
+
+@section("listing_run")
+def live_run(argument: str) -> Fragment:
+    """A publishing run's page: what its check offers, and its listings (the run adds them as it goes)."""
+    [run_id] = live_ids(argument, limit=1) or [0]
+    run = get_or_404(SyncRun, run_id)
+    listings = pages.listings_page(current_tenant_id(), run_id=run.id)
+    return Fragment(render_template("listings/_live.html", part="listing_run", run=run, listings=listings),
+                    settling=not run.is_finished or _on_its_way(listings))
+
+
+@section("listing_counts")
+def live_counts(argument: str) -> Fragment:
+    [shop_id] = live_ids(argument, limit=1) or [None]
+    return Fragment(render_template("listings/_live.html", part="listing_counts", shop_id=shop_id,
+                                    counts=audit.counts(current_tenant_id(), shop_id)))
 
 
 @bp.get("/listings/new")
@@ -101,9 +132,19 @@ def publish():
 @login_required
 def detail(listing_id: int):
     listing = get_or_404(Listing, listing_id)
-    shop = db.session.get(Integration, listing.tiktok_integration_id)
-    facts = _cached_attributes(listing)
-    return render_template("listings/detail.html", listing=listing, shop=shop, attributes=facts)
+    run_id = named("run", optional_row_id, request.args.get("run"))
+    return render_template("listings/detail.html", listing=listing, attributes=_cached_attributes(listing),
+                           shop=db.session.get(Integration, listing.tiktok_integration_id),
+                           run=get_or_404(SyncRun, run_id) if run_id else None)
+
+
+@section("listing")
+def live_listing(argument: str) -> Fragment:
+    [listing_id] = live_ids(argument, limit=1) or [0]
+    listing = get_or_404(Listing, listing_id)
+    return Fragment(render_template("listings/_status.html", listing=listing, oob=True,
+                                    shop=db.session.get(Integration, listing.tiktok_integration_id)),
+                    settling=listing.state in ON_ITS_WAY)
 
 
 def _cached_attributes(listing: Listing) -> list[tiktok.AttributeSpec]:

@@ -14,7 +14,9 @@ and an open event stream holds one of them for as long as the tab is open, so ei
 every thread of a two-worker server; one short request every few seconds holds a thread for milliseconds.
 
 Other pages add their own section with `@section("name")`: a function of the section's argument (text after
-the colon) returning a Fragment.
+the colon) returning a Fragment. It reads only the merchant's rows: a list drops ids that are not theirs, a
+section about one object (an order, a listing) answers 404 for them as the object's page does. Table rows go
+out inside a <template> (a row cannot stand alone in HTML; htmx swaps what a template holds out of band).
 """
 from __future__ import annotations
 

@@ -13,6 +13,7 @@ from ..inputs import has_nul
 from ..jobs.orders import queue_order, queue_order_import
 from ..models import CarrierMapping, Integration, Location, Order, Shipment, SyncRun, utcnow
 from ..models.integration import ACTIVE, SHOPIFY, TIKTOK
+from ..models.orders import SHIPMENT_PENDING
 from ..sync.orders import listing
 from ..sync.orders.carriers import normalise
 from ..sync.orders.permissions import APPROVE_PATH, missing_order_scopes
@@ -20,6 +21,7 @@ from ..sync.orders.settings import CREATE_MODES, RETURN_POLICIES, OrderSettings,
 from ..sync.pushes.rules import SettingsError
 from ..tenancy import current_tenant_id, get_or_404, scoped
 from .auth import ask_for_more_permissions
+from .live import PIECE, Fragment, ids as live_ids, section
 from .paging import before_arg
 
 bp = Blueprint("orders", __name__)
@@ -32,20 +34,51 @@ def index():
     filters = listing.OrderFilters.from_args(request.args)
     before_id = before_arg()
     rows, next_before = listing.page(tenant_id, filters, before_id)
-    template = "partials/orders_table.html" if request.headers.get("HX-Request") else "orders/index.html"
-    return render_template(template, rows=rows, filters=filters, before=before_id, next_before=next_before,
+    return render_template("orders/index.html", rows=rows, filters=filters, before=before_id,
+                           next_before=next_before, newest_page=not before_id and not filters.as_args(),
                            views=listing.VIEWS, shops=listing.shops(tenant_id), labels=listing.STATE_LABELS)
+
+
+@section("orders")
+def live_rows(argument: str) -> Fragment:
+    rows = listing.some(current_tenant_id(), live_ids(argument))
+    return Fragment(render_template("partials/order_rows_live.html", rows=rows, labels=listing.STATE_LABELS),
+                    settling=any(order.is_settling for order in rows))
+
+
+@section("new_orders")
+def live_arrivals(argument: str) -> Fragment:
+    """Orders received since the newest page was rendered (the unfiltered first page only watches this)."""
+    [shown_up_to] = live_ids(argument, limit=1) or [0]
+    rows = listing.newer(current_tenant_id(), shown_up_to)
+    if not rows:
+        return Fragment("")
+    return Fragment(render_template("partials/new_orders_live.html", rows=rows, shown_up_to=shown_up_to,
+                                    labels=listing.STATE_LABELS), settling=any(order.is_settling for order in rows))
 
 
 @bp.get("/orders/<int:order_id>")
 @login_required
 def detail(order_id: int):
     order = get_or_404(Order, order_id)
-    template = "partials/order_status.html" if request.headers.get("HX-Request") else "orders/detail.html"
-    return render_template(template, order=order, shop=db.session.get(Integration, order.tiktok_integration_id),
-                           events=order.events, shipments=order.shipments,
-                           labels=listing.STATE_LABELS, held=order.held_units,
-                           admin_url=listing.shopify_admin_url(order))
+    return render_template("orders/detail.html", shop=db.session.get(Integration, order.tiktok_integration_id),
+                           **_status_context(order))
+
+
+@section("order")
+def live_order(argument: str) -> Fragment:
+    [order_id] = live_ids(argument, limit=1) or [0]
+    order = get_or_404(Order, order_id)
+    context = _status_context(order)
+    html = PIECE.join(render_template(template, oob=True, **context)
+                      for template in ("partials/order_status.html", "partials/order_events.html"))
+    shipping = any(shipment.state == SHIPMENT_PENDING for shipment in order.shipments)
+    return Fragment(html, settling=order.is_settling or shipping)
+
+
+def _status_context(order: Order) -> dict:
+    return {"order": order, "events": order.events, "shipments": order.shipments, "labels": listing.STATE_LABELS,
+            "held": order.held_units, "admin_url": listing.shopify_admin_url(order)}
 
 
 @bp.post("/orders/<int:order_id>/retry")

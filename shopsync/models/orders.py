@@ -100,6 +100,11 @@ class Order(TenantOwned, Timestamps, db.Model):
         return self.state in HOLDING_STATES and self.released_at is None and not self.is_fulfilled_by_tiktok
 
     @property
+    def is_settling(self) -> bool:
+        """Shopify is creating it or ShopSync is counting its stock: the pages watch it closely."""
+        return self.state in (PENDING, CREATING) or (self.state == CREATED and self.holds_units)
+
+    @property
     def held_units(self) -> int:
         """Units of linked lines kept off TikTok's stock until Shopify has counted the order."""
         return sum(line.live_quantity for line in self.lines if line.link_id) if self.holds_units else 0

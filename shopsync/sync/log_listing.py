@@ -75,20 +75,22 @@ def _about_sku(tenant_id: int, text: str):
 
 
 def page(tenant_id: int, filters: LogFilters, before: int | None = None, size: int = PAGE_SIZE):
-    """(log, product title, variant title, Shopify SKU, seller SKU, TikTok shop) rows newest first, and the id
-    to continue before (None on the last page)."""
+    """(log, product title, variant title, Shopify SKU, seller SKU, TikTok shop, TikTok currency) rows newest
+    first, and the id to continue before (None on the last page). A price is logged in the TikTok SKU's currency
+    (the shop's when the SKU has none), as it was pushed."""
     where = conditions(tenant_id, filters)
     if before:
         where.append(SyncLog.id < before)
     link = aliased(ProductLink)
     rows = db.session.execute(
         select(SyncLog, Product.title, Variant.title, Variant.sku,
-               func.coalesce(SyncLog.seller_sku, TikTokSku.seller_sku), Integration.name)
+               func.coalesce(SyncLog.seller_sku, TikTokSku.seller_sku), Integration.name,
+               func.coalesce(TikTokSku.currency, Integration.currency))
         .outerjoin(Product, Product.id == SyncLog.product_id)
         .outerjoin(link, link.id == SyncLog.link_id)
         .outerjoin(Variant, Variant.id == func.coalesce(SyncLog.variant_id, link.variant_id))
         .outerjoin(TikTokSku, TikTokSku.id == func.coalesce(SyncLog.tiktok_sku_id, link.tiktok_sku_id))
-        .outerjoin(Integration, Integration.id == TikTokSku.integration_id)
+        .outerjoin(Integration, Integration.id == func.coalesce(TikTokSku.integration_id, link.tiktok_integration_id))
         .where(*where).order_by(SyncLog.id.desc()).limit(size + 1)).all()
     return rows[:size], (rows[size - 1][0].id if len(rows) > size else None)
 

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from shopsync.extensions import db
-from shopsync.models import ProductLink, SyncRun
+from shopsync.models import ProductLink, SyncLog, SyncRun
 from tests.support.api import seed_catalog
 from tests.support.journeys import install_shop
 
@@ -145,6 +145,7 @@ def test_link_page_settings_are_validated_and_shown_next_to_the_field(app, merch
     link_id = seeded["links"][0]
     page = client.get(f"/product-links/{link_id}").get_data(as_text=True)
     assert 'id="link-status"' in page and "Save settings" in page and "refused" in page  # its failed push
+    assert "Then add (USD)" in page and "Never below (minimum price, USD)" in page  # amounts in TikTok's currency
     token = _csrf(client)
 
     refused = client.post(f"/product-links/{link_id}/settings", data={
@@ -271,9 +272,12 @@ def test_csv_export_then_import_with_preview_and_row_errors(app, merchant):
 
 
 def test_sync_logs_filters_and_retry(app, merchant):
-    client, _, seeded = merchant
+    client, tenant_id, seeded = merchant
     everything = client.get("/sync-logs").get_data(as_text=True)
-    assert f"{seeded['marker']} refused" in everything and "12.00 → <strong>10.00</strong>" in everything
+    assert f"{seeded['marker']} refused" in everything
+    assert "12.00 USD → <strong>10.00 USD</strong>" in everything  # prices with the TikTok SKU's currency code
+    history = client.get(f"/product-links/{seeded['links'][1]}").get_data(as_text=True)
+    assert "12.00 USD → <strong>10.00 USD</strong>" in history  # the link page's history too
     failed = client.get("/sync-logs?result=error").get_data(as_text=True)
     assert failed.count('class="badge badge-error"') == 1
     by_link = client.get(f"/sync-logs?link={seeded['links'][1]}").get_data(as_text=True)
@@ -289,6 +293,11 @@ def test_sync_logs_filters_and_retry(app, merchant):
     assert one_sku.count('data-field="log-sku"') == 1
     assert f"SKU {marker}-SKU-0-1" in one_sku and f"TikTok {marker}" in one_sku  # the variant's SKU and the shop
     assert 'data-field="log-sku"' not in client.get("/sync-logs?sku=no-such-sku").get_data(as_text=True)
+    with app.app_context():
+        db.session.add(SyncLog(tenant_id=tenant_id, link_id=seeded["links"][1], field="inventory", before="5",
+                               after="3", result="ok", trigger="manual"))
+        db.session.commit()
+    assert "5 → <strong>3</strong>" in client.get("/sync-logs").get_data(as_text=True)  # stock has no code
 
 
 def _set_tiktok_status(app, tenant_id: int, status: str) -> None:

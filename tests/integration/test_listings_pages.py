@@ -12,6 +12,7 @@ from shopsync.models import Listing
 from shopsync.sandbox.tiktok.listing_desk import AuditScript
 from shopsync.sync.listings import audit
 from tests.support.listings import publishing_store
+from tests.support.live import Poller, self_polling, watched
 from tests.support.shopify_import import run_jobs
 from tests.support.sync_journey import wait_for
 
@@ -77,7 +78,7 @@ def test_preview_then_publish_from_the_pages(store, client, app, tiktok_sandbox)
     states = set(db.session.execute(select(Listing.state).where(Listing.tenant_id == store.tenant_id)).scalars())
     assert states == {"pending"}
     page = client.get("/listings").get_data(as_text=True)
-    assert "In TikTok&#39;s review (<span class=\"count\">2</span>)" in page
+    assert 'In TikTok&#39;s review (<span class="count" id="listing-count-pending">2</span>)' in page
 
 
 def test_api_publishes_and_lists(store, client, app):
@@ -134,3 +135,52 @@ def test_rejected_listings_show_tiktoks_reasons_and_are_resubmitted_from_the_pag
     assert run_jobs(app, "shopsync.jobs.listings.resubmit_listings") == 1
     db.session.refresh(listing)
     assert listing.state == "pending" and listing.audit_reasons == []
+
+
+def test_a_check_run_and_its_listings_show_up_through_the_one_poll(store, client, app):
+    token = _csrf(client)
+    tee = store.products("Classic Tee")[0]
+    answer = client.post("/listings/publish", data={"csrf_token": token, "tiktok_integration_id": store.tiktok_integration_id,
+                                                    "product_ids": [tee.id], "action": "preview"})
+    run_id = int(answer.headers["Location"].split("run=")[1])
+    page = client.get(answer.headers["Location"]).get_data(as_text=True)
+    assert self_polling(page) == 1  # the page's one live poll, nothing of its own
+    assert watched(page) == [f"runs:{run_id}", f"listing_run:{run_id}", "listing_counts"]
+    poller = Poller(client, page)
+    waiting = poller.poll().get_data(as_text=True)
+    assert 'id="listing-rows"' in waiting and "every 2s" in waiting  # the run is on its way: fast
+    assert run_jobs(app, "shopsync.jobs.listings.publish_products") == 1
+    checked = poller.poll().get_data(as_text=True)
+    assert re.search(r'<tr id="listing-\d+" data-listing="\d+" data-state="draft"', checked)
+    assert "Publish the 1 that passed" in checked and 'id="listing-count-draft" hx-swap-oob="true">1<' in checked
+    assert "every 10s" in checked  # the check is over, nothing on its way
+    assert poller.poll().status_code == 204
+
+
+def test_a_listing_changing_shows_up_on_the_list_and_its_page(store, client, app):
+    token = _csrf(client)
+    tee = store.products("Classic Tee")[0]
+    answer = client.post("/listings/publish", data={"csrf_token": token, "tiktok_integration_id": store.tiktok_integration_id,
+                                                    "product_ids": [tee.id], "action": "preview"})
+    run_jobs(app, "shopsync.jobs.listings.publish_products")
+    listing = db.session.execute(select(Listing).where(Listing.product_id == tee.id)).scalar_one()
+    page = client.get("/listings").get_data(as_text=True)
+    assert self_polling(page) == 1 and watched(page) == [f"listings:{listing.id}", "listing_counts"]
+    listed = Poller(client, page)
+    detail = client.get(f"/listings/{listing.id}?run={answer.headers['Location'].split('run=')[1]}")
+    assert detail.status_code == 200 and "run-progress" in detail.get_data(as_text=True)
+    assert self_polling(detail.get_data(as_text=True)) == 1 and watched(detail.get_data(as_text=True)) == [
+        f"listing:{listing.id}"]  # the run is over: its progress is no longer watched
+    own = Poller(client, detail.get_data(as_text=True))
+    for poller in (listed, own):
+        assert "every 10s" in poller.poll().get_data(as_text=True)
+        assert poller.poll().status_code == 204
+
+    listing.state, listing.tiktok_product_id = "pending", "1729"
+    db.session.commit()
+    row = listed.poll().get_data(as_text=True)
+    assert f'<tr id="listing-{listing.id}" data-listing="{listing.id}" data-state="pending"' in row
+    assert 'id="listing-count-pending" hx-swap-oob="true">1<' in row and "every 2s" in row
+    status = own.poll().get_data(as_text=True)
+    assert 'id="listing-status"' in status and "In TikTok&#39;s review" in status and "TikTok product 1729" in status
+    assert "every 2s" in status  # in TikTok's review: watched closely

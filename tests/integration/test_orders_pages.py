@@ -6,9 +6,10 @@ import re
 import pytest
 
 from shopsync.extensions import db
-from shopsync.models import CarrierMapping, Integration, Order, OrderEvent, OrderLine, utcnow
+from shopsync.models import CarrierMapping, Integration, Order, OrderEvent, OrderLine, Shipment, utcnow
 from tests.support.api import bearer, create_api_key
 from tests.support.journeys import install_shop
+from tests.support.live import Poller, self_polling, watched
 
 
 @pytest.fixture
@@ -48,14 +49,87 @@ def test_the_orders_list_filters_and_the_order_page_shows_the_next_step(client, 
     attention = client.get("/orders?view=attention").get_data(as_text=True)
     assert failed.tiktok_order_id in attention and created.tiktok_order_id not in attention
     assert created.tiktok_order_id in client.get("/orders?q=#1000".replace("#", "%23")).get_data(as_text=True)
-    partial = client.get("/orders?view=attention", headers={"HX-Request": "true"}).get_data(as_text=True)
-    assert 'id="orders-table"' in partial and "<html" not in partial
     detail = client.get(f"/orders/{failed.id}").get_data(as_text=True)
     assert "Shopify refused the order: gone" in detail and "create failed" in detail
     retry = client.post(f"/orders/{failed.id}/retry", data={"csrf_token": _csrf(detail)})
     assert retry.status_code == 302
     assert client.post(f"/orders/{failed.id}/retry").status_code == 400  # no CSRF token
     assert "need attention" in client.get("/").get_data(as_text=True)
+
+
+def _order(tenant_id: int, tiktok: Integration, number: str, state: str = "pending") -> Order:
+    order = Order(tenant_id=tenant_id, tiktok_integration_id=tiktok.id, tiktok_order_id=number,
+                  tiktok_status="AWAITING_SHIPMENT", state=state,
+                  lines=[OrderLine(tenant_id=tenant_id, tiktok_sku_id="1731", seller_sku="TEE-M", title="Tee",
+                                   quantity=1, link_id=None, tiktok_line_item_ids=["1"], cancelled_line_item_ids=[])])
+    db.session.add(order)
+    db.session.commit()
+    return order
+
+
+def test_the_orders_list_is_live_through_the_one_poll(client, shop):
+    tiktok, (created, failed, cancelled) = shop
+    page = client.get("/orders").get_data(as_text=True)
+    assert self_polling(page) == 1  # the page's one live poll, nothing of its own
+    assert watched(page) == [f"orders:{cancelled.id},{failed.id},{created.id}", f"new_orders:{cancelled.id}"]
+    poller = Poller(client, page)
+    first = poller.poll().get_data(as_text=True)
+    assert f'<tr id="order-{failed.id}"' in first and 'hx-swap-oob="true"' in first
+    assert 'hx-trigger="every 10s' in first  # nothing on its way: the page polls slowly
+    assert poller.poll().status_code == 204  # nothing changed, nothing sent
+
+    failed.state, failed.problem = "pending", None  # retried: on its way into Shopify again
+    db.session.commit()
+    changed = poller.poll().get_data(as_text=True)
+    assert f'<tr id="order-{failed.id}"' in changed and "Creating in Shopify" in changed
+    assert f'id="order-{created.id}"' not in changed  # unchanged rows cost nothing
+    assert 'hx-trigger="every 2s' in changed  # something on its way: fast
+
+    arrived = _order(tiktok.tenant_id, tiktok, "57649")
+    news = poller.poll().get_data(as_text=True)
+    assert 'hx-swap-oob="afterbegin:#order-rows"' in news and f'<tr id="order-{arrived.id}"' in news
+    assert f'id="orders-newest" data-live="new_orders" data-live-id="{arrived.id}"' in news
+    assert "afterbegin" not in client.get(f"/live?w=new_orders:{arrived.id}").get_data(as_text=True)
+
+
+def test_filtered_and_older_pages_watch_their_rows_only(client, shop):
+    tiktok, (created, failed, cancelled) = shop
+    for path in ("/orders?view=attention", f"/orders?before={cancelled.id}"):
+        page = client.get(path).get_data(as_text=True)
+        assert self_polling(page) == 1 and "new_orders" not in page, path
+    assert watched(client.get("/orders?view=attention").get_data(as_text=True)) == [f"orders:{failed.id}"]
+
+
+def test_an_empty_orders_page_shows_the_first_order_arriving(client, shop_domain, app_context):
+    tenant_id = install_shop(client, shop_domain)
+    tiktok = Integration(tenant_id=tenant_id, platform="tiktok", external_id=f"tt-{shop_domain}", name="Mine")
+    db.session.add(tiktok)
+    db.session.commit()
+    page = client.get("/orders").get_data(as_text=True)
+    assert 'id="orders-none"' in page and watched(page) == ["new_orders:0"]
+    poller = Poller(client, page)
+    assert "order-rows" not in poller.poll().get_data(as_text=True)
+    first = _order(tenant_id, tiktok, "1")
+    arrived = poller.poll().get_data(as_text=True)
+    assert f'<tr id="order-{first.id}"' in arrived and '<tr id="orders-none" hx-swap-oob="delete">' in arrived
+
+
+def test_the_order_page_is_live_through_the_one_poll(client, shop):
+    tiktok, (created, failed, cancelled) = shop
+    page = client.get(f"/orders/{created.id}").get_data(as_text=True)
+    assert self_polling(page) == 1 and watched(page) == [f"order:{created.id}"]
+    poller = Poller(client, page)
+    first = poller.poll().get_data(as_text=True)
+    assert 'id="order-status"' in first and 'id="order-events"' in first and "every 10s" in first
+    assert poller.poll().status_code == 204
+    db.session.add(Shipment(tenant_id=created.tenant_id, order_id=created.id, shopify_fulfillment_id=77,
+                            carrier="UPS", tracking_number="1Z999", state="pending"))
+    db.session.add(OrderEvent(tenant_id=created.tenant_id, order_id=created.id, kind="shipped",
+                              before="1 unit(s) to ship", after="shipped: UPS 1Z999"))
+    db.session.commit()
+    shipping = poller.poll().get_data(as_text=True)
+    assert 'data-shipment-state="pending"' in shipping and "shipped: UPS 1Z999" in shipping
+    assert "every 2s" in shipping  # the tracking number is on its way to TikTok
 
 
 def test_order_settings_are_saved_checked_and_carriers_mapped(client, shop):

@@ -96,7 +96,7 @@ def test_the_dry_run_uses_the_forms_unsaved_values(app, merchant):
     answer = client.post(f"/product-links/{link_id}/dry-run", headers=HX, data={
         "csrf_token": token, "price_offset": "-100", "price_rounding": "99", "sync_price": "", "schedule": ""})
     text = answer.get_data(as_text=True)
-    assert "not saved yet" in text and "would wait for your confirmation" in text and "0.99" in text
+    assert "not saved yet" in text and "would wait for your confirmation" in text and "→ 0.99 USD" in text
     with app.app_context():
         assert db.session.get(ProductLink, link_id).price_offset is None  # nothing saved
     bad = client.post(f"/product-links/{link_id}/dry-run", headers=HX, data={"csrf_token": token,
@@ -113,9 +113,9 @@ def test_a_held_price_is_shown_with_before_and_after_and_confirmed_from_the_page
         link.held_price_before, link.held_price = Decimal("14.00"), Decimal("0.99")
         db.session.commit()
     listing = client.get("/product-links?state=needs_confirmation").get_data(as_text=True)
-    assert f"/product-links/{link_id}" in listing and "14.00 → 0.99" in listing
+    assert f"/product-links/{link_id}" in listing and "14.00 USD → 0.99 USD" in listing  # codes beside prices
     page = client.get(f"/product-links/{link_id}").get_data(as_text=True)
-    assert "Confirm and push 0.99" in page
+    assert "14.00 USD → <strong>0.99 USD</strong>" in page and "Confirm and push 0.99 USD" in page
     token = _csrf(client, f"/product-links/{link_id}")
     assert client.post(f"/product-links/{link_id}/confirm-price", data={"csrf_token": token}).status_code == 302
     with app.app_context():

@@ -140,3 +140,12 @@ def test_list_pages_never_show_another_tenants_data(app, attacker):
         assert answer.status_code == 200, path
         assert marker not in answer.get_data(as_text=True), path
     print(f"\n{len(LIST_PAGES)} list pages read by another tenant: 0 leaks")
+
+
+def test_the_live_poll_never_sends_another_tenants_rows(app, attacker):
+    ids, marker = _victim(app)
+    watched = [f"orders:{ids['order']}", "new_orders:0", f"listings:{ids['listing']}", f"links:{ids['link']}",
+               f"runs:{ids['run']}", f"listing_counts:{ids['tiktok_integration']}"]
+    answer = attacker.get("/live", query_string=[("w", value) for value in watched])
+    assert answer.status_code == 200 and marker not in answer.get_data(as_text=True)
+    assert f'id="order-{ids["order"]}"' not in answer.get_data(as_text=True)

@@ -46,6 +46,10 @@ TENANT_ROUTES: list[tuple[str, str]] = [
     ("POST", "/integrations/{tiktok_integration}/orders/import"),
     ("GET", "/api/orders/{order}"),
     ("POST", "/api/orders/{order}/retry"),
+    # The live poll of an order's, a listing's and a publishing run's page (lists drop other tenants' ids: see the isolation test).
+    ("GET", "/live?w=order:{order}"),
+    ("GET", "/live?w=listing:{listing}"),
+    ("GET", "/live?w=listing_run:{run}"),
 ]
 
 # Pages listing merchant data: another tenant's names must never appear in them.

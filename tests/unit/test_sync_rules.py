@@ -181,12 +181,15 @@ def test_variants_sold_without_counting_stock_get_the_fixed_quantity_or_nothing(
 
 
 def test_guard_rails_hold_a_big_drop_or_a_price_under_the_minimum():
-    assert price_outside_guard_rails(Decimal("0.99"), Decimal("14.00"), settings()) is not None
-    assert price_outside_guard_rails(Decimal("7.00"), Decimal("14.00"), settings()) is None  # exactly 50 %
-    assert price_outside_guard_rails(Decimal("6.99"), Decimal("14.00"), settings()) is not None
-    assert price_outside_guard_rails(Decimal("6.99"), Decimal("14.00"), settings(max_price_drop="100")) is None
-    assert price_outside_guard_rails(Decimal("9.00"), None, settings(min_price="10")) is not None
-    assert price_outside_guard_rails(Decimal("30.00"), Decimal("14.00"), settings(min_price="10")) is None
+    assert price_outside_guard_rails(Decimal("0.99"), Decimal("14.00"), settings(), "GBP") == (
+        "0.99 GBP is 93% below the price on TikTok now (14.00 GBP); the most a price may drop without confirmation "
+        "is 50%")  # every amount with its currency code
+    assert price_outside_guard_rails(Decimal("7.00"), Decimal("14.00"), settings(), "USD") is None  # exactly 50 %
+    assert price_outside_guard_rails(Decimal("6.99"), Decimal("14.00"), settings(), "USD") is not None
+    assert price_outside_guard_rails(Decimal("6.99"), Decimal("14.00"), settings(max_price_drop="100"), "USD") is None
+    assert price_outside_guard_rails(Decimal("9.00"), None, settings(min_price="10"), "USD") == (
+        "9.00 USD is below the minimum price of 10.00 USD")
+    assert price_outside_guard_rails(Decimal("30.00"), Decimal("14.00"), settings(min_price="10"), "USD") is None
 
 
 def test_new_settings_are_validated():

@@ -70,7 +70,8 @@ def present(row: LinkRow, retry: Retry | None = None) -> Shown:
     if shown == "pending":
         return Shown("pending", "Pending", "The first push is on its way to TikTok.")
     if shown == "needs_confirmation":
-        change = (f"Price {amount_text(row.held_price_before)} → {amount_text(row.held_price)} waits for you"
+        change = (f"Price {amount_text(row.held_price_before, row.tiktok_currency)} → "
+                  f"{amount_text(row.held_price, row.tiktok_currency)} waits for you"
                   if row.held_price is not None else "A price change waits for you")
         return Shown("needs_confirmation", "Needs confirmation",
                      f"{change}: it is outside the guard rails, confirm it on the link page.", FIX_LINK, explained)

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
 
 from ...extensions import db
 from ...models import Image, Integration, Listing, ListingShop, Product, utcnow
@@ -93,6 +94,14 @@ def listings_page(tenant_id: int, *, state: str = "", shop_id: int | None = None
     if before:
         query = query.where(Listing.id < before)
     return list(db.session.execute(query.order_by(Listing.id.desc()).limit(PAGE_SIZE)).scalars())
+
+
+def some_listings(tenant_id: int, listing_ids: list[int]) -> list[Listing]:
+    """These listings (the rows a page shows), those of this tenant."""
+    if not listing_ids:
+        return []
+    return list(db.session.execute(select(Listing).options(selectinload(Listing.product)).where(
+        Listing.tenant_id == tenant_id, Listing.id.in_(listing_ids)).order_by(Listing.id.desc())).scalars())
 
 
 def _escaped(text: str) -> str:

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import selectinload
 
 from ...extensions import db
 from ...inputs import clean_text, named, optional_row_id
@@ -81,6 +82,20 @@ def page(tenant_id: int, filters: OrderFilters, before_id: int | None) -> tuple[
     rows = db.session.execute(query.order_by(Order.id.desc()).limit(PAGE_SIZE + 1)).scalars().all()
     more = len(rows) > PAGE_SIZE
     return rows[:PAGE_SIZE], rows[PAGE_SIZE - 1].id if more else None
+
+
+def some(tenant_id: int, order_ids: list[int]) -> list[Order]:
+    """These orders (the rows a page shows), those of this tenant."""
+    if not order_ids:
+        return []
+    return db.session.execute(select(Order).options(selectinload(Order.lines)).where(
+        Order.tenant_id == tenant_id, Order.id.in_(order_ids)).order_by(Order.id.desc())).scalars().all()
+
+
+def newer(tenant_id: int, order_id: int) -> list[Order]:
+    """Orders received after this one, newest first (at most a page): what the newest page has not shown yet."""
+    return db.session.execute(select(Order).options(selectinload(Order.lines)).where(
+        Order.tenant_id == tenant_id, Order.id > order_id).order_by(Order.id.desc()).limit(PAGE_SIZE)).scalars().all()
 
 
 def counts(tenant_id: int) -> dict[str, int]:

@@ -250,7 +250,7 @@ def build_plan(conditions: list, reference: Reference = "pushed", overrides: dic
             wanted = desired_price(price, settings, currency)
             before = _differs(wanted, link.last_pushed_price, sku_price, reference)
             if before is not _SAME:
-                outside = price_outside_guard_rails(wanted, sku_price, settings)
+                outside = price_outside_guard_rails(wanted, sku_price, settings, currency)
                 if outside and link.confirmed_price != wanted:
                     plan.holds.append(Hold(link.id, link.tenant_id, link.change_seq, link.state, seller_sku or sku_id,
                                            sku_price, wanted, currency, outside))

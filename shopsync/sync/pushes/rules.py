@@ -11,6 +11,7 @@ from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import Any, Iterable, Mapping, Sequence
 
 from ...inputs import InvalidInput, decimal_number, row_id, whole_number
+from ..amounts import amount_text
 
 ROUNDINGS = {
     "none": "drop digits the currency has no room for",
@@ -319,14 +320,18 @@ def desired_inventory(active_levels: Mapping[int, int], every_level: Mapping[int
     return quantities
 
 
-def price_outside_guard_rails(wanted: Decimal, on_tiktok: Decimal | None, settings: LinkSettings) -> str | None:
-    """Why `wanted` must be confirmed before it goes to TikTok, or None when it is within the guard rails."""
+def price_outside_guard_rails(wanted: Decimal, on_tiktok: Decimal | None, settings: LinkSettings,
+                              currency: str | None) -> str | None:
+    """Why `wanted` (in `currency`, like every amount the reason names) must be confirmed before it goes to
+    TikTok, or None when it is within the guard rails."""
     if settings.min_price is not None and wanted < settings.min_price:
-        return f"{wanted} is below the minimum price of {settings.min_price}"
+        return (f"{amount_text(wanted, currency)} is below the minimum price of "
+                f"{amount_text(settings.min_price, currency)}")
     if on_tiktok is not None and on_tiktok > 0 and settings.max_price_drop < 100:
         floor = Decimal(on_tiktok) * (Decimal(100) - settings.max_price_drop) / Decimal(100)
         if wanted < floor:
             drop = ((Decimal(on_tiktok) - wanted) * 100 / Decimal(on_tiktok)).quantize(Decimal(1))
-            return (f"{wanted} is {drop}% below the price on TikTok now ({on_tiktok}); the most a price may drop "
+            return (f"{amount_text(wanted, currency)} is {drop}% below the price on TikTok now "
+                    f"({amount_text(on_tiktok, currency)}); the most a price may drop "
                     f"without confirmation is {settings.max_price_drop.normalize():f}%")
     return None
