@@ -72,9 +72,14 @@ def queue_waiting_orders(tenant_id: int) -> int:
 
 @app_job
 def resume_stalled_orders(older_than_seconds: float = STALLED_AFTER.total_seconds()) -> int:
-    """Orders left half way (a worker killed, a job lost, an answer in doubt): take each up again."""
+    """Orders left half way (a worker killed, a job lost, an answer in doubt): take each up again.
+
+    Only those of connected TikTok shops: a disconnected shop's orders wait for its reconnection
+    (queue_waiting_orders), rather than failing their retries every sweep meanwhile."""
     cutoff = utcnow() - timedelta(seconds=older_than_seconds)
-    stalled = db.session.execute(select(Order.id).where(Order.updated_at < cutoff, or_(
+    connected = select(Integration.id).where(Integration.platform == TIKTOK, Integration.status == ACTIVE)
+    stalled = db.session.execute(select(Order.id).where(
+        Order.updated_at < cutoff, Order.tiktok_integration_id.in_(connected), or_(
         Order.state.in_((states.PENDING, states.CREATING)),
         (Order.state == states.CREATED) & Order.released_at.is_(None),
         (Order.state == states.CANCELLED) & Order.shopify_order_id.is_not(None) & Order.shopify_cancelled_at.is_(None),

@@ -6,12 +6,15 @@ import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from rq.job import Job
 from sqlalchemy import func, select
 
 from shopsync.extensions import db
-from shopsync.jobs.orders import poll_orders, queue_order_import, save_order_references, sync_order
+from shopsync.jobs.orders import (poll_orders, queue_order_import, resume_stalled_orders, save_order_references,
+                                  sync_order)
 from shopsync.models import Alert, CarrierMapping, Integration, InventoryLevel, SyncRun
 from shopsync.models import orders as states
+from shopsync.models.integration import ACTIVE, DISCONNECTED
 from shopsync.sandbox.shopify import order_book
 from shopsync.sandbox.tiktok import buying
 from shopsync.sync.orders import create as creating
@@ -106,6 +109,23 @@ def test_a_crash_between_shopifys_answer_and_our_commit_is_settled_by_the_search
     assert sync_order(stuck.id) == states.CREATED
     assert len(_in_shopify(shopify_sandbox, shop_domain, tiktok.id)) == 1
     assert "found" in " ".join(event.message or "" for event in order_of(store, tiktok.id).events)
+
+
+def test_a_stalled_order_of_a_disconnected_shop_waits_for_its_reconnection(app, store, tiktok_sandbox):
+    tiktok, order = _sold(app, store, tiktok_sandbox, 1, on_hold=False)
+    order.state = states.CREATING  # left half way, as by a worker killed mid-attempt
+    shop = db.session.get(Integration, store.tiktok_integration_id)
+    shop.status = DISCONNECTED
+    db.session.commit()
+    redis = app.extensions["shopsync.redis"]
+
+    resume_stalled_orders(older_than_seconds=0)
+    assert not Job.exists(f"shopsync-order-{order.id}", connection=redis)
+
+    shop.status = ACTIVE
+    db.session.commit()
+    resume_stalled_orders(older_than_seconds=0)
+    assert Job.exists(f"shopsync-order-{order.id}", connection=redis)
 
 
 def test_an_attempt_in_doubt_waits_for_shopifys_search_rather_than_create_twice(
