@@ -6,6 +6,7 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from ..models import Order
+from ..models.orders import SHIPMENT_STATES
 from ..sync.orders import listing
 from ..jobs.orders import queue_order
 from ..tenancy import current_tenant_id, get_or_404
@@ -59,7 +60,7 @@ class ShipmentSchema(ma.Schema):
     shopify_fulfillment_id = ma.fields.Integer(required=True)
     carrier = ma.fields.String(allow_none=True)
     tracking_number = ma.fields.String(allow_none=True)
-    state = ma.fields.String(required=True, metadata={"enum": ["pending", "shipped", "attention", "cancelled"]})
+    state = ma.fields.String(required=True, metadata={"enum": list(SHIPMENT_STATES)})
     problem = ma.fields.String(allow_none=True)
 
 
